@@ -1,0 +1,1 @@
+namespace Conveyor.Kafka; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace Conveyor.Testing; internal static class Placeholder { }

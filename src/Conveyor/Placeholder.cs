@@ -1,0 +1,1 @@
+namespace Conveyor; internal static class Placeholder { }
