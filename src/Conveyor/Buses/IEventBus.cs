@@ -1,0 +1,26 @@
+namespace Conveyor;
+
+/// <summary>Publishes events to every subscribed handler; each asynchronous subscriber gets its own copy.</summary>
+public interface IEventBus
+{
+    /// <summary>Publishes <paramref name="event"/> to the handlers of its type (and its base types and interfaces) and of its name.</summary>
+    /// <param name="event">The event.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when synchronous handlers finished and every asynchronous copy is stored.</returns>
+    ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes <paramref name="event"/> with <paramref name="metadata"/> headers.</summary>
+    /// <param name="event">The event.</param>
+    /// <param name="metadata">Headers to add.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when synchronous handlers finished and every asynchronous copy is stored.</returns>
+    ValueTask PublishAsync(object @event, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes an event to the handlers whose routing pattern matches <paramref name="routingKey"/>.</summary>
+    /// <param name="routingKey">The routing key, e.g. <c>order.placed</c>.</param>
+    /// <param name="event">The payload: an object, a JSON string or bytes.</param>
+    /// <param name="metadata">Headers to add, or null.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when synchronous handlers finished and every asynchronous copy is stored.</returns>
+    ValueTask PublishWithRoutingAsync(string routingKey, object @event, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default);
+}

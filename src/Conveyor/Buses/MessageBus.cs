@@ -1,0 +1,123 @@
+using Conveyor.Runtime;
+
+namespace Conveyor.Buses;
+
+/// <summary>The command, event and query buses, over the dispatcher.</summary>
+internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IEventBus, IQueryBus
+{
+    private ConveyorRuntime Runtime => dispatcher.Runtime;
+
+    public ValueTask SendAsync(object command, CancellationToken cancellationToken = default) =>
+        Discard(dispatcher.DispatchAsync(CommandFor(command), command, null, null, cancellationToken));
+
+    public ValueTask SendAsync(object command, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default) =>
+        Discard(dispatcher.DispatchAsync(CommandFor(command), command, metadata, null, cancellationToken));
+
+    public ValueTask<TResult> SendAsync<TResult>(object command, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
+    {
+        var endpoint = CommandFor(command);
+        if (endpoint.Info.IsAsynchronous)
+        {
+            throw new InvalidOperationException(
+                $"{command.GetType().Name} is handled asynchronously by '{endpoint.Id}' on channel '{endpoint.Info.Channel}', so there is no result to return. Use SendAsync without a result type.");
+        }
+
+        return Cast<TResult>(dispatcher.DispatchAsync(endpoint, command, metadata, null, cancellationToken), endpoint);
+    }
+
+    public ValueTask<object?> SendWithRoutingAsync(string routingKey, object? command = null, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(routingKey);
+        var endpoint = Runtime.CommandsByKey.GetValueOrDefault(routingKey)
+            ?? Runtime.CommandsByType.Values.FirstOrDefault(e => MessageNames.Of(e.PayloadType!) == routingKey)
+            ?? throw new MessageRoutingException($"No command handler has routing key '{routingKey}'. Mark one with [CommandHandler(\"{routingKey}\")].");
+        return dispatcher.DispatchAsync(endpoint, command, metadata, routingKey, cancellationToken);
+    }
+
+    public ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) =>
+        PublishAsync(@event, null, null, cancellationToken);
+
+    public ValueTask PublishAsync(object @event, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default) =>
+        PublishAsync(@event, metadata, null, cancellationToken);
+
+    public ValueTask PublishWithRoutingAsync(string routingKey, object @event, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(routingKey);
+        return PublishAsync(@event, metadata, routingKey, cancellationToken);
+    }
+
+    ValueTask<TResult> IQueryBus.SendAsync<TResult>(object query, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var endpoint = Runtime.QueriesByType.GetValueOrDefault(query.GetType())
+            ?? throw new MessageRoutingException($"No query handler takes {query.GetType().Name}. Mark a method taking it with [QueryHandler].");
+        return Cast<TResult>(dispatcher.DispatchAsync(endpoint, query, metadata, null, cancellationToken), endpoint);
+    }
+
+    ValueTask<TResult> IQueryBus.SendWithRoutingAsync<TResult>(string routingKey, object? query, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
+        var endpoint = Runtime.QueriesByKey.GetValueOrDefault(routingKey)
+            ?? throw new MessageRoutingException($"No query handler has routing key '{routingKey}'. Mark one with [QueryHandler(\"{routingKey}\")].");
+        return Cast<TResult>(dispatcher.DispatchAsync(endpoint, query, metadata, routingKey, cancellationToken), endpoint);
+    }
+
+    private RuntimeEndpoint CommandFor(object command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return Runtime.CommandsByType.GetValueOrDefault(command.GetType())
+            ?? throw new MessageRoutingException($"No command handler takes {command.GetType().Name}. Mark a method taking it with [CommandHandler].");
+    }
+
+    private async ValueTask PublishAsync(object @event, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        var endpoints = routingKey is null ? Runtime.EventsFor(@event.GetType()) : Runtime.EventsFor(routingKey);
+        foreach (var endpoint in endpoints)
+        {
+            if (!endpoint.Info.IsAsynchronous)
+            {
+                await dispatcher.DispatchAsync(endpoint, @event, metadata, routingKey, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.Info.IsAsynchronous)
+            {
+                await dispatcher.DispatchAsync(endpoint, @event, metadata, routingKey, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static ValueTask Discard(ValueTask<object?> task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            task.GetAwaiter().GetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        return Await(task);
+
+        static async ValueTask Await(ValueTask<object?> task) => await task.ConfigureAwait(false);
+    }
+
+    private static ValueTask<TResult> Cast<TResult>(ValueTask<object?> task, RuntimeEndpoint endpoint)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return new ValueTask<TResult>(As<TResult>(task.Result, endpoint));
+        }
+
+        return Await(task, endpoint);
+
+        static async ValueTask<TResult> Await(ValueTask<object?> task, RuntimeEndpoint endpoint) => As<TResult>(await task.ConfigureAwait(false), endpoint);
+    }
+
+    private static TResult As<TResult>(object? result, RuntimeEndpoint endpoint) =>
+        result is TResult typed
+            ? typed
+            : result is null && default(TResult) is null
+                ? default!
+                : throw new InvalidCastException($"'{endpoint.Id}' returned {result?.GetType().Name ?? "null"}, not the {typeof(TResult).Name} asked for.");
+}

@@ -1,0 +1,63 @@
+namespace Conveyor.Channels;
+
+/// <summary>A named destination that carries <see cref="TransportMessage"/>s: in-memory, Kafka, database.</summary>
+public interface IMessageChannel
+{
+    /// <summary>The channel name handlers refer to in <see cref="AsynchronousAttribute"/>.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Sends <paramref name="message"/>; completes once the channel has it durably (for Kafka: the broker acknowledged it).
+    /// A failure throws; nothing is reported as sent that was not.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the send.</param>
+    /// <returns>A task that completes when the message is stored.</returns>
+    ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A channel Conveyor can consume. The channel owns the receive loop: ordering, concurrency and acknowledgement
+/// (for Kafka: partitions, keys, offsets and rebalances); Conveyor hands it a handler that returns only when a
+/// message is finished — handled, retried later, dead-lettered or resolved by the final failure strategy.
+/// </summary>
+public interface IReceivingChannel : IMessageChannel
+{
+    /// <summary>Receives until <paramref name="cancellationToken"/> is cancelled, the handler asks to stop, or (optionally) nothing is left.</summary>
+    /// <param name="handler">Processes one message and says what to do with it.</param>
+    /// <param name="options">How to run.</param>
+    /// <param name="cancellationToken">Stops the loop gracefully: in-flight messages finish and are acknowledged.</param>
+    /// <returns>What the run did.</returns>
+    Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken);
+}
+
+/// <summary>Processes one received message and tells the channel what to do with it.</summary>
+/// <param name="message">The message.</param>
+/// <param name="cancellationToken">Cancelled when the consumer stops or loses the message (e.g. a Kafka partition is revoked).</param>
+/// <returns>The acknowledgement.</returns>
+public delegate ValueTask<Acknowledgement> InboundMessageHandler(InboundMessage message, CancellationToken cancellationToken);
+
+/// <summary>What a channel does with a message once its handler is done.</summary>
+public enum Acknowledgement
+{
+    /// <summary>The message is finished: acknowledge it (for Kafka: its offset may be committed).</summary>
+    Completed,
+
+    /// <summary>Deliver the same message again, in place, keeping order.</summary>
+    Release,
+
+    /// <summary>Stop the consumer without acknowledging the message.</summary>
+    Stop,
+}
+
+/// <summary>How a receive loop runs.</summary>
+public sealed record ReceiveOptions
+{
+    /// <summary>Return once nothing is deliverable instead of waiting for more.</summary>
+    public bool StopWhenEmpty { get; init; }
+}
+
+/// <summary>What a receive loop did.</summary>
+/// <param name="Completed">Messages acknowledged as completed.</param>
+/// <param name="StoppedOn">The message the loop stopped on (<see cref="Acknowledgement.Stop"/>), if any.</param>
+public sealed record ReceiveSummary(long Completed, string? StoppedOn = null);

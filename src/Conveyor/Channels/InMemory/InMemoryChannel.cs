@@ -1,0 +1,226 @@
+namespace Conveyor.Channels.InMemory;
+
+/// <summary>
+/// An ordered in-process queue. It behaves like one Kafka partition consumed by one group: the head message
+/// stays in place until it is acknowledged, <see cref="Acknowledgement.Release"/> redelivers it after
+/// <see cref="InMemoryChannelOptions.ReleaseDelay"/> with nothing behind it overtaking, and scheduled retries
+/// wait on the <see cref="TimeProvider"/> and then join the tail.
+/// </summary>
+public sealed class InMemoryChannel : IReceivingChannel
+{
+    private readonly Lock _gate = new();
+    private readonly LinkedList<Entry> _queue = new();
+    private readonly List<TransportMessage> _sent = [];
+    private readonly HashSet<ITimer> _scheduled = [];
+    private readonly TimeProvider _time;
+    private readonly InMemoryChannelOptions _options;
+    private readonly SemaphoreSlim _consumer = new(1, 1);
+    private TaskCompletionSource _arrived = NewSignal();
+
+    /// <summary>Creates the channel.</summary>
+    /// <param name="name">The channel name.</param>
+    /// <param name="options">Its options.</param>
+    /// <param name="time">The clock for release and retry delays.</param>
+    public InMemoryChannel(string name, InMemoryChannelOptions? options = null, TimeProvider? time = null)
+    {
+        Name = name;
+        _options = options ?? new InMemoryChannelOptions();
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>Messages waiting in the queue (deliverable now or released for later).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Messages scheduled for later delivery that have not joined the queue yet.</summary>
+    public int ScheduledCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _scheduled.Count;
+            }
+        }
+    }
+
+    /// <summary>Every message ever sent to this channel, in order, when <see cref="InMemoryChannelOptions.RecordSentMessages"/> is on.</summary>
+    public IReadOnlyList<TransportMessage> SentMessages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _sent];
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Enqueue(message, record: true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!await _consumer.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Channel '{Name}' is already being consumed; an in-memory channel has one consumer so that its order holds.");
+        }
+
+        try
+        {
+            return await ReceiveLoopAsync(handler, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _consumer.Release();
+        }
+    }
+
+    private async Task<ReceiveSummary> ReceiveLoopAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
+    {
+        long completed = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Entry? head;
+            Task arrived;
+            lock (_gate)
+            {
+                head = _queue.First?.Value;
+                arrived = _arrived.Task;
+            }
+
+            var now = _time.GetUtcNow();
+            if (head is null || head.NotBefore > now)
+            {
+                if (options.StopWhenEmpty)
+                {
+                    break;
+                }
+
+                await WaitAsync(arrived, head is null ? null : head.NotBefore - now, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var acknowledgement = await handler(new Inbound(head.Message, this), cancellationToken).ConfigureAwait(false);
+            switch (acknowledgement)
+            {
+                case Acknowledgement.Completed:
+                    lock (_gate)
+                    {
+                        _queue.Remove(head);
+                    }
+
+                    completed++;
+                    break;
+                case Acknowledgement.Release:
+                    head.NotBefore = _time.GetUtcNow() + _options.ReleaseDelay;
+                    break;
+                case Acknowledgement.Stop:
+                    return new ReceiveSummary(completed, head.Message.MessageId);
+            }
+        }
+
+        return new ReceiveSummary(completed);
+    }
+
+    private async Task WaitAsync(Task arrived, TimeSpan? due, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var waits = new List<Task>(3) { arrived, Task.Delay(Timeout.Infinite, stop.Token) };
+        if (due is { } delay)
+        {
+            waits.Add(Task.Delay(delay, _time, stop.Token));
+        }
+
+        await Task.WhenAny(waits).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+    }
+
+    private void Schedule(TransportMessage message, TimeSpan delay)
+    {
+        lock (_gate)
+        {
+            ITimer? timer = null;
+            timer = _time.CreateTimer(
+                _ =>
+                {
+                    lock (_gate)
+                    {
+                        if (timer is null || !_scheduled.Remove(timer))
+                        {
+                            return;
+                        }
+                    }
+
+                    timer.Dispose();
+                    Enqueue(message, record: false);
+                },
+                null,
+                delay,
+                Timeout.InfiniteTimeSpan);
+            _scheduled.Add(timer);
+        }
+    }
+
+    private void Enqueue(TransportMessage message, bool record)
+    {
+        TaskCompletionSource arrived;
+        lock (_gate)
+        {
+            _queue.AddLast(new Entry(message));
+            if (record && _options.RecordSentMessages)
+            {
+                _sent.Add(message);
+            }
+
+            arrived = _arrived;
+            _arrived = NewSignal();
+        }
+
+        arrived.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Entry(TransportMessage message)
+    {
+        public TransportMessage Message { get; } = message;
+
+        public DateTimeOffset NotBefore { get; set; } = DateTimeOffset.MinValue;
+    }
+
+    private sealed class Inbound(TransportMessage message, InMemoryChannel channel) : InboundMessage(message, channel.Name)
+    {
+        public override string Position => $"{channel.Name}#{Message.MessageId}";
+
+        public override bool CanSchedule => true;
+
+        public override ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken) =>
+            channel.SendAsync(message, cancellationToken);
+
+        public override ValueTask ScheduleAsync(TransportMessage message, TimeSpan delay, CancellationToken cancellationToken)
+        {
+            channel.Schedule(message, delay);
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace Conveyor.Channels;
+
+/// <summary>
+/// A message as a receive loop delivers it, with what the channel can do with it besides acknowledging:
+/// append it again (<see cref="FinalFailureStrategy.Resend"/>) and, where the channel supports it, hold a retry
+/// back until later without blocking what follows.
+/// </summary>
+public abstract class InboundMessage(TransportMessage message, string channelName)
+{
+    /// <summary>The message; transport metadata such as <c>kafka_topic</c> is in its headers.</summary>
+    public TransportMessage Message { get; } = message;
+
+    /// <summary>The channel it was received from.</summary>
+    public string ChannelName { get; } = channelName;
+
+    /// <summary>Where it was read from, for logs and dead letters (e.g. <c>orders@15</c>).</summary>
+    public abstract string Position { get; }
+
+    /// <summary>Whether <see cref="ScheduleAsync"/> is supported.</summary>
+    public virtual bool CanSchedule => false;
+
+    /// <summary>Appends <paramref name="message"/> at the end of the source this message came from.</summary>
+    /// <param name="message">The message to append (usually a copy of <see cref="Message"/>).</param>
+    /// <param name="cancellationToken">Cancels the send.</param>
+    /// <returns>A task that completes once it is stored.</returns>
+    public abstract ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Stores <paramref name="message"/> durably for delivery after <paramref name="delay"/>.</summary>
+    /// <param name="message">The message to deliver later.</param>
+    /// <param name="delay">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the scheduling.</param>
+    /// <returns>A task that completes once the message is stored.</returns>
+    public virtual ValueTask ScheduleAsync(TransportMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Channel '{ChannelName}' cannot schedule messages.");
+}

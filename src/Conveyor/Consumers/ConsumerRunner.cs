@@ -1,0 +1,93 @@
+using Conveyor.Channels;
+using Conveyor.Diagnostics;
+using Conveyor.Receiving;
+using Conveyor.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Consumers;
+
+/// <summary>Runs a channel's receive loop with the inbound processor and the run's limits.</summary>
+internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor processor, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
+{
+    public IReadOnlyList<string> ConsumerNames =>
+        [.. runtime.Channels.Where(c => c.Value is IReceivingChannel).Select(c => c.Key).Order(StringComparer.Ordinal)];
+
+    /// <summary>The channels that have endpoints, which the hosted service runs by default.</summary>
+    public IEnumerable<string> ChannelsWithEndpoints =>
+        ConsumerNames.Where(name => runtime.EndpointsOn(name).Any());
+
+    public string ResolveChannel(string name)
+    {
+        if (runtime.Channels.ContainsKey(name))
+        {
+            return name;
+        }
+
+        if (runtime.Endpoints.TryGetValue(name, out var endpoint) && endpoint.Info.IsAsynchronous)
+        {
+            return endpoint.Info.Channel!;
+        }
+
+        throw new ConveyorConfigurationException(
+            $"There is no consumer named '{name}'. Run one of: {string.Join(", ", ConsumerNames)} (see 'conveyor list').");
+    }
+
+    public async Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ConsumerRunOptions();
+        var channelName = ResolveChannel(name);
+        if (runtime.Channels[channelName] is not IReceivingChannel channel)
+        {
+            throw new ConveyorConfigurationException($"Channel '{channelName}' can be sent to but not consumed.");
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timeout = options.MaxDuration is { } duration ? new CancellationTokenSource(duration, time) : null;
+        using var onTimeout = timeout?.Token.Register(limit.Cancel);
+        long finished = 0, failed = 0;
+        string? reason = null;
+
+        Log.ConsumerStarted(logger, channelName);
+        var summary = await channel.ReceiveAsync(Handle, new ReceiveOptions { StopWhenEmpty = options.StopWhenEmpty }, limit.Token).ConfigureAwait(false);
+        if (summary.StoppedOn is not null)
+        {
+            Log.ConsumerStoppedOnMessage(logger, channelName, summary.StoppedOn);
+            reason = $"stopped on message {summary.StoppedOn} by the final failure strategy";
+        }
+
+        reason ??= cancellationToken.IsCancellationRequested ? "cancelled"
+            : timeout?.IsCancellationRequested == true ? "time limit reached"
+            : limit.IsCancellationRequested ? reason ?? "limit reached"
+            : "channel empty";
+        Log.ConsumerStopped(logger, channelName, finished);
+        return new ConsumerRunResult(channelName, finished, failed, reason);
+
+        async ValueTask<Acknowledgement> Handle(InboundMessage message, CancellationToken token)
+        {
+            var result = await processor.ProcessAsync(message, token).ConfigureAwait(false);
+            if (result.Acknowledgement != Acknowledgement.Completed)
+            {
+                return result.Acknowledgement;
+            }
+
+            var count = Interlocked.Increment(ref finished);
+            if (result.Failed)
+            {
+                Interlocked.Increment(ref failed);
+                if (options.StopOnFailure)
+                {
+                    reason = $"stopped on failure of message {message.Message.MessageId}";
+                    await limit.CancelAsync().ConfigureAwait(false);
+                }
+            }
+
+            if (count >= options.MaxMessages)
+            {
+                reason ??= $"handled {count} message(s)";
+                await limit.CancelAsync().ConfigureAwait(false);
+            }
+
+            return Acknowledgement.Completed;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace Conveyor;
+
+/// <summary>Runs consumers by name, as <c>conveyor run &lt;name&gt;</c> does.</summary>
+public interface IConsumerRunner
+{
+    /// <summary>The names consumers can be run by: channels, and the endpoints that consume them.</summary>
+    IReadOnlyList<string> ConsumerNames { get; }
+
+    /// <summary>
+    /// Consumes the channel named <paramref name="name"/> (or the channel of the endpoint of that id) until a limit is
+    /// reached or <paramref name="cancellationToken"/> is cancelled; then in-flight messages finish and are acknowledged.
+    /// </summary>
+    /// <param name="name">A channel name or an asynchronous endpoint's id.</param>
+    /// <param name="options">Limits; none when null.</param>
+    /// <param name="cancellationToken">Stops the consumer gracefully.</param>
+    /// <returns>What the run did and why it ended.</returns>
+    Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Limits for one consumer run.</summary>
+public sealed record ConsumerRunOptions
+{
+    /// <summary>Stop after this many messages were finished.</summary>
+    public long? MaxMessages { get; init; }
+
+    /// <summary>Stop after running this long.</summary>
+    public TimeSpan? MaxDuration { get; init; }
+
+    /// <summary>Stop after the first message that finally failed (after it went to the error channel or dead letter).</summary>
+    public bool StopOnFailure { get; init; }
+
+    /// <summary>Stop once nothing is deliverable.</summary>
+    public bool StopWhenEmpty { get; init; }
+}
+
+/// <summary>What a consumer run did.</summary>
+/// <param name="Name">The channel that was consumed.</param>
+/// <param name="Finished">Messages finished (handled or resolved by failure handling).</param>
+/// <param name="Failed">Of those, messages that finally failed.</param>
+/// <param name="StopReason">Why the run ended.</param>
+public sealed record ConsumerRunResult(string Name, long Finished, long Failed, string StopReason);

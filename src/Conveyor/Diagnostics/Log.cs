@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Diagnostics;
+
+/// <summary>Conveyor core's log messages. Event ids: 1xxx receiving, 2xxx failures, 3xxx consumers and hosting.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Debug, "Skipped duplicate message {MessageId} on endpoint {EndpointId} (key {Key})")]
+    public static partial void DuplicateSkipped(ILogger logger, string? messageId, string endpointId, string key);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Fanned out message {MessageId} on channel {Channel} to {Count} endpoints")]
+    public static partial void FannedOut(ILogger logger, string? messageId, string channel, int count);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Endpoint {EndpointId} failed on message {MessageId} (attempt {Attempt}); retrying in {Delay}")]
+    public static partial void RetryScheduled(ILogger logger, Exception exception, string endpointId, string? messageId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(2002, LogLevel.Error, "Message {MessageId} from {Position} finally failed on endpoint {EndpointId} after {Attempts} attempt(s); sending it to {Destination}")]
+    public static partial void FinallyFailed(ILogger logger, Exception exception, string? messageId, string position, string endpointId, int attempts, string destination);
+
+    [LoggerMessage(2003, LogLevel.Error, "Could not hand message {MessageId} to {Destination}; applying final failure strategy {Strategy}")]
+    public static partial void FailureDestinationFailed(ILogger logger, Exception exception, string? messageId, string destination, FinalFailureStrategy strategy);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Message {MessageId} from {Position}: final failure strategy {Strategy}")]
+    public static partial void FinalStrategyApplied(ILogger logger, string? messageId, string position, FinalFailureStrategy strategy);
+
+    [LoggerMessage(2005, LogLevel.Debug, "Endpoint {EndpointId} failed on message {MessageId}; instant retry {Retry}")]
+    public static partial void InstantRetry(ILogger logger, Exception exception, string endpointId, string? messageId, int retry);
+
+    [LoggerMessage(3001, LogLevel.Information, "Consumer {Name} started")]
+    public static partial void ConsumerStarted(ILogger logger, string name);
+
+    [LoggerMessage(3002, LogLevel.Information, "Consumer {Name} stopped after {Completed} message(s)")]
+    public static partial void ConsumerStopped(ILogger logger, string name, long completed);
+
+    [LoggerMessage(3003, LogLevel.Error, "Consumer {Name} crashed; restarting in {Delay}")]
+    public static partial void ConsumerCrashed(ILogger logger, Exception exception, string name, TimeSpan delay);
+
+    [LoggerMessage(3004, LogLevel.Warning, "Consumer {Name} stopped on message {MessageId} by its final failure strategy")]
+    public static partial void ConsumerStoppedOnMessage(ILogger logger, string name, string? messageId);
+}

@@ -1,0 +1,65 @@
+using System.Reflection;
+
+namespace Conveyor;
+
+/// <summary>What kind of handler an endpoint is.</summary>
+public enum EndpointKind
+{
+    /// <summary>A <see cref="CommandHandlerAttribute"/> method.</summary>
+    Command,
+
+    /// <summary>An <see cref="EventHandlerAttribute"/> method.</summary>
+    Event,
+
+    /// <summary>A <see cref="QueryHandlerAttribute"/> method.</summary>
+    Query,
+
+    /// <summary>An <see cref="InternalHandlerAttribute"/> method.</summary>
+    Internal,
+
+    /// <summary>A method fed directly by its own inbound source, such as <c>[KafkaConsumer]</c>.</summary>
+    Consumer,
+}
+
+/// <summary>The description of one handler endpoint, as interceptors, <c>conveyor list</c> and diagnostics see it.</summary>
+public sealed class EndpointInfo
+{
+    internal EndpointInfo(string endpointId, EndpointKind kind, Type handlerType, MethodInfo method, Type? payloadType, string? channel, string? routing)
+    {
+        EndpointId = endpointId;
+        Kind = kind;
+        HandlerType = handlerType;
+        Method = method;
+        PayloadType = payloadType;
+        Channel = channel;
+        Routing = routing;
+        IsAsynchronous = kind == EndpointKind.Consumer || (channel is not null && kind != EndpointKind.Internal);
+    }
+
+    /// <summary>The endpoint id.</summary>
+    public string EndpointId { get; }
+
+    /// <summary>The kind of handler.</summary>
+    public EndpointKind Kind { get; }
+
+    /// <summary>The class declaring the handler method.</summary>
+    public Type HandlerType { get; }
+
+    /// <summary>The handler method.</summary>
+    public MethodInfo Method { get; }
+
+    /// <summary>The payload type the handler takes, if it takes one.</summary>
+    public Type? PayloadType { get; }
+
+    /// <summary>The channel the endpoint consumes from: the asynchronous channel, or the input channel of an internal handler.</summary>
+    public string? Channel { get; }
+
+    /// <summary>The routing key or pattern the endpoint is reachable by, if any.</summary>
+    public string? Routing { get; }
+
+    /// <summary>Whether messages reach the endpoint through a channel rather than in-process.</summary>
+    public bool IsAsynchronous { get; internal set; }
+
+    /// <inheritdoc />
+    public override string ToString() => EndpointId;
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.Handlers;
+
+/// <summary>How one handler parameter gets its value.</summary>
+internal abstract record ParameterBinding(ParameterInfo Parameter)
+{
+    public abstract Expression Bind(ParameterExpression context);
+
+    public sealed record Payload(ParameterInfo Parameter) : ParameterBinding(Parameter)
+    {
+        public override Expression Bind(ParameterExpression context) =>
+            Expression.Convert(Expression.Property(context, nameof(HandlerContext.Payload)), Parameter.ParameterType);
+    }
+
+    public sealed record Cancellation(ParameterInfo Parameter) : ParameterBinding(Parameter)
+    {
+        public override Expression Bind(ParameterExpression context) => Expression.Property(context, nameof(HandlerContext.CancellationToken));
+    }
+
+    public sealed record Headers(ParameterInfo Parameter) : ParameterBinding(Parameter)
+    {
+        public override Expression Bind(ParameterExpression context) =>
+            Expression.Convert(Expression.Property(context, nameof(HandlerContext.Headers)), Parameter.ParameterType);
+    }
+
+    public sealed record Context(ParameterInfo Parameter) : ParameterBinding(Parameter)
+    {
+        public override Expression Bind(ParameterExpression context) => context;
+    }
+
+    public sealed record Header(ParameterInfo Parameter, string Name) : ParameterBinding(Parameter)
+    {
+        private static readonly MethodInfo Read = typeof(HeaderReader).GetMethod(nameof(HeaderReader.Read))!;
+
+        public override Expression Bind(ParameterExpression context) =>
+            Expression.Call(
+                Read.MakeGenericMethod(Parameter.ParameterType),
+                context,
+                Expression.Constant(Name),
+                Expression.Constant(Parameter.Name ?? "?"),
+                Expression.Constant(IsOptional(Parameter)));
+    }
+
+    public sealed record Service(ParameterInfo Parameter, object? Key) : ParameterBinding(Parameter)
+    {
+        private static readonly MethodInfo Resolve = typeof(ServiceReader).GetMethod(nameof(ServiceReader.Resolve))!;
+        private static readonly MethodInfo ResolveKeyed = typeof(ServiceReader).GetMethod(nameof(ServiceReader.ResolveKeyed))!;
+
+        public override Expression Bind(ParameterExpression context)
+        {
+            var services = Expression.Property(context, nameof(HandlerContext.Services));
+            return Key is null
+                ? Expression.Call(Resolve.MakeGenericMethod(Parameter.ParameterType), services)
+                : Expression.Call(ResolveKeyed.MakeGenericMethod(Parameter.ParameterType), services, Expression.Constant(Key, typeof(object)));
+        }
+    }
+
+    internal static bool IsOptional(ParameterInfo parameter) =>
+        parameter.HasDefaultValue
+        || !parameter.ParameterType.IsValueType && new NullabilityInfoContext().Create(parameter).WriteState == NullabilityState.Nullable
+        || Nullable.GetUnderlyingType(parameter.ParameterType) is not null;
+}
+
+/// <summary>Reads and converts header values for <c>[Header]</c> parameters.</summary>
+internal static class HeaderReader
+{
+    public static T? Read<T>(HandlerContext context, string name, string parameter, bool optional)
+    {
+        var raw = context.Headers.Get(name);
+        if (raw is null)
+        {
+            return optional
+                ? default
+                : throw new MissingHeaderException(
+                    $"Header '{name}' required by parameter '{parameter}' of endpoint '{context.Endpoint.EndpointId}' is missing. Make the parameter nullable or give it a default to accept messages without it.");
+        }
+
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        try
+        {
+            if (target == typeof(string))
+            {
+                return (T)(object)raw;
+            }
+
+            if (target == typeof(Guid))
+            {
+                return (T)(object)Guid.Parse(raw, CultureInfo.InvariantCulture);
+            }
+
+            if (target == typeof(DateTimeOffset))
+            {
+                return (T)(object)(long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
+                    ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                    : DateTimeOffset.Parse(raw, CultureInfo.InvariantCulture));
+            }
+
+            if (target.IsEnum)
+            {
+                return (T)Enum.Parse(target, raw, ignoreCase: true);
+            }
+
+            return (T)Convert.ChangeType(raw, target, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException or ArgumentException)
+        {
+            throw new MissingHeaderException(
+                $"Header '{name}' = '{raw}' cannot be read as {target.Name} for parameter '{parameter}' of endpoint '{context.Endpoint.EndpointId}'.");
+        }
+    }
+}
+
+/// <summary>Resolves handler parameters from the invocation's DI scope.</summary>
+internal static class ServiceReader
+{
+    public static T Resolve<T>(IServiceProvider services) where T : notnull => services.GetRequiredService<T>();
+
+    public static T ResolveKeyed<T>(IServiceProvider services, object key) where T : notnull => services.GetRequiredKeyedService<T>(key);
+}
+
+/// <summary>A header a handler parameter requires is missing or malformed. Retrying cannot fix it.</summary>
+public sealed class MissingHeaderException : ConveyorException, INonRetryableException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Which header, which parameter, which endpoint.</param>
+    public MissingHeaderException(string message) : base(message)
+    {
+    }
+}

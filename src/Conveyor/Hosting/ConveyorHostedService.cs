@@ -1,0 +1,88 @@
+using Conveyor.Consumers;
+using Conveyor.Diagnostics;
+using Conveyor.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Hosting;
+
+/// <summary>
+/// Builds and validates the runtime when the host starts (so a bad configuration stops the host with a clear
+/// message) and runs the configured consumers until the host stops, restarting one that crashes.
+/// </summary>
+internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<ConveyorOptions> options, TimeProvider time, ILogger<ConveyorHostedService> logger)
+    : IHostedService, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _consumers = [];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<ConveyorRuntime>();
+        if (!options.Value.RunConsumersInHost)
+        {
+            return Task.CompletedTask;
+        }
+
+        var runner = services.GetRequiredService<ConsumerRunner>();
+        var names = options.Value.HostedConsumers is { Count: > 0 } configured
+            ? configured.Select(runner.ResolveChannel).Distinct()
+            : runner.ChannelsWithEndpoints;
+        foreach (var name in names)
+        {
+            _consumers.Add(Task.Run(() => RunForeverAsync(runner, name), CancellationToken.None));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_consumers).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stopping.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task RunForeverAsync(ConsumerRunner runner, string name)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await runner.RunAsync(name, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                if (!_stopping.IsCancellationRequested)
+                {
+                    logger.LogWarning("Consumer {Name} ended ({Reason}); it stays stopped until the host restarts", name, result.StopReason);
+                }
+
+                return;
+            }
+            catch (Exception e) when (!_stopping.IsCancellationRequested)
+            {
+                Log.ConsumerCrashed(logger, e, name, delay);
+                try
+                {
+                    await Task.Delay(delay, time, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Conveyor.Buses;
+using Conveyor.Consumers;
+using Conveyor.Deduplication;
+using Conveyor.Failures;
+using Conveyor.Failures.DeadLetters;
+using Conveyor.Hosting;
+using Conveyor.Receiving;
+using Conveyor.Runtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Conveyor in a service collection.</summary>
+public static class ConveyorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds Conveyor: the buses, the handlers found by <paramref name="configure"/>, channels, failure handling and a
+    /// hosted service that validates the configuration at start-up and runs the consumers. Options bind from the
+    /// <c>Conveyor</c> configuration section when an <see cref="IConfiguration"/> is registered.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures Conveyor.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddConveyor(this IServiceCollection services, Action<Conveyor.ConveyorBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (services.Any(d => d.ServiceType == typeof(ConveyorSetup)))
+        {
+            throw new Conveyor.ConveyorConfigurationException("AddConveyor is called twice. Configure everything in one AddConveyor(c => ...) call.");
+        }
+
+        var builder = new Conveyor.ConveyorBuilder(services);
+        services.AddOptions<Conveyor.ConveyorOptions>();
+        services.AddSingleton<IConfigureOptions<Conveyor.ConveyorOptions>>(sp => new ConfigureOptions<Conveyor.ConveyorOptions>(o =>
+            sp.GetService<IConfiguration>()?.GetSection(Conveyor.ConveyorOptions.SectionName).Bind(o)));
+        configure(builder);
+
+        var handlerTypes = builder.HandlerTypes();
+        foreach (var type in handlerTypes.Where(t => !t.IsAbstract))
+        {
+            services.TryAdd(new ServiceDescriptor(type, type, builder.HandlerLifetime));
+        }
+
+        services.AddSingleton(new ConveyorSetup(builder, handlerTypes));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+        services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
+        services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(
+            sp.GetRequiredService<IOptions<Conveyor.ConveyorOptions>>().Value.DeduplicationRetention, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ConveyorRuntime>();
+        services.AddSingleton<MessageDispatcher>();
+        services.AddSingleton<MessageBus>();
+        services.AddSingleton<Conveyor.ICommandBus>(sp => sp.GetRequiredService<MessageBus>());
+        services.AddSingleton<Conveyor.IEventBus>(sp => sp.GetRequiredService<MessageBus>());
+        services.AddSingleton<Conveyor.IQueryBus>(sp => sp.GetRequiredService<MessageBus>());
+        services.AddSingleton<FailureHandler>();
+        services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<ConsumerRunner>();
+        services.AddSingleton<Conveyor.IConsumerRunner>(sp => sp.GetRequiredService<ConsumerRunner>());
+        services.AddSingleton<IDeadLetters, DeadLetters>();
+        services.AddHostedService<ConveyorHostedService>();
+        return services;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Conveyor; internal static class Placeholder { }

@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using Conveyor.Channels;
+using Conveyor.Deduplication;
+using Conveyor.Failures;
+using Conveyor.Handlers;
+using Conveyor.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Runtime;
+
+/// <summary>
+/// The compiled messaging system: endpoints, routing tables and channels. Built once when the host starts;
+/// an invalid configuration fails here, listing every problem and how to fix it.
+/// </summary>
+internal sealed class ConveyorRuntime
+{
+    private readonly ConcurrentDictionary<Type, RuntimeEndpoint[]> _eventsByType = new();
+    private readonly ConcurrentDictionary<string, RuntimeEndpoint[]> _eventsByName = new(StringComparer.Ordinal);
+    private readonly RuntimeEndpoint[] _eventEndpoints;
+
+    public ConveyorRuntime(ConveyorSetup setup, IServiceProvider services, IOptions<ConveyorOptions> options)
+    {
+        Options = options.Value;
+        Serializer = setup.Serializer;
+        var errors = new List<string>();
+        var descriptors = setup.HandlerTypes.SelectMany(t => HandlerScanner.Describe(t, errors)).ToList();
+        var lifetimes = Lifetimes(setup.Services);
+
+        var channels = new Dictionary<string, IMessageChannel>(StringComparer.Ordinal);
+        var channelKinds = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var registration in setup.Channels.Values)
+        {
+            channels[registration.Name] = registration.Factory(services);
+            channelKinds[registration.Name] = registration.Kind;
+        }
+
+        foreach (var descriptor in descriptors.Where(d => d.Info.Kind == EndpointKind.Consumer))
+        {
+            var source = setup.ConsumerSources.FirstOrDefault(s => s.AttributeType == descriptor.HandlerAttribute.GetType());
+            if (source is null)
+            {
+                errors.Add($"{descriptor.Info.EndpointId}: [{descriptor.HandlerAttribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}] needs its transport configured (e.g. UseKafka(...) in AddConveyor).");
+            }
+            else if (!channels.TryAdd(descriptor.Info.EndpointId, source.Factory(services, (ConsumerEndpointAttribute)descriptor.HandlerAttribute, descriptor.Info)))
+            {
+                errors.Add($"{descriptor.Info.EndpointId}: a channel with this name exists already; consumer endpoint ids and channel names must differ.");
+            }
+            else
+            {
+                channelKinds[descriptor.Info.EndpointId] = source.Kind;
+            }
+        }
+
+        RuntimeValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), services, errors);
+
+        var endpoints = new List<RuntimeEndpoint>();
+        if (errors.Count == 0)
+        {
+            foreach (var descriptor in descriptors)
+            {
+                endpoints.Add(Compile(descriptor, setup, services, lifetimes, errors));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConveyorConfigurationException(
+                "Conveyor's configuration is invalid:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));
+        }
+
+        Channels = channels.ToFrozenDictionary(StringComparer.Ordinal);
+        ChannelKinds = channelKinds.ToFrozenDictionary(StringComparer.Ordinal);
+        Endpoints = endpoints.ToFrozenDictionary(e => e.Id, StringComparer.Ordinal);
+        CommandsByType = endpoints.Where(e => e.Info.Kind == EndpointKind.Command && e.PayloadType is not null).ToFrozenDictionary(e => e.PayloadType!);
+        CommandsByKey = endpoints.Where(e => e.Info.Kind == EndpointKind.Command && e.Info.Routing is not null).ToFrozenDictionary(e => e.Info.Routing!, StringComparer.Ordinal);
+        QueriesByType = endpoints.Where(e => e.Info.Kind == EndpointKind.Query && e.PayloadType is not null).ToFrozenDictionary(e => e.PayloadType!);
+        QueriesByKey = endpoints.Where(e => e.Info.Kind == EndpointKind.Query && e.Info.Routing is not null).ToFrozenDictionary(e => e.Info.Routing!, StringComparer.Ordinal);
+        InternalByChannel = endpoints.Where(e => e.Info.Kind == EndpointKind.Internal && !e.Info.IsAsynchronous).ToFrozenDictionary(e => e.Info.Channel!, StringComparer.Ordinal);
+        _eventEndpoints = [.. endpoints.Where(e => e.Info.Kind == EndpointKind.Event)];
+    }
+
+    public ConveyorOptions Options { get; }
+
+    public MessageSerializer Serializer { get; }
+
+    public FrozenDictionary<string, RuntimeEndpoint> Endpoints { get; }
+
+    public FrozenDictionary<string, IMessageChannel> Channels { get; }
+
+    public FrozenDictionary<string, string> ChannelKinds { get; }
+
+    public FrozenDictionary<Type, RuntimeEndpoint> CommandsByType { get; }
+
+    public FrozenDictionary<string, RuntimeEndpoint> CommandsByKey { get; }
+
+    public FrozenDictionary<Type, RuntimeEndpoint> QueriesByType { get; }
+
+    public FrozenDictionary<string, RuntimeEndpoint> QueriesByKey { get; }
+
+    public FrozenDictionary<string, RuntimeEndpoint> InternalByChannel { get; }
+
+    /// <summary>Event handlers for a payload type: by its type, base types and interfaces, and by its message name.</summary>
+    public RuntimeEndpoint[] EventsFor(Type eventType) =>
+        _eventsByType.GetOrAdd(eventType, t =>
+        {
+            var name = MessageNames.Of(t);
+            return [.. _eventEndpoints.Where(e =>
+                (e.PayloadType is not null && e.PayloadType != typeof(object) && e.PayloadType.IsAssignableFrom(t) && e.Info.Routing is null)
+                || (e.Info.Routing is not null && RoutingPattern.Matches(e.Info.Routing, name)))];
+        });
+
+    /// <summary>Event handlers for a routing key or message name.</summary>
+    public RuntimeEndpoint[] EventsFor(string routingKey) =>
+        _eventsByName.GetOrAdd(routingKey, key =>
+            [.. _eventEndpoints.Where(e =>
+                (e.Info.Routing is not null && RoutingPattern.Matches(e.Info.Routing, key))
+                || (e.Info.Routing is null && e.PayloadType is not null && MessageNames.Of(e.PayloadType) == key))]);
+
+    /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
+    public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
+        Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel == channel);
+
+    private RuntimeEndpoint Compile(HandlerDescriptor descriptor, ConveyorSetup setup, IServiceProvider services, Dictionary<Type, ServiceLifetime> lifetimes, List<string> errors)
+    {
+        var info = descriptor.Info;
+        info.IsAsynchronous = info.Kind == EndpointKind.Consumer || (info.Channel is not null && setup.Channels.ContainsKey(info.Channel));
+        var invoker = HandlerInvokerCompiler.Compile(descriptor.Method, descriptor.Bindings);
+        var interceptors = setup.Interceptors.Where(i => i.Pointcut.Matches(info)).Select(i => i.InterceptorType).ToList();
+
+        var dependencies = descriptor.Bindings.OfType<ParameterBinding.Service>().Where(b => b.Key is null).Select(b => b.Parameter.ParameterType)
+            .Concat(interceptors).Append(info.HandlerType);
+        var needsScope = descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
+            || dependencies.Any(t => !(info.Method.IsStatic && t == info.HandlerType) && lifetimes.GetValueOrDefault(t, ServiceLifetime.Scoped) != ServiceLifetime.Singleton && !IsConveyorService(t));
+        var singleton = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton
+            ? services.GetRequiredService(info.HandlerType)
+            : null;
+
+        var channelStrategy = info.Channel is not null && setup.Channels.TryGetValue(info.Channel, out var channel) ? channel.FinalFailureStrategy : null;
+        var failure = new FailurePolicy(
+            descriptor.InstantRetry?.RetryTimes ?? 0,
+            descriptor.InstantRetry?.ExceptionTypes ?? [],
+            descriptor.DelayedRetry is { } delayed ? DelayedRetryPolicy.From(delayed) : null,
+            descriptor.ErrorChannel ?? Options.DefaultErrorChannel,
+            Options.DeadLetterEnabled,
+            descriptor.FinalFailure ?? channelStrategy ?? Options.FinalFailureStrategy);
+
+        DeduplicationKey? deduplication = null;
+        if (descriptor.Deduplication is { Enabled: true } attribute)
+        {
+            deduplication = DeduplicationKey.Parse(attribute.Expression, info, errors);
+        }
+        else if (descriptor.Deduplication is null && info.IsAsynchronous && Options.DeduplicateAsynchronousEndpoints)
+        {
+            deduplication = DeduplicationKey.ByMessageId;
+        }
+
+        return new RuntimeEndpoint(descriptor, invoker, singleton, needsScope, interceptors, failure, deduplication);
+    }
+
+    private static bool IsConveyorService(Type type) =>
+        type == typeof(ICommandBus) || type == typeof(IEventBus) || type == typeof(IQueryBus) || type == typeof(TimeProvider);
+
+    private static Dictionary<Type, ServiceLifetime> Lifetimes(IServiceCollection services)
+    {
+        var lifetimes = new Dictionary<Type, ServiceLifetime>();
+        foreach (var descriptor in services.Where(d => !d.IsKeyedService))
+        {
+            lifetimes[descriptor.ServiceType] = descriptor.Lifetime;
+        }
+
+        return lifetimes;
+    }
+}

@@ -1,0 +1,93 @@
+using Conveyor.Deduplication;
+using Conveyor.Failures;
+using Conveyor.Handlers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.Runtime;
+
+/// <summary>A compiled endpoint: the handler invoker, its interceptors, and its failure and deduplication policies.</summary>
+internal sealed class RuntimeEndpoint
+{
+    private readonly HandlerInvoker _invoker;
+    private readonly object? _singleton;
+    private readonly Type[] _before;
+    private readonly Type[] _around;
+    private readonly Type[] _after;
+
+    public RuntimeEndpoint(
+        HandlerDescriptor descriptor,
+        HandlerInvoker invoker,
+        object? singleton,
+        bool needsScope,
+        IReadOnlyList<Type> interceptors,
+        FailurePolicy failure,
+        DeduplicationKey? deduplication)
+    {
+        Descriptor = descriptor;
+        _invoker = invoker;
+        _singleton = singleton;
+        NeedsScope = needsScope;
+        _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
+        _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
+        _after = interceptors.Where(t => typeof(IAfterInterceptor).IsAssignableFrom(t)).ToArray();
+        Failure = failure;
+        Deduplication = deduplication;
+    }
+
+    public HandlerDescriptor Descriptor { get; }
+
+    public EndpointInfo Info => Descriptor.Info;
+
+    public string Id => Descriptor.Info.EndpointId;
+
+    public Type? PayloadType => Descriptor.Info.PayloadType;
+
+    public bool NeedsScope { get; }
+
+    public FailurePolicy Failure { get; }
+
+    public DeduplicationKey? Deduplication { get; }
+
+    public string? OutputChannel => Descriptor.OutputChannel;
+
+    public bool HasInterceptors => _before.Length + _around.Length + _after.Length > 0;
+
+    /// <summary>Runs the handler with its interceptors, with <paramref name="context"/> as the ambient invocation.</summary>
+    public ValueTask<object?> InvokeAsync(HandlerContext context)
+    {
+        var previous = HandlerContext.Swap(context);
+        try
+        {
+            return HasInterceptors ? InvokeInterceptedAsync(context) : _invoker(Instance(context), context);
+        }
+        finally
+        {
+            HandlerContext.Swap(previous);
+        }
+    }
+
+    private object? Instance(HandlerContext context) =>
+        _singleton ?? (Info.Method.IsStatic ? null : context.Services.GetRequiredService(Info.HandlerType));
+
+    private async ValueTask<object?> InvokeInterceptedAsync(HandlerContext context)
+    {
+        foreach (var type in _before)
+        {
+            await ((IBeforeInterceptor)context.Services.GetRequiredService(type)).BeforeAsync(context).ConfigureAwait(false);
+        }
+
+        var result = await Next(0).ConfigureAwait(false);
+
+        foreach (var type in _after)
+        {
+            await ((IAfterInterceptor)context.Services.GetRequiredService(type)).AfterAsync(context, result).ConfigureAwait(false);
+        }
+
+        return result;
+
+        ValueTask<object?> Next(int index) =>
+            index == _around.Length
+                ? _invoker(Instance(context), context)
+                : ((IAroundInterceptor)context.Services.GetRequiredService(_around[index])).AroundAsync(context, () => Next(index + 1));
+    }
+}

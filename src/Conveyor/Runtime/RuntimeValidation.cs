@@ -1,0 +1,69 @@
+using Conveyor.Handlers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.Runtime;
+
+/// <summary>The start-up checks across all endpoints. Each error says what is wrong and how to fix it.</summary>
+internal static class RuntimeValidation
+{
+    public static void Validate(IReadOnlyList<HandlerDescriptor> descriptors, HashSet<string> channels, IServiceProvider services, List<string> errors)
+    {
+        foreach (var group in descriptors.GroupBy(d => d.Info.EndpointId).Where(g => g.Count() > 1))
+        {
+            errors.Add($"Endpoint id '{group.Key}' is used by {Describe(group)}. Endpoint ids must be unique: set a distinct EndpointId on each.");
+        }
+
+        Unique(descriptors, EndpointKind.Command, d => d.Info.PayloadType is { } t && d.Info.Routing is null ? t.Name : null, "command", errors);
+        Unique(descriptors, EndpointKind.Command, d => d.Info.Routing, "command routing key", errors);
+        Unique(descriptors, EndpointKind.Query, d => d.Info.PayloadType is { } t && d.Info.Routing is null ? t.Name : null, "query", errors);
+        Unique(descriptors, EndpointKind.Query, d => d.Info.Routing, "query routing key", errors);
+        Unique(descriptors, EndpointKind.Internal, d => d.Info.Channel, "input channel", errors);
+
+        var inputChannels = descriptors.Where(d => d.Info.Kind == EndpointKind.Internal).Select(d => d.Info.Channel!).ToHashSet(StringComparer.Ordinal);
+        var isService = services.GetService<IServiceProviderIsService>();
+        var isKeyed = services.GetService<IServiceProviderIsKeyedService>();
+        foreach (var descriptor in descriptors)
+        {
+            var info = descriptor.Info;
+            if (info.Kind is EndpointKind.Command or EndpointKind.Event && info.Channel is { } channel && !channels.Contains(channel))
+            {
+                errors.Add($"{info.EndpointId}: [Asynchronous(\"{channel}\")] names a channel that is not registered. Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{channel}\") or .AddKafkaChannel(\"{channel}\").");
+            }
+
+            if (descriptor.OutputChannel is { } output && !channels.Contains(output) && !inputChannels.Contains(output))
+            {
+                errors.Add($"{info.EndpointId}: OutputChannel \"{output}\" is neither a registered channel nor the input channel of an [InternalHandler].");
+            }
+
+            if (descriptor.ErrorChannel is { } error && !channels.Contains(error) && !inputChannels.Contains(error))
+            {
+                errors.Add($"{info.EndpointId}: [ErrorChannel(\"{error}\")] is neither a registered channel nor the input channel of an [InternalHandler].");
+            }
+
+            foreach (var binding in descriptor.Bindings.OfType<ParameterBinding.Service>())
+            {
+                var type = binding.Parameter.ParameterType;
+                var known = binding.Key is null
+                    ? isService?.IsService(type) ?? true
+                    : isKeyed?.IsKeyedService(type, binding.Key) ?? true;
+                if (!known)
+                {
+                    errors.Add(binding.Key is null
+                        ? $"{info.EndpointId}: parameter '{binding.Parameter.Name}' of type {type.Name} cannot be bound: it is not the payload (only the first parameter is), not a [Header], and no service of that type is registered. Register {type.Name} in DI or mark the parameter with [Header(\"...\")]."
+                        : $"{info.EndpointId}: parameter '{binding.Parameter.Name}' asks for the keyed service \"{binding.Key}\" of type {type.Name}, which is not registered.");
+                }
+            }
+        }
+    }
+
+    private static void Unique(IReadOnlyList<HandlerDescriptor> descriptors, EndpointKind kind, Func<HandlerDescriptor, string?> key, string what, List<string> errors)
+    {
+        foreach (var group in descriptors.Where(d => d.Info.Kind == kind).GroupBy(key).Where(g => g.Key is not null && g.Count() > 1))
+        {
+            errors.Add($"The {what} '{group.Key}' has {group.Count()} handlers ({Describe(group)}); it must have exactly one. Remove one, or make them event handlers if all should run.");
+        }
+    }
+
+    private static string Describe(IEnumerable<HandlerDescriptor> group) =>
+        string.Join(", ", group.Select(d => $"{d.HandlerType.Name}.{d.Method.Name}"));
+}

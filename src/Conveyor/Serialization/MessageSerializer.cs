@@ -1,0 +1,89 @@
+using System.Text;
+
+namespace Conveyor.Serialization;
+
+/// <summary>
+/// Picks the converter for a payload or a received content type. Strings and byte arrays pass through
+/// untouched (<c>text/plain</c>, <c>application/octet-stream</c>) so that raw payloads from foreign producers
+/// reach handlers that ask for <see cref="string"/> or <see cref="byte"/>[].
+/// </summary>
+internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> converters, IMessageConverter defaultConverter)
+{
+    public const string TextPlain = "text/plain";
+    public const string OctetStream = "application/octet-stream";
+
+    public string DefaultContentType => defaultConverter.ContentType;
+
+    public (byte[] Body, string ContentType) Serialize(object? payload, string? contentType = null)
+    {
+        switch (payload)
+        {
+            case null:
+                return ([], contentType ?? defaultConverter.ContentType);
+            case byte[] bytes:
+                return (bytes, contentType ?? OctetStream);
+            case string text when contentType is null || !IsReadableBy(contentType, out _):
+                return (Encoding.UTF8.GetBytes(text), contentType ?? TextPlain);
+        }
+
+        var converter = contentType is null ? defaultConverter : Find(contentType);
+        return (converter.Serialize(payload, payload.GetType()), converter.ContentType);
+    }
+
+    /// <summary>Reads <paramref name="body"/> as <paramref name="targetType"/>; throws <see cref="MessageConversionException"/> naming the problem.</summary>
+    public object? Deserialize(ReadOnlyMemory<byte> body, string? contentType, Type targetType)
+    {
+        if (targetType == typeof(byte[]))
+        {
+            return body.ToArray();
+        }
+
+        if (targetType == typeof(ReadOnlyMemory<byte>))
+        {
+            return body;
+        }
+
+        if (targetType == typeof(string) && (contentType is null || !IsReadableBy(contentType, out _)))
+        {
+            return Encoding.UTF8.GetString(body.Span);
+        }
+
+        var converter = contentType is null ? defaultConverter : Find(contentType);
+        if (body.IsEmpty)
+        {
+            throw new MessageConversionException($"The message has an empty body but the handler expects a {targetType.Name}.");
+        }
+
+        try
+        {
+            return converter.Deserialize(body, targetType)
+                ?? throw new MessageConversionException($"The body deserialized to null but the handler expects a {targetType.Name}.");
+        }
+        catch (Exception e) when (e is not MessageConversionException)
+        {
+            throw new MessageConversionException(
+                $"The body is not a valid {targetType.Name} for content type '{converter.ContentType}': {e.Message}", e);
+        }
+    }
+
+    private IMessageConverter Find(string contentType) =>
+        IsReadableBy(contentType, out var converter)
+            ? converter
+            : throw new MessageConversionException(
+                $"No converter reads content type '{contentType}'. Register one with AddConverter(...).");
+
+    private bool IsReadableBy(string contentType, out IMessageConverter converter)
+    {
+        foreach (var candidate in converters)
+        {
+            if (candidate.CanRead(contentType))
+            {
+                converter = candidate;
+                return true;
+            }
+        }
+
+        converter = defaultConverter;
+        return false;
+    }
+}
