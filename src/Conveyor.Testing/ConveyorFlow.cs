@@ -1,0 +1,147 @@
+using Conveyor.Channels;
+using Conveyor.Channels.InMemory;
+using Conveyor.Failures.DeadLetters;
+using Conveyor.Hosting;
+using Conveyor.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Conveyor.Testing;
+
+/// <summary>
+/// A flow-testing host: the application's handlers on in-memory channels with a fake clock. Send commands, publish
+/// events, run a channel's consumer until it is empty, then assert on the messages each channel received, the
+/// dead letters, and the state of your own services.
+/// </summary>
+public sealed class ConveyorFlow : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock)
+    {
+        _services = services;
+        Clock = clock;
+    }
+
+    /// <summary>The fake clock driving delayed retries, releases and deduplication windows.</summary>
+    public FakeTimeProvider Clock { get; }
+
+    /// <summary>The flow's service provider.</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>The command bus.</summary>
+    public ICommandBus CommandBus => _services.GetRequiredService<ICommandBus>();
+
+    /// <summary>The event bus.</summary>
+    public IEventBus EventBus => _services.GetRequiredService<IEventBus>();
+
+    /// <summary>The query bus.</summary>
+    public IQueryBus QueryBus => _services.GetRequiredService<IQueryBus>();
+
+    /// <summary>The dead letters.</summary>
+    public IDeadLetters DeadLetters => _services.GetRequiredService<IDeadLetters>();
+
+    /// <summary>
+    /// Builds a flow from <paramref name="configure"/>. Every channel — in-memory, Kafka or any other, including
+    /// <c>[KafkaConsumer]</c> sources — becomes a recording in-memory channel on the fake clock, so a flow needs
+    /// no infrastructure. The configuration is validated as at host start-up.
+    /// </summary>
+    /// <param name="configure">The same configuration the application uses (or a subset).</param>
+    /// <param name="services">Registers the handlers' dependencies or test doubles.</param>
+    /// <returns>The flow.</returns>
+    public static ConveyorFlow Bootstrap(Action<ConveyorBuilder> configure, Action<IServiceCollection>? services = null)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var collection = new ServiceCollection();
+        collection.AddSingleton<TimeProvider>(clock);
+        collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services?.Invoke(collection);
+        collection.AddConveyor(c =>
+        {
+            configure(c);
+            SwapToInMemory(c);
+        });
+
+        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = false });
+        provider.GetRequiredService<ConveyorRuntime>();
+        return new ConveyorFlow(provider, clock);
+    }
+
+    /// <summary>Sends a command.</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="metadata">Headers to add.</param>
+    /// <returns>A task that completes when it was handled or queued.</returns>
+    public ValueTask SendAsync(object command, IReadOnlyDictionary<string, string>? metadata = null) =>
+        metadata is null ? CommandBus.SendAsync(command) : CommandBus.SendAsync(command, metadata);
+
+    /// <summary>Publishes an event.</summary>
+    /// <param name="event">The event.</param>
+    /// <param name="metadata">Headers to add.</param>
+    /// <returns>A task that completes when it was handled or queued.</returns>
+    public ValueTask PublishAsync(object @event, IReadOnlyDictionary<string, string>? metadata = null) =>
+        metadata is null ? EventBus.PublishAsync(@event) : EventBus.PublishAsync(@event, metadata);
+
+    /// <summary>Asks a query.</summary>
+    /// <typeparam name="TResult">The answer type.</typeparam>
+    /// <param name="query">The query.</param>
+    /// <returns>The answer.</returns>
+    public ValueTask<TResult> QueryAsync<TResult>(object query) => QueryBus.SendAsync<TResult>(query);
+
+    /// <summary>Runs a consumer by channel or endpoint name; by default until nothing is deliverable.</summary>
+    /// <param name="name">The channel or endpoint.</param>
+    /// <param name="options">Limits; <see cref="ConsumerRunOptions.StopWhenEmpty"/> by default.</param>
+    /// <returns>What the run did.</returns>
+    public Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null) =>
+        _services.GetRequiredService<IConsumerRunner>().RunAsync(name, options ?? new ConsumerRunOptions { StopWhenEmpty = true });
+
+    /// <summary>Moves the fake clock forward, firing due delayed retries and releases.</summary>
+    /// <param name="delta">How far.</param>
+    public void AdvanceTime(TimeSpan delta) => Clock.Advance(delta);
+
+    /// <summary>The in-memory channel behind <paramref name="name"/>.</summary>
+    /// <param name="name">The channel name.</param>
+    /// <returns>The channel.</returns>
+    public InMemoryChannel Channel(string name) =>
+        _services.GetRequiredService<ConveyorRuntime>().Channels.GetValueOrDefault(name) as InMemoryChannel
+            ?? throw new ArgumentException($"There is no channel '{name}'.", nameof(name));
+
+    /// <summary>Every message sent to a channel, in order.</summary>
+    /// <param name="channel">The channel name.</param>
+    /// <returns>The messages.</returns>
+    public IReadOnlyList<TransportMessage> RecordedMessages(string channel) => Channel(channel).SentMessages;
+
+    /// <summary>The payloads of the messages sent to a channel, read as <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The payload type.</typeparam>
+    /// <param name="channel">The channel name.</param>
+    /// <returns>The payloads.</returns>
+    public IReadOnlyList<T> RecordedPayloads<T>(string channel)
+    {
+        var serializer = _services.GetRequiredService<ConveyorRuntime>().Serializer;
+        return [.. RecordedMessages(channel).Select(m => (T)serializer.Deserialize(m.Body, m.Headers.ContentType, typeof(T))!)];
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+
+    private static void SwapToInMemory(ConveyorBuilder builder)
+    {
+        foreach (var registration in builder.Channels.Values.ToList())
+        {
+            var name = registration.Name;
+            builder.Channels[name] = registration with
+            {
+                Factory = sp => new InMemoryChannel(name, new InMemoryChannelOptions { RecordSentMessages = true }, sp.GetRequiredService<TimeProvider>()),
+            };
+        }
+
+        for (var i = 0; i < builder.ConsumerSources.Count; i++)
+        {
+            builder.ConsumerSources[i] = builder.ConsumerSources[i] with
+            {
+                Factory = (sp, _, endpoint) => new InMemoryChannel(endpoint.EndpointId, new InMemoryChannelOptions { RecordSentMessages = true }, sp.GetRequiredService<TimeProvider>()),
+            };
+        }
+    }
+}

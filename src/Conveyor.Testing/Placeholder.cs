@@ -1,1 +1,0 @@
-namespace Conveyor.Testing; internal static class Placeholder { }
