@@ -41,7 +41,7 @@ internal static class HandlerScanner
             ConsumerEndpointAttribute k => (EndpointKind.Consumer, null, k.ConsumerEndpointId, k.ConsumerEndpointId),
             _ => (EndpointKind.Command, null, null, null),
         };
-        endpointId ??= where;
+        endpointId ??= DefaultEndpointId(handlerType, method, where);
 
         if (kind == EndpointKind.Query && asynchronous is not null)
         {
@@ -91,6 +91,14 @@ internal static class HandlerScanner
             (method.GetCustomAttribute<ErrorChannelAttribute>() ?? handlerType.GetCustomAttribute<ErrorChannelAttribute>())?.ChannelName,
             (method.GetCustomAttribute<FinalFailureAttribute>() ?? handlerType.GetCustomAttribute<FinalFailureAttribute>())?.Strategy,
             method.GetCustomAttribute<DeduplicatedAttribute>());
+    }
+
+    /// <summary><c>Class.Method</c>, or <c>Class.Method(FirstParameterType)</c> when the class has overloads of that handler method.</summary>
+    private static string DefaultEndpointId(Type handlerType, MethodInfo method, string where)
+    {
+        var overloaded = handlerType.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+            .Count(m => m.Name == method.Name && m.GetCustomAttribute<HandlerAttribute>() is not null) > 1;
+        return overloaded && method.GetParameters() is [var first, ..] ? $"{where}({first.ParameterType.Name})" : where;
     }
 
     private static List<ParameterBinding>? BindParameters(MethodInfo method, EndpointKind kind, string? routing, string where, ICollection<string> errors)
