@@ -29,6 +29,21 @@ public interface IReceivingChannel : IMessageChannel
     /// <param name="cancellationToken">Stops the loop gracefully: in-flight messages finish and are acknowledged.</param>
     /// <returns>What the run did.</returns>
     Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The dead letter this channel keeps its finally failed messages in (for Kafka: the dead-letter topic), or null
+    /// to use the application's <see cref="Failures.DeadLetters.IDeadLetterStore"/>.
+    /// </summary>
+    Failures.DeadLetters.IDeadLetterStore? DeadLetters => null;
+
+    /// <summary>
+    /// Delivers <paramref name="message"/> again to this channel's own consumers only, e.g. a replayed dead letter.
+    /// A Kafka channel writes it to its consumer group's retry topic so that other groups reading the same topic never see it.
+    /// </summary>
+    /// <param name="message">The message, addressed to its endpoint.</param>
+    /// <param name="cancellationToken">Cancels the send.</param>
+    /// <returns>A task that completes once the message is stored.</returns>
+    ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken) => SendAsync(message, cancellationToken);
 }
 
 /// <summary>Processes one received message and tells the channel what to do with it.</summary>

@@ -16,6 +16,12 @@ public abstract class InboundMessage(TransportMessage message, string channelNam
     /// <summary>Where it was read from, for logs and dead letters (e.g. <c>orders@15</c>).</summary>
     public abstract string Position { get; }
 
+    /// <summary>
+    /// Why the transport could not read the message (e.g. a header that is not valid UTF-8), or null. Such a message
+    /// goes straight to the dead letter with this reason.
+    /// </summary>
+    public virtual string? ReadError => null;
+
     /// <summary>Whether <see cref="ScheduleAsync"/> is supported.</summary>
     public virtual bool CanSchedule => false;
 

@@ -46,7 +46,8 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, IDeadLetterSt
                     exception.Message,
                     attempts,
                     time.GetUtcNow());
-                await deadLetters.AddAsync(entry, cancellationToken).ConfigureAwait(false);
+                var store = (Runtime.Channels.GetValueOrDefault(inbound.ChannelName) as IReceivingChannel)?.DeadLetters ?? deadLetters;
+                await store.AddAsync(entry, cancellationToken).ConfigureAwait(false);
                 return new ProcessingResult(Acknowledgement.Completed, true);
             }
         }

@@ -26,6 +26,11 @@ internal sealed class InboundProcessor(
 
     public async ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
+        if (inbound.ReadError is { } readError)
+        {
+            return await failures.FailAsync(inbound, null, new Serialization.MessageConversionException(readError), 1, cancellationToken).ConfigureAwait(false);
+        }
+
         RuntimeEndpoint? endpoint;
         try
         {

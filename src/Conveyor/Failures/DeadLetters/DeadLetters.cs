@@ -1,8 +1,9 @@
+using Conveyor.Channels;
 using Conveyor.Runtime;
 
 namespace Conveyor.Failures.DeadLetters;
 
-/// <summary>The dead-letter operations over the configured store.</summary>
+/// <summary>The dead-letter operations over the application's store and the stores channels keep themselves (Kafka topics).</summary>
 internal sealed class DeadLetters(IDeadLetterStore store, ConveyorRuntime runtime) : IDeadLetters
 {
     private static readonly string[] FailureHeaders =
@@ -11,15 +12,30 @@ internal sealed class DeadLetters(IDeadLetterStore store, ConveyorRuntime runtim
         MessageHeaderNames.FailedEndpoint, MessageHeaderNames.DeliveryAttempt,
     ];
 
-    public ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit = 100, CancellationToken cancellationToken = default) =>
-        store.ListAsync(limit, cancellationToken);
+    private IEnumerable<IDeadLetterStore> Stores =>
+        runtime.Channels.Values.OfType<IReceivingChannel>().Select(c => c.DeadLetters).OfType<IDeadLetterStore>().Prepend(store).Distinct();
 
-    public ValueTask<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default) => store.GetAsync(id, cancellationToken);
+    public async ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit = 100, CancellationToken cancellationToken = default)
+    {
+        var all = new List<DeadLetter>();
+        foreach (var source in Stores)
+        {
+            all.AddRange(await source.ListAsync(limit, cancellationToken).ConfigureAwait(false));
+        }
+
+        return [.. all.OrderBy(d => d.FailedAt).Take(limit)];
+    }
+
+    public async ValueTask<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        (await FindAsync(id, cancellationToken).ConfigureAwait(false)).DeadLetter;
 
     public async ValueTask ReplayAsync(string id, CancellationToken cancellationToken = default)
     {
-        var deadLetter = await store.GetAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"There is no dead letter '{id}'. 'conveyor dlq list' shows the ids.");
+        var (deadLetter, owner) = await FindAsync(id, cancellationToken).ConfigureAwait(false);
+        if (deadLetter is null || owner is null)
+        {
+            throw new KeyNotFoundException($"There is no dead letter '{id}'. 'conveyor dlq list' shows the ids.");
+        }
 
         var message = deadLetter.Message.Copy();
         foreach (var header in FailureHeaders)
@@ -43,9 +59,27 @@ internal sealed class DeadLetters(IDeadLetterStore store, ConveyorRuntime runtim
                 $"Dead letter '{id}' came from endpoint '{deadLetter.EndpointId}' on channel '{deadLetter.ChannelName}', neither of which exists in this service.");
         }
 
-        await runtime.Channels[channel].SendAsync(message, cancellationToken).ConfigureAwait(false);
-        await store.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
+        var target = runtime.Channels[channel];
+        await (target is IReceivingChannel receiving ? receiving.RedeliverAsync(message, cancellationToken) : target.SendAsync(message, cancellationToken)).ConfigureAwait(false);
+        await owner.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) => store.DeleteAsync(id, cancellationToken);
+    public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var (_, owner) = await FindAsync(id, cancellationToken).ConfigureAwait(false);
+        return owner is not null && await owner.DeleteAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<(DeadLetter? DeadLetter, IDeadLetterStore? Owner)> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        foreach (var source in Stores)
+        {
+            if (await source.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                return (found, source);
+            }
+        }
+
+        return (null, null);
+    }
 }
