@@ -43,6 +43,7 @@ internal sealed class KafkaConsumerEngine
 
         var settings = options.Clone();
         settings.Validate();
+        ValidateAgainstPollInterval(config, settings);
         _config = config;
         _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger);
         _observer = new GuardedObserver(observer ?? NullConsumerObserver.Instance, logger);
@@ -66,6 +67,27 @@ internal sealed class KafkaConsumerEngine
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
+    }
+
+    // Revoke callbacks and the shutdown drain block the poll thread; beyond max.poll.interval.ms the group
+    // would evict this member and its partitions would be lost instead of handed over.
+    private static void ValidateAgainstPollInterval(ConsumerConfig config, KafkaConsumerOptions options)
+    {
+        var pollInterval = TimeSpan.FromMilliseconds(config.MaxPollIntervalMs ?? 300_000);
+        foreach (var (name, grace) in new[]
+                 {
+                     (nameof(options.RevokeGracePeriod), options.RevokeGracePeriod),
+                     (nameof(options.ShutdownGracePeriod), options.ShutdownGracePeriod),
+                 })
+        {
+            if (grace + PartitionDrain.AbortWait >= pollInterval)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(options),
+                    grace,
+                    $"{name} plus {PartitionDrain.AbortWait.TotalSeconds:0} s must stay below max.poll.interval.ms ({pollInterval.TotalMilliseconds:0} ms).");
+            }
+        }
     }
 
     private ConsumerRunResult Run(bool stopWhenIdle, CancellationToken cancellationToken)
