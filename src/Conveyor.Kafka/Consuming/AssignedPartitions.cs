@@ -1,0 +1,68 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Kafka.Consuming;
+
+/// <summary>
+/// The partition workers of the current assignment and which partitions reached their end. Used only on
+/// the poll thread (rebalance callbacks run there too), so it needs no lock.
+/// </summary>
+internal sealed class AssignedPartitions(ConsumerRunContext context)
+{
+    private readonly Dictionary<TopicPartition, PartitionWorker> _workers = [];
+    private readonly HashSet<TopicPartition> _atEnd = [];
+    private bool _everAssigned;
+
+    public IReadOnlyCollection<PartitionWorker> Workers => _workers.Values;
+
+    /// <summary>True once an assignment was received and every assigned partition reached its end.</summary>
+    public bool AllAtEnd => _everAssigned && _atEnd.Count == _workers.Count;
+
+    public void Add(IEnumerable<TopicPartition> partitions)
+    {
+        _everAssigned = true;
+        foreach (var partition in partitions)
+        {
+            _atEnd.Remove(partition);
+            _workers[partition] = new PartitionWorker(partition, context);
+        }
+    }
+
+    /// <summary>Removes the workers of the given partitions and returns them.</summary>
+    public List<PartitionWorker> Remove(IEnumerable<TopicPartition> partitions)
+    {
+        var removed = new List<PartitionWorker>();
+        foreach (var partition in partitions)
+        {
+            _atEnd.Remove(partition);
+            if (_workers.Remove(partition, out var worker))
+            {
+                removed.Add(worker);
+            }
+        }
+
+        return removed;
+    }
+
+    public List<PartitionWorker> RemoveAll() => Remove(_workers.Keys.ToList());
+
+    /// <summary>Hands a record to its partition's worker; false when the partition is not assigned.</summary>
+    public bool TryDispatch(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        if (!_workers.TryGetValue(record.TopicPartition, out var worker))
+        {
+            return false;
+        }
+
+        _atEnd.Remove(record.TopicPartition);
+        worker.Enqueue(record);
+        return true;
+    }
+
+    public void EndReached(TopicPartition partition)
+    {
+        if (_workers.ContainsKey(partition))
+        {
+            _atEnd.Add(partition);
+        }
+    }
+}

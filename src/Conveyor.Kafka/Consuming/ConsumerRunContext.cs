@@ -1,0 +1,87 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Kafka.Consuming;
+
+/// <summary>
+/// What the partition workers of one consumer run share: the processor, the settings, the global
+/// concurrency limit, the counters the poll loop reads, and the first request to stop.
+/// </summary>
+internal sealed class ConsumerRunContext
+{
+    private readonly Lock _stopGate = new();
+    private int _outstanding;
+    private long _completed;
+    private int _completedSinceCommit;
+    private bool _stopRequested;
+
+    public ConsumerRunContext(
+        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        Processor = processor;
+        Options = options;
+        Time = timeProvider;
+        Logger = logger;
+        Slots = options.Ordering == KafkaOrderingMode.KeyParallel
+            ? new SemaphoreSlim(options.MaxDegreeOfParallelism)
+            : null;
+    }
+
+    public RecordProcessor Processor { get; }
+
+    public KafkaConsumerOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILogger Logger { get; }
+
+    /// <summary>The consumer-wide limit on records processed at once (key-parallel mode only).</summary>
+    public SemaphoreSlim? Slots { get; }
+
+    /// <summary>Records handed to a partition worker and not yet finished, abandoned or dropped.</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    public long Completed => Interlocked.Read(ref _completed);
+
+    public int CompletedSinceCommit => Volatile.Read(ref _completedSinceCommit);
+
+    /// <summary>The record that asked to stop the run (or whose processor threw), if any.</summary>
+    public TopicPartitionOffset? StoppedAt { get; private set; }
+
+    /// <summary>The processor's exception when <see cref="StoppedAt"/> threw.</summary>
+    public Exception? StopError { get; private set; }
+
+    public bool StopRequested => Volatile.Read(ref _stopRequested);
+
+    public void Accepted() => Interlocked.Increment(ref _outstanding);
+
+    public void Finished(bool completed)
+    {
+        Interlocked.Decrement(ref _outstanding);
+        if (completed)
+        {
+            Interlocked.Increment(ref _completed);
+            Interlocked.Increment(ref _completedSinceCommit);
+        }
+    }
+
+    public void Dropped(int count) => Interlocked.Add(ref _outstanding, -count);
+
+    public void ResetCompletedSinceCommit() => Interlocked.Exchange(ref _completedSinceCommit, 0);
+
+    /// <summary>Asks the poll loop to stop; the first record to ask is the one reported.</summary>
+    public void RequestStop(TopicPartitionOffset record, Exception? error)
+    {
+        lock (_stopGate)
+        {
+            if (_stopRequested)
+            {
+                return;
+            }
+
+            StoppedAt = record;
+            StopError = error;
+            Volatile.Write(ref _stopRequested, true);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Kafka.Consuming;
+
+/// <summary>
+/// Runs one Kafka consumer: polls on a dedicated thread, hands records to a <see cref="RecordProcessor"/> on
+/// the thread pool in the configured order, commits finished offsets in batches without ever passing an
+/// unfinished one, and drains and commits on revoke and shutdown. One engine runs once.
+/// </summary>
+internal sealed class KafkaConsumerEngine
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConsumerConfig _config;
+    private readonly IReadOnlyList<string> _topics;
+    private readonly ConsumerRunContext _context;
+    private readonly GuardedObserver _observer;
+    private volatile Error? _fatalError;
+    private int _started;
+
+    public KafkaConsumerEngine(
+        ConsumerConfig config,
+        IEnumerable<string> topics,
+        RecordProcessor processor,
+        KafkaConsumerOptions options,
+        ILogger logger,
+        IKafkaConsumerObserver? observer = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(topics);
+        ArgumentNullException.ThrowIfNull(processor);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentException.ThrowIfNullOrWhiteSpace(config.GroupId, "config.GroupId");
+        ArgumentException.ThrowIfNullOrWhiteSpace(config.BootstrapServers, "config.BootstrapServers");
+        _topics = topics.ToList();
+        if (_topics.Count == 0 || _topics.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("At least one topic, and no empty topic name, is required.", nameof(topics));
+        }
+
+        var settings = options.Clone();
+        settings.Validate();
+        ValidateAgainstPollInterval(config, settings);
+        _config = config;
+        _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger);
+        _observer = new GuardedObserver(observer ?? NullConsumerObserver.Instance, logger);
+    }
+
+    /// <summary>
+    /// Consumes until <paramref name="cancellationToken"/> is cancelled, a record asks to stop, a fatal error
+    /// occurs, or — with <paramref name="stopWhenIdle"/> — every assigned partition reached its end with
+    /// nothing in flight. Then lets running records finish within the shutdown grace period, commits, and
+    /// closes the consumer so the group rebalances at once.
+    /// </summary>
+    public Task<ConsumerRunResult> RunAsync(bool stopWhenIdle, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("A Kafka consumer engine runs once; create a new one.");
+        }
+
+        return Task.Factory.StartNew(
+            () => Run(stopWhenIdle, cancellationToken),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+    }
+
+    // Revoke callbacks and the shutdown drain block the poll thread; beyond max.poll.interval.ms the group
+    // would evict this member and its partitions would be lost instead of handed over.
+    private static void ValidateAgainstPollInterval(ConsumerConfig config, KafkaConsumerOptions options)
+    {
+        var pollInterval = TimeSpan.FromMilliseconds(config.MaxPollIntervalMs ?? 300_000);
+        foreach (var (name, grace) in new[]
+                 {
+                     (nameof(options.RevokeGracePeriod), options.RevokeGracePeriod),
+                     (nameof(options.ShutdownGracePeriod), options.ShutdownGracePeriod),
+                 })
+        {
+            if (grace + PartitionDrain.AbortWait >= pollInterval)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(options),
+                    grace,
+                    $"{name} plus {PartitionDrain.AbortWait.TotalSeconds:0} s must stay below max.poll.interval.ms ({pollInterval.TotalMilliseconds:0} ms).");
+            }
+        }
+    }
+
+    private ConsumerRunResult Run(bool stopWhenIdle, CancellationToken cancellationToken)
+    {
+        var logger = _context.Logger;
+        Log.Starting(logger, _config.GroupId, string.Join(", ", _topics), _context.Options.Ordering);
+        var partitions = new AssignedPartitions(_context);
+        var committer = new OffsetCommitter(_context, _observer);
+        var flow = new FlowControl(_context);
+        var rebalance = new RebalanceHandler(partitions, committer, flow, _observer, _context);
+
+        using var consumer = Build(stopWhenIdle, rebalance);
+        var reason = ConsumerStopReason.Cancelled;
+        try
+        {
+            consumer.Subscribe(_topics);
+            reason = Poll(consumer, partitions, committer, flow, stopWhenIdle, cancellationToken);
+        }
+        finally
+        {
+            Shutdown(consumer, partitions, committer);
+        }
+
+        Log.Stopped(logger, reason, _context.Completed);
+        Exception? error = reason == ConsumerStopReason.FatalError && _fatalError is { } fatal
+            ? new KafkaException(fatal)
+            : _context.StopError;
+        return new ConsumerRunResult(reason, _context.Completed, _context.StoppedAt, error);
+    }
+
+    private ConsumerStopReason Poll(
+        IConsumer<byte[]?, byte[]?> consumer,
+        AssignedPartitions partitions,
+        OffsetCommitter committer,
+        FlowControl flow,
+        bool stopWhenIdle,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_context.StopRequested)
+            {
+                return _context.StopError is null
+                    ? ConsumerStopReason.StoppedOnRecord
+                    : ConsumerStopReason.ProcessorFailed;
+            }
+
+            if (_fatalError is not null)
+            {
+                return ConsumerStopReason.FatalError;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ConsumerStopReason.Cancelled;
+            }
+
+            committer.CommitIfDue(consumer, partitions.Workers);
+            flow.Update(consumer);
+            if (stopWhenIdle && partitions.AllAtEnd && _context.Outstanding == 0)
+            {
+                return ConsumerStopReason.Idle;
+            }
+
+            ConsumeResult<byte[]?, byte[]?>? record;
+            try
+            {
+                record = consumer.Consume(PollTimeout);
+            }
+            catch (KafkaException exception)
+            {
+                if (exception.Error.IsFatal)
+                {
+                    _fatalError = exception.Error;
+                }
+                else
+                {
+                    Log.ConsumeFailed(_context.Logger, exception.Error.Reason, exception.Error.Code);
+                }
+
+                continue;
+            }
+
+            if (record is null)
+            {
+                continue;
+            }
+
+            if (record.IsPartitionEOF)
+            {
+                partitions.EndReached(record.TopicPartition);
+            }
+            else if (!partitions.TryDispatch(record))
+            {
+                Log.UnassignedRecord(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
+            }
+        }
+    }
+
+    private void Shutdown(
+        IConsumer<byte[]?, byte[]?> consumer, AssignedPartitions partitions, OffsetCommitter committer)
+    {
+        var workers = partitions.RemoveAll();
+        PartitionDrain.CloseAndWait(workers, _context.Options.ShutdownGracePeriod, _context.Time, _context.Logger);
+        committer.Commit(consumer, workers);
+        try
+        {
+            consumer.Close();
+        }
+        catch (KafkaException exception)
+        {
+            Log.CloseFailed(_context.Logger, exception);
+        }
+    }
+
+    private IConsumer<byte[]?, byte[]?> Build(bool stopWhenIdle, RebalanceHandler rebalance)
+    {
+        var config = new ConsumerConfig(_config.ToDictionary(entry => entry.Key, entry => entry.Value))
+        {
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+        };
+        config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+        if (stopWhenIdle)
+        {
+            config.EnablePartitionEof = true;
+        }
+
+        var logger = _context.Logger;
+        return new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler(rebalance.OnAssigned)
+            .SetPartitionsRevokedHandler(rebalance.OnRevoked)
+            .SetPartitionsLostHandler(rebalance.OnLost)
+            .SetErrorHandler((_, error) => OnError(error))
+            .SetLogHandler((_, message) => Log.ClientLog(logger, LevelOf(message.Level), message.Facility, message.Message))
+            .Build();
+    }
+
+    private void OnError(Error error)
+    {
+        if (error.IsFatal)
+        {
+            Log.FatalError(_context.Logger, error.Reason, error.Code);
+            _fatalError = error;
+        }
+        else
+        {
+            Log.ClientError(_context.Logger, error.Reason, error.Code);
+        }
+    }
+
+    private static LogLevel LevelOf(SyslogLevel level) => level switch
+    {
+        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
+        SyslogLevel.Error => LogLevel.Error,
+        SyslogLevel.Warning => LogLevel.Warning,
+        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+}

@@ -1,0 +1,85 @@
+namespace Conveyor.Kafka.Consuming;
+
+/// <summary>
+/// How a Kafka consumer processes, orders and commits records. Every default is chosen to be safe; the
+/// reasons are written down in <c>docs/kafka-consuming.md</c>.
+/// </summary>
+public sealed class KafkaConsumerOptions
+{
+    /// <summary>How records are ordered. Default: <see cref="KafkaOrderingMode.PartitionSequential"/>.</summary>
+    public KafkaOrderingMode Ordering { get; set; } = KafkaOrderingMode.PartitionSequential;
+
+    /// <summary>
+    /// With <see cref="KafkaOrderingMode.KeyParallel"/>, the most records this consumer processes at the same
+    /// time, over all its partitions. Ignored in partition-sequential mode. Default: 32.
+    /// </summary>
+    public int MaxDegreeOfParallelism { get; set; } = 32;
+
+    /// <summary>
+    /// The most records read from Kafka and not yet finished (queued or being processed). When reached, the
+    /// consumer pauses its partitions, keeps polling so it stays in the group, and resumes once half of
+    /// them are finished. Default: 1000.
+    /// </summary>
+    public int MaxBufferedRecords { get; set; } = 1000;
+
+    /// <summary>The longest time finished offsets wait before they are committed. Default: 1 second.</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Commit sooner than <see cref="CommitInterval"/> once this many records finished since the last commit.
+    /// Default: 5000.
+    /// </summary>
+    public int CommitBatchSize { get; set; } = 5000;
+
+    /// <summary>
+    /// When partitions are revoked in a rebalance, how long records already being processed may take to
+    /// finish before their cancellation token is cancelled. Zero cancels at once. The rebalance waits for
+    /// this, so keep it well below <c>max.poll.interval.ms</c>. Default: 5 seconds.
+    /// </summary>
+    public TimeSpan RevokeGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// On shutdown, how long records already being processed may take to finish before their cancellation
+    /// token is cancelled. Default: 10 seconds.
+    /// </summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The wait before a released record is processed again the first time. Default: 100 ms.</summary>
+    public TimeSpan ReleaseBackoffInitial { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The longest wait between two deliveries of a released record; the wait doubles from
+    /// <see cref="ReleaseBackoffInitial"/> up to this. Default: 5 seconds.
+    /// </summary>
+    public TimeSpan ReleaseBackoffMax { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Ordering))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Ordering), Ordering, "Unknown ordering mode.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDegreeOfParallelism, 1, nameof(MaxDegreeOfParallelism));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBufferedRecords, 1, nameof(MaxBufferedRecords));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CommitInterval, TimeSpan.Zero, nameof(CommitInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CommitBatchSize, 1, nameof(CommitBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RevokeGracePeriod, TimeSpan.Zero, nameof(RevokeGracePeriod));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownGracePeriod, TimeSpan.Zero, nameof(ShutdownGracePeriod));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(
+            ReleaseBackoffInitial, TimeSpan.Zero, nameof(ReleaseBackoffInitial));
+        ArgumentOutOfRangeException.ThrowIfLessThan(
+            ReleaseBackoffMax, ReleaseBackoffInitial, nameof(ReleaseBackoffMax));
+    }
+
+    internal KafkaConsumerOptions Clone() => (KafkaConsumerOptions)MemberwiseClone();
+
+    /// <summary>The wait before delivery number <paramref name="attempt"/> + 1 of a released record (attempt ≥ 1).</summary>
+    internal TimeSpan ReleaseBackoff(int attempt)
+    {
+        var exponent = Math.Clamp(attempt - 1, 0, 30);
+        var ticks = ReleaseBackoffInitial.Ticks * Math.Pow(2, exponent);
+        return ticks >= ReleaseBackoffMax.Ticks ? ReleaseBackoffMax : TimeSpan.FromTicks((long)ticks);
+    }
+}

@@ -1,0 +1,207 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Kafka.Consuming;
+
+/// <summary>
+/// Processes the records of one assigned partition: queues them in a <see cref="KeyOrderedDispatcher{T}"/>,
+/// runs the runnable ones on the thread pool, re-runs released ones after a backoff, and tracks finished
+/// offsets. Records are enqueued by the poll thread and finish on pool threads; one lock guards the state.
+/// </summary>
+internal sealed class PartitionWorker
+{
+    private readonly Lock _gate = new();
+    private readonly ConsumerRunContext _context;
+    private readonly bool _keyed;
+    private readonly PartitionOffsetTracker _offsets = new();
+    private readonly KeyOrderedDispatcher<ConsumeResult<byte[]?, byte[]?>> _dispatcher;
+
+    // Cancelled at once when the partition is revoked, lost or the run stops: no new record starts and
+    // release backoffs give up. The abort token is the processor's, cancelled after the grace period.
+    private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _isClosing;
+    private int _running;
+
+    public PartitionWorker(TopicPartition partition, ConsumerRunContext context)
+    {
+        Partition = partition;
+        _context = context;
+        _keyed = context.Options.Ordering == KafkaOrderingMode.KeyParallel;
+        _dispatcher = new(_keyed ? context.Options.MaxDegreeOfParallelism : 1);
+    }
+
+    public TopicPartition Partition { get; }
+
+    /// <summary>Completes once the worker is closing and no record of it is running any more.</summary>
+    public Task Drained => _drained.Task;
+
+    public void Enqueue(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        lock (_gate)
+        {
+            if (_isClosing)
+            {
+                return;
+            }
+
+            _offsets.Delivered(record.Offset.Value);
+            _dispatcher.Enqueue(_keyed ? RecordKey.From(record.Message.Key) : RecordKey.Null, record);
+            _context.Accepted();
+            StartRunnable();
+        }
+    }
+
+    /// <summary>Starts no further record, forgets the queued ones and gives up pending release backoffs.</summary>
+    public void BeginClose()
+    {
+        bool drained;
+        lock (_gate)
+        {
+            if (_isClosing)
+            {
+                return;
+            }
+
+            _isClosing = true;
+            _context.Dropped(_dispatcher.DropQueued());
+            drained = _running == 0;
+        }
+
+        // Outside the lock: cancellation callbacks may resume a record's continuation, which takes the lock.
+        _ = _closing.CancelAsync();
+        if (drained)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Cancels the token of the records still running.</summary>
+    public void Abort()
+    {
+        BeginClose();
+        _ = _abort.CancelAsync();
+    }
+
+    public bool TryGetOffsetToCommit(out TopicPartitionOffset offset)
+    {
+        lock (_gate)
+        {
+            var due = _offsets.TryGetOffsetToCommit(out var value);
+            offset = new TopicPartitionOffset(Partition, new Offset(value));
+            return due;
+        }
+    }
+
+    public void MarkCommitted(Offset offset)
+    {
+        lock (_gate)
+        {
+            _offsets.MarkCommitted(offset.Value);
+        }
+    }
+
+    private void StartRunnable()
+    {
+        while (!_isClosing && _dispatcher.TryTakeNext(out var key, out var record))
+        {
+            _running++;
+            _ = Task.Run(() => ProcessAsync(record, key));
+        }
+    }
+
+    private async Task ProcessAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key)
+    {
+        var slots = _context.Slots;
+        for (var attempt = 1; ; attempt++)
+        {
+            RecordOutcome outcome;
+            try
+            {
+                if (slots is not null)
+                {
+                    await slots.WaitAsync(_closing.Token).ConfigureAwait(false);
+                }
+
+                try
+                {
+                    if (_closing.IsCancellationRequested)
+                    {
+                        Finish(record, key, RecordOutcome.Release);
+                        return;
+                    }
+
+                    outcome = await _context.Processor(record, _abort.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots?.Release();
+                }
+            }
+            catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+            {
+                Finish(record, key, RecordOutcome.Release);
+                return;
+            }
+#pragma warning disable CA1031 // The processor's failure stops the run; it must not escape to the pool.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.ProcessorFailed(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value, exception);
+                _context.RequestStop(record.TopicPartitionOffset, exception);
+                Finish(record, key, RecordOutcome.Stop);
+                return;
+            }
+
+            if (outcome != RecordOutcome.Release)
+            {
+                if (outcome == RecordOutcome.Stop)
+                {
+                    Log.StopRequested(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
+                    _context.RequestStop(record.TopicPartitionOffset, null);
+                }
+
+                Finish(record, key, outcome);
+                return;
+            }
+
+            var delay = _context.Options.ReleaseBackoff(attempt);
+            Log.RecordReleased(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay);
+            try
+            {
+                await Task.Delay(delay, _context.Time, _closing.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Finish(record, key, RecordOutcome.Release);
+                return;
+            }
+        }
+    }
+
+    // Completed: the offset may be committed and the key's next record may run. Release (given up because
+    // the worker closes) and Stop: neither happens, so nothing behind the record runs or is committed.
+    private void Finish(ConsumeResult<byte[]?, byte[]?> record, RecordKey key, RecordOutcome outcome)
+    {
+        var completed = outcome == RecordOutcome.Completed;
+        bool drained;
+        lock (_gate)
+        {
+            _running--;
+            if (completed)
+            {
+                _offsets.Completed(record.Offset.Value);
+                _dispatcher.Complete(key);
+                StartRunnable();
+            }
+
+            drained = _isClosing && _running == 0;
+        }
+
+        _context.Finished(completed);
+        if (drained)
+        {
+            _drained.TrySetResult();
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace Conveyor.Kafka; internal static class Placeholder { }

@@ -1,0 +1,39 @@
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Conveyor.Kafka.Consuming;
+
+namespace Conveyor.Kafka.Tests.Support;
+
+/// <summary>
+/// A record processor whose every call waits for the test to choose its outcome. Calls arrive in a channel
+/// in the order they start.
+/// </summary>
+internal sealed class ScriptedProcessor
+{
+    private readonly Channel<Call> _calls = Channel.CreateUnbounded<Call>();
+
+    public RecordProcessor Processor => (record, cancellationToken) =>
+    {
+        var call = new Call(record, cancellationToken);
+        _calls.Writer.TryWrite(call);
+        return new ValueTask<RecordOutcome>(call.Outcome.Task);
+    };
+
+    public Task<Call> NextCallAsync() => Eventually.Within(_calls.Reader.ReadAsync().AsTask(), "the next processor call");
+
+    public bool TryTakeCall(out Call? call) => _calls.Reader.TryRead(out call);
+
+    internal sealed class Call(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken)
+    {
+        public ConsumeResult<byte[]?, byte[]?> Record { get; } = record;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public long Offset => Record.Offset.Value;
+
+        public TaskCompletionSource<RecordOutcome> Outcome { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Complete() => Outcome.SetResult(RecordOutcome.Completed);
+    }
+}
