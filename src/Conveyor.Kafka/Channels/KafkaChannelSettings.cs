@@ -1,0 +1,29 @@
+using Confluent.Kafka;
+using Conveyor.Kafka.Consuming;
+
+namespace Conveyor.Kafka.Channels;
+
+/// <summary>A Kafka channel's resolved settings: topics, group, client configurations and failure topics.</summary>
+/// <param name="Name">The channel name (or <c>[KafkaConsumer]</c> endpoint id).</param>
+/// <param name="Topics">The topics it consumes, besides its retry topic.</param>
+/// <param name="SendTopic">Where <c>SendAsync</c> writes; null for a consumer of foreign topics.</param>
+/// <param name="GroupId">The consumer group.</param>
+/// <param name="RetryTopic">The group's private retry topic: delayed retries and replays.</param>
+/// <param name="DeadLetterTopic">The dead-letter topic.</param>
+/// <param name="RetryMode">How delayed retries wait.</param>
+/// <param name="Producer">The producer configuration.</param>
+/// <param name="Consumer">The consumer configuration.</param>
+/// <param name="Consuming">Ordering, commits and draining.</param>
+/// <param name="Admin">The admin client configuration (metadata, topic creation).</param>
+internal sealed record KafkaChannelSettings(
+    string Name,
+    IReadOnlyList<string> Topics,
+    string? SendTopic,
+    string GroupId,
+    string RetryTopic,
+    string DeadLetterTopic,
+    KafkaRetryMode RetryMode,
+    ProducerConfig Producer,
+    ConsumerConfig Consumer,
+    KafkaConsumerOptions Consuming,
+    AdminClientConfig Admin);

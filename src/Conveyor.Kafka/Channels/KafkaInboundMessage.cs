@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Conveyor.Channels;
+using Conveyor.Kafka.Publishing;
+
+namespace Conveyor.Kafka.Channels;
+
+/// <summary>A consumed Kafka record as Conveyor sees it: its headers decoded, and <c>kafka_*</c> metadata added.</summary>
+internal sealed class KafkaInboundMessage : InboundMessage
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private readonly KafkaChannel _channel;
+    private readonly ConsumeResult<byte[]?, byte[]?> _record;
+    private readonly string? _readError;
+
+    private KafkaInboundMessage(TransportMessage message, KafkaChannel channel, ConsumeResult<byte[]?, byte[]?> record, string? readError)
+        : base(message, channel.Name)
+    {
+        _channel = channel;
+        _record = record;
+        _readError = readError;
+    }
+
+    public override string Position => $"{_record.Topic}[{_record.Partition.Value}]@{_record.Offset.Value}";
+
+    public override string? ReadError => _readError;
+
+    public override bool CanSchedule => _channel.Settings.RetryMode == KafkaRetryMode.RetryTopic;
+
+    /// <summary>When a record from the retry topic may be handled; null for records due now.</summary>
+    public DateTimeOffset? DeliverAt =>
+        long.TryParse(Message.Headers.Get(MessageHeaderNames.DeliverAt), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+
+    public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel)
+    {
+        var (message, error) = Decode(record);
+        return new KafkaInboundMessage(message, channel, record, error);
+    }
+
+    /// <summary>Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata; reports what could not be read.</summary>
+    public static (TransportMessage Message, string? ReadError) Decode(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        var headers = new MessageHeaders();
+        string? error = null;
+        foreach (var header in record.Message.Headers ?? [])
+        {
+            try
+            {
+                headers.Set(header.Key, StrictUtf8.GetString(header.GetValueBytes() ?? []));
+            }
+            catch (DecoderFallbackException)
+            {
+                error ??= $"Header '{header.Key}' of {record.TopicPartitionOffset} is not valid UTF-8 text.";
+            }
+        }
+
+        headers.Set("kafka_topic", record.Topic);
+        headers.Set("kafka_partition", record.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));
+        headers.Set("kafka_timestamp", record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture));
+        if (record.Message.Key is { } key)
+        {
+            try
+            {
+                headers.Set(KafkaRecords.KeyHeader, StrictUtf8.GetString(key));
+            }
+            catch (DecoderFallbackException)
+            {
+                headers.Set(KafkaRecords.KeyHeader, Convert.ToBase64String(key));
+            }
+        }
+
+        if (record.Message.Value is null)
+        {
+            error ??= $"Record {record.TopicPartitionOffset} has a null value (a tombstone); there is no payload to handle.";
+        }
+
+        return (new TransportMessage(headers, record.Message.Value ?? []), error);
+    }
+
+    public override async ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken)
+    {
+        message.Headers.Set(MessageHeaderNames.DeliverAt, null);
+        var destination = _channel.OwnsTopic(_record.Topic)
+            ? _record.TopicPartition
+            : new TopicPartition(_channel.Settings.RetryTopic, Partition.Any);
+        await KafkaSender.SendAsync(_channel.Producer, destination, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask ScheduleAsync(TransportMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var due = _channel.Time.GetUtcNow() + delay;
+        message.Headers.Set(MessageHeaderNames.DeliverAt, due.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        await KafkaSender.SendAsync(_channel.Producer, new TopicPartition(_channel.Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
+    }
+}

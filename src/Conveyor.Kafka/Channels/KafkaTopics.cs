@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Conveyor.Kafka.Configuration;
+using Conveyor.Kafka.Embedded;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor.Kafka.Channels;
+
+/// <summary>
+/// Checks that the topics a channel needs exist and, when <see cref="KafkaOptions.CreateMissingTopics"/> is on,
+/// creates them (retry and dead-letter topics with as many partitions as the topic they serve). Otherwise a missing
+/// topic fails the consumer's start with the list of topics to create.
+/// </summary>
+internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvider services, ILogger<KafkaTopics> logger)
+{
+    private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async ValueTask EnsureAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        if (topics.All(_known.ContainsKey))
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options.Value)).Build();
+            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+            var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
+            var missing = topics.Where(t => !existing.ContainsKey(t)).Distinct().ToList();
+            if (missing.Count > 0 && !options.Value.CreateMissingTopics)
+            {
+                throw new ConveyorConfigurationException(
+                    $"Kafka topic(s) {string.Join(", ", missing.Select(t => $"'{t}'"))} do not exist. Create them, or set Conveyor:Kafka:CreateMissingTopics to true to let Conveyor create them.");
+            }
+
+            var partitions = topics.Select(t => existing.GetValueOrDefault(t)).DefaultIfEmpty(0).Max();
+            partitions = partitions > 0 ? partitions : options.Value.DefaultPartitions;
+            foreach (var topic in missing)
+            {
+                await CreateAsync(admin, topic, partitions).ConfigureAwait(false);
+                Log.TopicCreated(logger, topic, partitions);
+            }
+
+            foreach (var topic in topics)
+            {
+                _known[topic] = true;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task CreateAsync(IAdminClient admin, string topic, int partitions)
+    {
+        if (services.GetService<EmbeddedKafkaCluster>() is { } embedded)
+        {
+            embedded.CreateTopic(topic, partitions, options.Value.DefaultReplicationFactor);
+            return;
+        }
+
+        try
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = options.Value.DefaultReplicationFactor }]).ConfigureAwait(false);
+        }
+        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
+        {
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Conveyor.Kafka.Consuming;
+
+namespace Conveyor.Kafka;
+
+/// <summary>How one Kafka channel (or <c>[KafkaConsumer]</c> endpoint) reads, retries and dead-letters.</summary>
+public sealed class KafkaChannelOptions
+{
+    /// <summary>The topic; the channel name by default (for a channel).</summary>
+    public string? Topic { get; set; }
+
+    /// <summary>The consumer group; the channel name or endpoint id by default.</summary>
+    public string? GroupId { get; set; }
+
+    /// <summary>librdkafka properties for this channel's clients (producer and consumer).</summary>
+    public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>librdkafka properties for this channel's consumer only.</summary>
+    public Dictionary<string, string> Consumer { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>librdkafka properties for this channel's producer only.</summary>
+    public Dictionary<string, string> Producer { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Ordering, commits and draining; the global <see cref="KafkaOptions.Consuming"/> when null.</summary>
+    public KafkaConsumerOptions? Consuming { get; set; }
+
+    /// <summary>What happens to a message neither an error channel nor the dead letter took; the global strategy when null.</summary>
+    public FinalFailureStrategy? FinalFailureStrategy { get; set; }
+
+    /// <summary>How delayed retries wait; <see cref="KafkaRetryMode.RetryTopic"/> when null.</summary>
+    public KafkaRetryMode? RetryMode { get; set; }
+
+    /// <summary>The retry topic; <c>&lt;topic&gt;.&lt;group&gt;.retry</c> by default, private to this consumer group.</summary>
+    public string? RetryTopic { get; set; }
+
+    /// <summary>The dead-letter topic; <c>&lt;topic&gt;.dead-letter</c> by default.</summary>
+    public string? DeadLetterTopic { get; set; }
+}
+
+/// <summary>How a Kafka channel makes a delayed retry wait.</summary>
+public enum KafkaRetryMode
+{
+    /// <summary>
+    /// The failed message is written to the group's retry topic with its due time and the original offset is
+    /// committed: the partition moves on at once, and the retry is handled when due. Later messages with the same key
+    /// may be handled before the retry. The default.
+    /// </summary>
+    RetryTopic,
+
+    /// <summary>
+    /// The consumer waits in place and retries; nothing behind the message in its partition (or, in key-parallel
+    /// mode, with its key) is handled before it. Order is kept; the partition is blocked while it waits.
+    /// </summary>
+    Blocking,
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Confluent.Kafka;
+
+namespace Conveyor.Kafka.Configuration;
+
+/// <summary>
+/// Builds librdkafka configurations: Conveyor's safe defaults first, then the global properties, then the
+/// client-kind properties, then the channel's or publisher's, so a user can override each default.
+/// </summary>
+internal static class KafkaClientConfigs
+{
+    private static readonly string[] Secrets = ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret", "ssl.key.pem", "ssl_key"];
+
+    /// <summary>Producer defaults: every in-sync replica acknowledges, idempotent, Java-compatible key hashing.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ProducerDefaults = new Dictionary<string, string>
+    {
+        ["acks"] = "all",
+        ["enable.idempotence"] = "true",
+        ["max.in.flight.requests.per.connection"] = "5",
+        ["partitioner"] = "murmur2_random",
+        ["linger.ms"] = "5",
+    };
+
+    /// <summary>Consumer defaults: nothing is committed or stored unless Conveyor says so; new groups start at the beginning.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ConsumerDefaults = new Dictionary<string, string>
+    {
+        ["enable.auto.commit"] = "false",
+        ["enable.auto.offset.store"] = "false",
+        ["auto.offset.reset"] = "earliest",
+    };
+
+    public static ProducerConfig Producer(KafkaOptions options, params IReadOnlyDictionary<string, string>?[] overrides) =>
+        new(Merge(options, ProducerDefaults, options.Producer, overrides));
+
+    public static ConsumerConfig Consumer(KafkaOptions options, string groupId, params IReadOnlyDictionary<string, string>?[] overrides)
+    {
+        var config = new ConsumerConfig(Merge(options, ConsumerDefaults, options.Consumer, overrides)) { GroupId = groupId };
+        return config;
+    }
+
+    public static AdminClientConfig Admin(KafkaOptions options) => new(Merge(options, new Dictionary<string, string>(), new Dictionary<string, string>(), []));
+
+    /// <summary>The configuration as text for logs and errors, with secrets masked.</summary>
+    public static string Describe(IEnumerable<KeyValuePair<string, string>> config) =>
+        string.Join(", ", config.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={(IsSecret(e.Key) ? "***" : e.Value)}"));
+
+    public static bool IsSecret(string key) => Secrets.Any(s => key.Contains(s, StringComparison.OrdinalIgnoreCase)) || key.Contains("password", StringComparison.OrdinalIgnoreCase);
+
+    private static Dictionary<string, string> Merge(
+        KafkaOptions options,
+        IReadOnlyDictionary<string, string> defaults,
+        IReadOnlyDictionary<string, string> kind,
+        IReadOnlyDictionary<string, string>?[] overrides)
+    {
+        if (string.IsNullOrWhiteSpace(options.BootstrapServers))
+        {
+            throw new ConveyorConfigurationException(
+                "Kafka has no bootstrap servers. Set Conveyor:Kafka:BootstrapServers (e.g. \"localhost:9092\"), or call UseEmbeddedKafka() for an in-process development cluster.");
+        }
+
+        var merged = new Dictionary<string, string>(defaults, StringComparer.Ordinal)
+        {
+            ["bootstrap.servers"] = options.BootstrapServers,
+        };
+        Set(merged, "security.protocol", Protocol(options.SecurityProtocol));
+        Set(merged, "sasl.mechanism", Mechanism(options.SaslMechanism));
+        Set(merged, "sasl.username", options.SaslUsername);
+        Set(merged, "sasl.password", options.SaslPassword);
+        Set(merged, "ssl.ca.location", options.SslCaLocation);
+        Set(merged, "ssl.certificate.location", options.SslCertificateLocation);
+        Set(merged, "ssl.key.location", options.SslKeyLocation);
+        Set(merged, "ssl.key.password", options.SslKeyPassword);
+        foreach (var source in new[] { options.Properties, kind }.Concat(overrides))
+        {
+            foreach (var (key, value) in source ?? new Dictionary<string, string>())
+            {
+                merged[key] = value;
+            }
+        }
+
+        return merged;
+    }
+
+    private static void Set(Dictionary<string, string> config, string key, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            config[key] = value;
+        }
+    }
+
+    // Accept the .NET enum spellings (SaslSsl, ScramSha256) as well as librdkafka's (sasl_ssl, SCRAM-SHA-256).
+    private static string? Protocol(string? value) =>
+        value is null ? null
+            : Enum.TryParse<SecurityProtocol>(value, ignoreCase: true, out var parsed) ? Snake(parsed.ToString())
+            : value;
+
+    private static string? Mechanism(string? value) =>
+        value is null ? null
+            : Enum.TryParse<SaslMechanism>(value, ignoreCase: true, out var parsed) ? parsed switch
+            {
+                SaslMechanism.ScramSha256 => "SCRAM-SHA-256",
+                SaslMechanism.ScramSha512 => "SCRAM-SHA-512",
+                SaslMechanism.OAuthBearer => "OAUTHBEARER",
+                _ => parsed.ToString().ToUpper(CultureInfo.InvariantCulture),
+            }
+            : value;
+
+    private static string Snake(string pascal) =>
+        string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

@@ -1,0 +1,132 @@
+using Conveyor.Kafka;
+using Conveyor.Kafka.Channels;
+using Conveyor.Kafka.Embedded;
+using Conveyor.Kafka.Lag;
+using Conveyor.Kafka.Publishing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor;
+
+/// <summary>Kafka for Conveyor: <c>UseKafka</c>, <c>UseEmbeddedKafka</c>, <c>AddKafkaChannel</c>, <c>AddKafkaPublisher</c>.</summary>
+public static class KafkaConveyorBuilderExtensions
+{
+    /// <summary>
+    /// Uses Kafka with options bound from <c>Conveyor:Kafka</c> (when the application has an <see cref="IConfiguration"/>)
+    /// and changed by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="builder">The Conveyor builder.</param>
+    /// <param name="configure">Changes the options after binding.</param>
+    /// <returns>The builder.</returns>
+    public static ConveyorBuilder UseKafka(this ConveyorBuilder builder, Action<KafkaOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddKafkaServices(builder);
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Uses Kafka with options bound from <paramref name="section"/> (e.g. <c>Configuration.GetSection("Conveyor:Kafka")</c>).</summary>
+    /// <param name="builder">The Conveyor builder.</param>
+    /// <param name="section">The configuration section.</param>
+    /// <returns>The builder.</returns>
+    public static ConveyorBuilder UseKafka(this ConveyorBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        AddKafkaServices(builder);
+        builder.Services.Configure<KafkaOptions>(section.Bind);
+        return builder;
+    }
+
+    /// <summary>
+    /// Uses an embedded Kafka-protocol cluster (librdkafka's mock cluster) started in-process: for development, demos
+    /// and tests, with no infrastructure. It is not a production broker: its data lives in memory and is lost on exit.
+    /// Missing topics are created; consumer session timeouts are shortened because the embedded coordinator holds
+    /// each rebalance for the session timeout.
+    /// </summary>
+    /// <param name="builder">The Conveyor builder.</param>
+    /// <param name="configure">Changes the cluster's options.</param>
+    /// <returns>The builder.</returns>
+    public static ConveyorBuilder UseEmbeddedKafka(this ConveyorBuilder builder, Action<EmbeddedKafkaOptions>? configure = null)
+    {
+        AddKafkaServices(builder);
+        var options = new EmbeddedKafkaOptions();
+        configure?.Invoke(options);
+        builder.Services.TryAddSingleton(sp =>
+        {
+            var cluster = EmbeddedKafkaCluster.Start(options);
+            Kafka.Log.EmbeddedStarted(sp.GetRequiredService<ILogger<EmbeddedKafkaCluster>>(), cluster.BootstrapServers, cluster.BrokerCount);
+            return cluster;
+        });
+        builder.Services.AddOptions<KafkaOptions>().PostConfigure<EmbeddedKafkaCluster>((kafka, cluster) =>
+        {
+            kafka.BootstrapServers = cluster.BootstrapServers;
+            kafka.CreateMissingTopics = true;
+            kafka.Consumer.TryAdd("session.timeout.ms", "2000");
+            kafka.Consumer.TryAdd("heartbeat.interval.ms", "500");
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a Kafka message channel for <c>[Asynchronous(name)]</c> handlers: the topic defaults to the channel
+    /// name and the consumer group to the channel name (seed: <c>KafkaMessageChannelBuilder::create</c>).
+    /// </summary>
+    /// <param name="builder">The Conveyor builder.</param>
+    /// <param name="name">The channel name.</param>
+    /// <param name="topic">The topic; the channel name when null.</param>
+    /// <param name="groupId">The consumer group; the channel name when null.</param>
+    /// <param name="configure">Changes the channel's options.</param>
+    /// <returns>The builder.</returns>
+    public static ConveyorBuilder AddKafkaChannel(this ConveyorBuilder builder, string name, string? topic = null, string? groupId = null, Action<KafkaChannelOptions>? configure = null)
+    {
+        AddKafkaServices(builder);
+        var options = new KafkaChannelOptions { Topic = topic, GroupId = groupId };
+        configure?.Invoke(options);
+        return builder.AddChannel(name, sp => sp.GetRequiredService<KafkaChannelFactory>().Channel(name, options), "kafka", options.FinalFailureStrategy);
+    }
+
+    /// <summary>
+    /// Registers a publisher to <paramref name="topic"/> under <paramref name="referenceName"/>; inject it with
+    /// <c>[FromKeyedServices("partner_x_publisher")] IKafkaPublisher publisher</c>.
+    /// </summary>
+    /// <param name="builder">The Conveyor builder.</param>
+    /// <param name="referenceName">The DI key.</param>
+    /// <param name="topic">The topic it writes to.</param>
+    /// <param name="configure">Changes its options (e.g. producer properties).</param>
+    /// <returns>The builder.</returns>
+    public static ConveyorBuilder AddKafkaPublisher(this ConveyorBuilder builder, string referenceName, string topic, Action<KafkaPublisherOptions>? configure = null)
+    {
+        AddKafkaServices(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(referenceName);
+        var options = new KafkaPublisherOptions { Topic = topic };
+        configure?.Invoke(options);
+        builder.Services.AddKeyedSingleton<IKafkaPublisher>(referenceName, (sp, _) => sp.GetRequiredService<KafkaChannelFactory>().Publisher(referenceName, options));
+        return builder;
+    }
+
+    private static void AddKafkaServices(ConveyorBuilder builder)
+    {
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(KafkaChannelFactory)))
+        {
+            return;
+        }
+
+        services.AddOptions<KafkaOptions>();
+        services.AddSingleton<IConfigureOptions<KafkaOptions>>(sp => new ConfigureOptions<KafkaOptions>(o =>
+            sp.GetService<IConfiguration>()?.GetSection(KafkaOptions.SectionName).Bind(o)));
+        services.TryAddSingleton<KafkaProducers>();
+        services.TryAddSingleton<KafkaTopics>();
+        services.TryAddSingleton<KafkaChannelFactory>();
+        services.TryAddSingleton<IKafkaLag, KafkaLag>();
+        builder.AddConsumerEndpointSource<KafkaConsumerAttribute>((sp, attribute, endpoint) => sp.GetRequiredService<KafkaChannelFactory>().Consumer(attribute, endpoint), "kafka");
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Conveyor.Failures.DeadLetters;
+using Conveyor.Kafka.Channels;
+using Conveyor.Kafka.Publishing;
+
+namespace Conveyor.Kafka.DeadLetters;
+
+/// <summary>
+/// A channel's dead letters in a Kafka topic (<c>&lt;topic&gt;.dead-letter</c> by default). A record keeps the original
+/// key, value and headers, and adds where it came from (<c>conveyor.original.*</c>: topic, partition, offset,
+/// timestamp), which endpoint and group failed, why (<c>conveyor.exception.*</c>), how often and when. Kafka cannot
+/// delete a record, so replaying or deleting one writes a marker record (<c>conveyor.dlq.resolved</c>) that hides it.
+/// </summary>
+internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProducer<byte[]?, byte[]?> producer) : IDeadLetterStore
+{
+    public const string IdHeader = "conveyor.dlq.id";
+    public const string ResolvedHeader = "conveyor.dlq.resolved";
+    public const string GroupHeader = "conveyor.failed.group";
+    public const string FailedAtHeader = "conveyor.failed.at";
+    public const string OriginalTopic = "conveyor.original.topic";
+    public const string OriginalPartition = "conveyor.original.partition";
+    public const string OriginalOffset = "conveyor.original.offset";
+    public const string OriginalTimestamp = "conveyor.original.timestamp";
+    public const string PositionHeader = "conveyor.original.position";
+
+    public async ValueTask AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
+    {
+        var message = deadLetter.Message.Copy();
+        var headers = message.Headers;
+        headers.Set(OriginalTopic, headers.Get("kafka_topic"));
+        headers.Set(OriginalPartition, headers.Get("kafka_partition"));
+        headers.Set(OriginalOffset, headers.Get("kafka_offset"));
+        headers.Set(OriginalTimestamp, headers.Get("kafka_timestamp"));
+        headers.Set(PositionHeader, deadLetter.Position);
+        headers.Set(IdHeader, deadLetter.Id);
+        headers.Set(GroupHeader, settings.GroupId);
+        headers.Set(FailedAtHeader, deadLetter.FailedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        headers.Set(MessageHeaderNames.FailedEndpoint, deadLetter.EndpointId);
+        headers.Set(MessageHeaderNames.FailedChannel, deadLetter.ChannelName);
+        headers.Set(MessageHeaderNames.ExceptionType, deadLetter.ExceptionType);
+        headers.Set(MessageHeaderNames.ExceptionMessage, deadLetter.ExceptionMessage);
+        headers.Set(MessageHeaderNames.DeliveryAttempt, deadLetter.Attempts.ToString(CultureInfo.InvariantCulture));
+        await KafkaSender.SendAsync(producer, new TopicPartition(settings.DeadLetterTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit, CancellationToken cancellationToken) =>
+        [.. (await ReadAsync(cancellationToken).ConfigureAwait(false)).Take(limit)];
+
+    public async ValueTask<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) =>
+        (await ReadAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
+
+    public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        var marker = new Headers { { ResolvedHeader, Encoding.UTF8.GetBytes(id) }, { GroupHeader, Encoding.UTF8.GetBytes(settings.GroupId) } };
+        await producer.ProduceAsync(settings.DeadLetterTopic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(id), Value = null, Headers = marker }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Reads the topic from the beginning to its current end and returns this group's unresolved dead letters, oldest first.</summary>
+    private Task<List<DeadLetter>> ReadAsync(CancellationToken cancellationToken) => Task.Run(
+        () =>
+        {
+            var config = new ConsumerConfig(settings.Consumer.ToDictionary(e => e.Key, e => e.Value))
+            {
+                GroupId = $"{settings.GroupId}.dead-letter-reader",
+                EnableAutoCommit = false,
+                EnablePartitionEof = true,
+            };
+            using var admin = new AdminClientBuilder(settings.Admin).Build();
+            var partitions = admin.GetMetadata(settings.DeadLetterTopic, TimeSpan.FromSeconds(10)).Topics
+                .Where(t => t.Error.Code == ErrorCode.NoError)
+                .SelectMany(t => t.Partitions)
+                .Select(p => new TopicPartitionOffset(settings.DeadLetterTopic, p.PartitionId, Offset.Beginning))
+                .ToList();
+            var letters = new Dictionary<string, DeadLetter>(StringComparer.Ordinal);
+            if (partitions.Count == 0)
+            {
+                return [];
+            }
+
+            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+            consumer.Assign(partitions);
+            var open = partitions.Select(p => p.Partition.Value).ToHashSet();
+            while (open.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var record = consumer.Consume(TimeSpan.FromSeconds(10))
+                    ?? throw new TimeoutException($"Reading dead-letter topic '{settings.DeadLetterTopic}' stalled.");
+                if (record.IsPartitionEOF)
+                {
+                    open.Remove(record.Partition.Value);
+                    continue;
+                }
+
+                var (message, _) = KafkaInboundMessage.Decode(record);
+                var headers = message.Headers;
+                if (headers.Get(GroupHeader) != settings.GroupId)
+                {
+                    continue;
+                }
+
+                if (headers.Get(ResolvedHeader) is { } resolved)
+                {
+                    letters.Remove(resolved);
+                }
+                else if (headers.Get(IdHeader) is { } id)
+                {
+                    letters[id] = ToDeadLetter(id, message);
+                }
+            }
+
+            consumer.Close();
+            return letters.Values.OrderBy(d => d.FailedAt).ToList();
+        },
+        cancellationToken);
+
+    private static DeadLetter ToDeadLetter(string id, TransportMessage stored)
+    {
+        var headers = stored.Headers.Clone();
+        foreach (var name in headers.Keys.Where(k => k.StartsWith("kafka_", StringComparison.Ordinal)).ToList())
+        {
+            headers.Set(name, null);
+        }
+
+        headers.Set(KafkaRecords.KeyHeader, stored.Headers.Get(KafkaRecords.KeyHeader));
+        var failedAt = long.TryParse(headers.Get(FailedAtHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
+        return new DeadLetter(
+            id,
+            new TransportMessage(headers, stored.Body),
+            headers.Get(MessageHeaderNames.FailedEndpoint) ?? "(unknown)",
+            headers.Get(MessageHeaderNames.FailedChannel) ?? "(unknown)",
+            headers.Get(PositionHeader) ?? "(unknown)",
+            headers.Get(MessageHeaderNames.ExceptionType) ?? "(unknown)",
+            headers.Get(MessageHeaderNames.ExceptionMessage) ?? "(unknown)",
+            headers.DeliveryAttempt,
+            failedAt);
+    }
+}

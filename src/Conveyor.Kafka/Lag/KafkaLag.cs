@@ -1,0 +1,40 @@
+using Confluent.Kafka;
+using Conveyor.Kafka.Channels;
+using Conveyor.Runtime;
+
+namespace Conveyor.Kafka.Lag;
+
+/// <summary>Reads committed offsets with a consumer in the channel's group that never joins it, and watermarks from the brokers.</summary>
+internal sealed class KafkaLag(ConveyorRuntime runtime) : IKafkaLag
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    public IReadOnlyList<string> ConsumerNames => [.. runtime.Channels.Values.OfType<KafkaChannel>().Select(c => c.Name).Order(StringComparer.Ordinal)];
+
+    public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var channel = runtime.Channels.GetValueOrDefault(name) as KafkaChannel
+            ?? (runtime.Endpoints.TryGetValue(name, out var endpoint) && endpoint.Info.Channel is { } owner ? runtime.Channels.GetValueOrDefault(owner) as KafkaChannel : null)
+            ?? throw new ArgumentException($"'{name}' is not a Kafka channel or consumer. Kafka consumers: {string.Join(", ", ConsumerNames)}.", nameof(name));
+        return Task.Run(() => Read(channel.Settings), cancellationToken);
+    }
+
+    private static IReadOnlyList<PartitionLag> Read(KafkaChannelSettings settings)
+    {
+        using var admin = new AdminClientBuilder(settings.Admin).Build();
+        var topics = settings.Topics.Append(settings.RetryTopic).ToList();
+        var partitions = topics
+            .SelectMany(t => admin.GetMetadata(t, Timeout).Topics.Where(m => m.Error.Code == ErrorCode.NoError))
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
+            .ToList();
+
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(settings.Consumer).Build();
+        var committed = consumer.Committed(partitions, Timeout).ToDictionary(o => o.TopicPartition, o => o.Offset);
+        return [.. partitions.Select(p =>
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(p, Timeout);
+            var offset = committed.GetValueOrDefault(p, Offset.Unset);
+            return new PartitionLag(settings.GroupId, p.Topic, p.Partition.Value, offset.IsSpecial ? null : offset.Value, watermarks.Low.Value, watermarks.High.Value);
+        })];
+    }
+}
