@@ -9,7 +9,7 @@ namespace Conveyor.Kafka.Consuming;
 internal sealed class AssignedPartitions(ConsumerRunContext context)
 {
     private readonly Dictionary<TopicPartition, PartitionWorker> _workers = [];
-    private readonly HashSet<TopicPartition> _atEnd = [];
+    private readonly Dictionary<TopicPartition, long> _atEnd = [];
     private bool _everAssigned;
 
     public IReadOnlyCollection<PartitionWorker> Workers => _workers.Values;
@@ -58,11 +58,19 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
         return true;
     }
 
-    public void EndReached(TopicPartition partition)
+    /// <summary>
+    /// True when no assigned partition has records beyond the end offset it reported, as the brokers'
+    /// <paramref name="highWatermark"/> says now: records appended after the end was reached (a retry or
+    /// a re-append written by this very consumer) have not been fetched yet, so the consumer is not idle.
+    /// </summary>
+    public bool ConfirmAtEnd(Func<TopicPartition, long> highWatermark) =>
+        _atEnd.All(entry => highWatermark(entry.Key) <= entry.Value);
+
+    public void EndReached(TopicPartition partition, long endOffset)
     {
         if (_workers.ContainsKey(partition))
         {
-            _atEnd.Add(partition);
+            _atEnd[partition] = endOffset;
         }
     }
 }

@@ -11,6 +11,7 @@ namespace Conveyor.Kafka.Consuming;
 internal sealed class KafkaConsumerEngine
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan WatermarkTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ConsumerConfig _config;
     private readonly IReadOnlyList<string> _topics;
@@ -147,7 +148,8 @@ internal sealed class KafkaConsumerEngine
 
             committer.CommitIfDue(consumer, partitions.Workers);
             flow.Update(consumer);
-            if (stopWhenIdle && partitions.AllAtEnd && _context.Outstanding == 0)
+            if (stopWhenIdle && partitions.AllAtEnd && _context.Outstanding == 0
+                && partitions.ConfirmAtEnd(tp => HighWatermark(consumer, tp)))
             {
                 return ConsumerStopReason.Idle;
             }
@@ -178,12 +180,25 @@ internal sealed class KafkaConsumerEngine
 
             if (record.IsPartitionEOF)
             {
-                partitions.EndReached(record.TopicPartition);
+                partitions.EndReached(record.TopicPartition, record.Offset.Value);
             }
             else if (!partitions.TryDispatch(record))
             {
                 Log.UnassignedRecord(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
             }
+        }
+    }
+
+    // The brokers' current end of a partition; when they cannot say, assume there is more so the run is not cut short.
+    private static long HighWatermark(IConsumer<byte[]?, byte[]?> consumer, TopicPartition partition)
+    {
+        try
+        {
+            return consumer.QueryWatermarkOffsets(partition, WatermarkTimeout).High.Value;
+        }
+        catch (KafkaException)
+        {
+            return long.MaxValue;
         }
     }
 
