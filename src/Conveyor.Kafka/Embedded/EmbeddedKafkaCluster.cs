@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Conveyor.Kafka.Embedded.Native;
@@ -25,6 +26,9 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     public const int NoLeader = -1;
 
     private readonly MockClusterHandle cluster;
+
+    // Brokers that have had their own error list for an API key; see PushRequestErrors.
+    private readonly ConcurrentDictionary<(int BrokerId, KafkaApiKey ApiKey), bool> brokerErrorLists = new();
 
     private EmbeddedKafkaCluster(MockClusterHandle cluster, int brokerCount)
     {
@@ -159,10 +163,26 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     /// <paramref name="errors"/>, one error per request in order. Errors add to those already queued.
     /// <see cref="ErrorCode.Local_Transport"/> makes the broker drop the connection instead.
     /// </summary>
+    /// <remarks>
+    /// librdkafka's mock never consults the cluster-wide list for a broker that has had its own list
+    /// for the same request type (<see cref="PushBrokerRequestErrors(int, KafkaApiKey, ReadOnlySpan{ErrorCode})"/>),
+    /// even once that list is used up. Rather than let such errors silently miss, this method throws;
+    /// use per-broker errors on that cluster, or a fresh cluster.
+    /// </remarks>
     /// <param name="apiKey">The request type to fail.</param>
     /// <param name="errors">The errors, first one first.</param>
+    /// <exception cref="InvalidOperationException">A broker already had its own errors for <paramref name="apiKey"/>.</exception>
     public unsafe void PushRequestErrors(KafkaApiKey apiKey, params ReadOnlySpan<ErrorCode> errors)
     {
+        var shadowing = brokerErrorLists.Keys.Where(key => key.ApiKey == apiKey).Select(key => key.BrokerId).Order().ToList();
+        if (shadowing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Cluster-wide {apiKey} errors would never reach broker(s) {string.Join(", ", shadowing)}: once a broker has had its own "
+                + $"{apiKey} errors (PushBrokerRequestErrors), librdkafka's mock cluster ignores the cluster-wide ones for it. "
+                + "Push per-broker errors instead, or use a fresh cluster.");
+        }
+
         if (errors.IsEmpty)
         {
             return;
@@ -176,9 +196,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable
 
     /// <summary>
     /// Makes the next requests of type <paramref name="apiKey"/> that reach one broker fail with
-    /// <paramref name="errors"/>, one per request in order. A broker's own errors are used before the
-    /// cluster-wide ones of <see cref="PushRequestErrors"/>.
+    /// <paramref name="errors"/>, one per request in order.
     /// </summary>
+    /// <remarks>
+    /// From then on that broker answers <paramref name="apiKey"/> requests from its own list only:
+    /// cluster-wide errors (<see cref="PushRequestErrors"/>) for that request type no longer reach it,
+    /// even after its own list is used up. That is how librdkafka's mock behaves.
+    /// </remarks>
     /// <param name="brokerId">The broker.</param>
     /// <param name="apiKey">The request type to fail.</param>
     /// <param name="errors">The errors, first one first.</param>
@@ -214,6 +238,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable
                 LibRdKafka.MockBrokerPushRequestErrorRtt(cluster, brokerId, (short)apiKey, 1, error, milliseconds),
                 "rd_kafka_mock_broker_push_request_error_rtts",
                 $"push a {apiKey} error {error} onto broker {brokerId}");
+            brokerErrorLists.TryAdd((brokerId, apiKey), true);
         }
     }
 

@@ -92,6 +92,17 @@ public sealed class EmbeddedKafkaClusterTests
     }
 
     [Fact]
+    public void PushRequestErrors_AfterABrokerHadItsOwnForTheSameApi_ThrowsInsteadOfMissingSilently()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start();
+        cluster.PushBrokerRequestErrors(2, KafkaApiKey.Produce, ErrorCode.NotLeaderForPartition);
+
+        Should.Throw<InvalidOperationException>(() => cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.InvalidRecord))
+            .Message.ShouldContain("broker(s) 2");
+        cluster.PushRequestErrors(KafkaApiKey.Fetch, ErrorCode.NotLeaderForPartition);
+    }
+
+    [Fact]
     public void SetTopicError_IsReportedInMetadata_UntilReset()
     {
         using var cluster = EmbeddedKafkaCluster.Start();
