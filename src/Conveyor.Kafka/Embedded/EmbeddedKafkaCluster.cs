@@ -38,13 +38,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable
             ?? throw new InvalidOperationException("rd_kafka_mock_cluster_bootstraps returned no address.");
     }
 
-    /// <summary>The <c>bootstrap.servers</c> value that reaches every broker, e.g. <c>localhost:41235,localhost:36751</c>.</summary>
+    /// <summary>The <c>bootstrap.servers</c> value that reaches every broker, e.g. <c>127.0.0.1:41235,127.0.0.1:36751</c>.</summary>
     public string BootstrapServers { get; }
 
     /// <summary>The number of brokers; their ids run from 1 to this number.</summary>
     public int BrokerCount { get; }
 
-    /// <summary>Starts a cluster listening on free localhost ports.</summary>
+    /// <summary>Starts a cluster whose brokers listen on free ports of 127.0.0.1.</summary>
     /// <param name="options">Broker count and group settings; defaults when <see langword="null"/>.</param>
     /// <returns>The running cluster; dispose it to stop the brokers and free the logs.</returns>
     public static EmbeddedKafkaCluster Start(EmbeddedKafkaOptions? options = null)
@@ -270,27 +270,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     /// to take the coordinator down while the group consumes.
     /// </summary>
     /// <param name="groupId">The consumer group id.</param>
-    /// <param name="brokerId">The coordinating broker.</param>
-    public void SetGroupCoordinator(string groupId, int brokerId)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
-        Check(
-            LibRdKafka.MockCoordinatorSet(cluster, "group", groupId, brokerId),
-            "rd_kafka_mock_coordinator_set",
-            $"make broker {brokerId} the coordinator of group '{groupId}'");
-    }
+    /// <param name="brokerId">The coordinating broker; an id of no broker leaves the group without a reachable coordinator.</param>
+    public void SetGroupCoordinator(string groupId, int brokerId) => SetCoordinator("group", groupId, brokerId);
 
     /// <summary>Makes a broker the transaction coordinator for a <c>transactional.id</c>.</summary>
     /// <param name="transactionalId">The producer's transactional id.</param>
-    /// <param name="brokerId">The coordinating broker.</param>
-    public void SetTransactionCoordinator(string transactionalId, int brokerId)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(transactionalId);
-        Check(
-            LibRdKafka.MockCoordinatorSet(cluster, "transaction", transactionalId, brokerId),
-            "rd_kafka_mock_coordinator_set",
-            $"make broker {brokerId} the coordinator of transactional id '{transactionalId}'");
-    }
+    /// <param name="brokerId">The coordinating broker; an id of no broker leaves the producer without a reachable coordinator.</param>
+    public void SetTransactionCoordinator(string transactionalId, int brokerId) => SetCoordinator("transaction", transactionalId, brokerId);
 
     /// <summary>Starts recording every request the brokers receive, dropping earlier records.</summary>
     public void StartRequestTracking() => LibRdKafka.MockStartRequestTracking(cluster);
@@ -339,6 +325,15 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         }
 
         return (int)value.TotalMilliseconds;
+    }
+
+    private void SetCoordinator(string keyType, string key, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        Check(
+            LibRdKafka.MockCoordinatorSet(cluster, keyType, key, brokerId),
+            "rd_kafka_mock_coordinator_set",
+            $"make broker {brokerId} the {keyType} coordinator of '{key}'");
     }
 
     private static void Check(ErrorCode error, string nativeFunction, string operation)

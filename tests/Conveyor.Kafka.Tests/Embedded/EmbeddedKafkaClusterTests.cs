@@ -117,6 +117,33 @@ public sealed class EmbeddedKafkaClusterTests
     }
 
     [Fact]
+    public async Task SetGroupCoordinator_PinsTheGroupsRequestsToThatBroker()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start();
+        cluster.CreateTopic("coordinated", 2);
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync("coordinated", new Message<Null, string> { Value = "one" });
+        }
+
+        cluster.SetGroupCoordinator("pinned", 1); // hashing alone picks broker 3 for "pinned"
+        cluster.StartRequestTracking();
+        using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "pinned",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe("coordinated");
+        Infrastructure.Eventually.Consume(consumer, 1);
+
+        var groupRequests = cluster.GetTrackedRequests().Where(r => r.ApiKey is KafkaApiKey.JoinGroup or KafkaApiKey.SyncGroup).ToList();
+        groupRequests.ShouldNotBeEmpty();
+        groupRequests.ShouldAllBe(r => r.BrokerId == 1);
+        consumer.Close();
+    }
+
+    [Fact]
     public void Dispose_Twice_IsHarmless_AndLaterCallsThrowObjectDisposed()
     {
         var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { BrokerCount = 1 });
