@@ -30,7 +30,7 @@ public sealed class ConveyorBuilder
 
     internal List<InterceptorRegistration> Interceptors { get; } = [];
 
-    internal List<IMessageConverter> Converters { get; } = [];
+    internal List<IMessageConverter> Converters { get; } = [new JsonMessageConverter()];
 
     internal IMessageConverter DefaultConverter { get; private set; } = new JsonMessageConverter();
 
@@ -145,7 +145,7 @@ public sealed class ConveyorBuilder
     public ConveyorBuilder AddConverter(IMessageConverter converter, bool asDefault = false)
     {
         ArgumentNullException.ThrowIfNull(converter);
-        Converters.Add(converter);
+        Converters.Insert(0, converter);
         if (asDefault)
         {
             DefaultConverter = converter;

@@ -16,7 +16,7 @@ internal sealed class ConveyorSetup(ConveyorBuilder builder, IReadOnlyList<Type>
 
     public IReadOnlyList<InterceptorRegistration> Interceptors { get; } = [.. builder.Interceptors.OrderBy(i => i.Order)];
 
-    public MessageSerializer Serializer { get; } = new([.. builder.Converters, builder.DefaultConverter], builder.DefaultConverter);
+    public MessageSerializer Serializer { get; } = new([.. builder.Converters], builder.DefaultConverter);
 
     /// <summary>The service collection, read once the container is built, to learn handler and dependency lifetimes.</summary>
     public IServiceCollection Services { get; } = builder.Services;

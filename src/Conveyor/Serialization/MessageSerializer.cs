@@ -3,13 +3,13 @@ using System.Text;
 namespace Conveyor.Serialization;
 
 /// <summary>
-/// Picks the converter for a payload or a received content type. Strings and byte arrays pass through
-/// untouched (<c>text/plain</c>, <c>application/octet-stream</c>) so that raw payloads from foreign producers
-/// reach handlers that ask for <see cref="string"/> or <see cref="byte"/>[].
+/// Picks the converter for a payload or a received content type. A <see cref="string"/> payload is taken as
+/// already serialized (a JSON document unless a content type says otherwise) and byte arrays pass through as
+/// <c>application/octet-stream</c>; handlers that ask for <see cref="string"/> or <see cref="byte"/>[] get the
+/// raw body, so raw payloads from foreign producers reach them untouched.
 /// </summary>
 internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> converters, IMessageConverter defaultConverter)
 {
-    public const string TextPlain = "text/plain";
     public const string OctetStream = "application/octet-stream";
 
     public string DefaultContentType => defaultConverter.ContentType;
@@ -22,8 +22,8 @@ internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> convert
                 return ([], contentType ?? defaultConverter.ContentType);
             case byte[] bytes:
                 return (bytes, contentType ?? OctetStream);
-            case string text when contentType is null || !IsReadableBy(contentType, out _):
-                return (Encoding.UTF8.GetBytes(text), contentType ?? TextPlain);
+            case string text:
+                return (Encoding.UTF8.GetBytes(text), contentType ?? defaultConverter.ContentType);
         }
 
         var converter = contentType is null ? defaultConverter : Find(contentType);
@@ -43,7 +43,7 @@ internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> convert
             return body;
         }
 
-        if (targetType == typeof(string) && (contentType is null || !IsReadableBy(contentType, out _)))
+        if (targetType == typeof(string))
         {
             return Encoding.UTF8.GetString(body.Span);
         }
