@@ -26,7 +26,10 @@ public interface IReceivingChannel : IMessageChannel
     /// <summary>Receives until <paramref name="cancellationToken"/> is cancelled, the handler asks to stop, or (optionally) nothing is left.</summary>
     /// <param name="handler">Processes one message and says what to do with it.</param>
     /// <param name="options">How to run.</param>
-    /// <param name="cancellationToken">Stops the loop gracefully: in-flight messages finish and are acknowledged.</param>
+    /// <param name="cancellationToken">
+    /// Stops the loop gracefully: no new message is handed out, in-flight messages finish and are acknowledged. It is not
+    /// passed on to the handler; the consumer decides how long in-flight handlers may take (<see cref="ConveyorOptions.ShutdownTimeout"/>).
+    /// </param>
     /// <returns>What the run did.</returns>
     Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken);
 
@@ -48,7 +51,10 @@ public interface IReceivingChannel : IMessageChannel
 
 /// <summary>Processes one received message and tells the channel what to do with it.</summary>
 /// <param name="message">The message.</param>
-/// <param name="cancellationToken">Cancelled when the consumer stops or loses the message (e.g. a Kafka partition is revoked).</param>
+/// <param name="cancellationToken">
+/// Cancelled only when the channel loses the message (e.g. its Kafka partition is revoked); <see cref="CancellationToken.None"/>
+/// when it cannot. A graceful stop does not cancel it.
+/// </param>
 /// <returns>The acknowledgement.</returns>
 public delegate ValueTask<Acknowledgement> InboundMessageHandler(InboundMessage message, CancellationToken cancellationToken);
 

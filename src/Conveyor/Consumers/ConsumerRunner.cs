@@ -44,11 +44,28 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var timeout = options.MaxDuration is { } duration ? new CancellationTokenSource(duration, time) : null;
         using var onTimeout = timeout?.Token.Register(limit.Cancel);
+
+        // A stop ends the receive loop only: handlers already running keep an uncancelled token for ShutdownTimeout,
+        // so in-flight messages finish and are acknowledged; after that they are cancelled and their messages kept.
+        var abort = new CancellationTokenSource();
+        var shutdownTimeout = runtime.Options.ShutdownTimeout;
+        ITimer? grace = null;
+        var onStop = limit.Token.Register(() => grace = time.CreateTimer(_ => CancelQuietly(abort), null, shutdownTimeout, Timeout.InfiniteTimeSpan));
         long finished = 0, failed = 0;
         string? reason = null;
 
         Log.ConsumerStarted(logger, channelName);
-        var summary = await channel.ReceiveAsync(Handle, new ReceiveOptions { StopWhenEmpty = options.StopWhenEmpty }, limit.Token).ConfigureAwait(false);
+        ReceiveSummary summary;
+        try
+        {
+            summary = await channel.ReceiveAsync(Handle, new ReceiveOptions { StopWhenEmpty = options.StopWhenEmpty }, limit.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await onStop.DisposeAsync().ConfigureAwait(false);
+            grace?.Dispose();
+        }
+
         if (summary.StoppedOn is not null)
         {
             Log.ConsumerStoppedOnMessage(logger, channelName, summary.StoppedOn);
@@ -62,9 +79,10 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
         Log.ConsumerStopped(logger, channelName, finished);
         return new ConsumerRunResult(channelName, finished, failed, reason);
 
-        async ValueTask<Acknowledgement> Handle(InboundMessage message, CancellationToken token)
+        async ValueTask<Acknowledgement> Handle(InboundMessage message, CancellationToken lost)
         {
-            var result = await processor.ProcessAsync(message, token).ConfigureAwait(false);
+            using var linked = lost.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(lost, abort.Token) : null;
+            var result = await processor.ProcessAsync(message, linked?.Token ?? abort.Token).ConfigureAwait(false);
             if (result.Acknowledgement != Acknowledgement.Completed)
             {
                 return result.Acknowledgement;
@@ -88,6 +106,17 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
             }
 
             return Acknowledgement.Completed;
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 }

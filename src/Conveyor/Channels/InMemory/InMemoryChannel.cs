@@ -120,7 +120,9 @@ public sealed class InMemoryChannel : IReceivingChannel
                 continue;
             }
 
-            var acknowledgement = await handler(new Inbound(head.Message, this), cancellationToken).ConfigureAwait(false);
+            // An in-memory channel never loses a message it handed out, so the handler's token is never cancelled;
+            // a stop (cancellationToken) lets the message finish and ends the loop after it.
+            var acknowledgement = await handler(new Inbound(head.Message, this), CancellationToken.None).ConfigureAwait(false);
             switch (acknowledgement)
             {
                 case Acknowledgement.Completed:

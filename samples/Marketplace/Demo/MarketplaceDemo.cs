@@ -1,0 +1,124 @@
+using System.Globalization;
+using Conveyor;
+using Conveyor.Failures.DeadLetters;
+using Marketplace.Analytics;
+using Marketplace.Customer;
+using Marketplace.Orders;
+using Marketplace.Provider;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Marketplace.Demo;
+
+/// <summary>
+/// The scenario <c>dotnet run</c> plays: three orders placed, each fanned out to three subscribers on their own channels,
+/// the electrical partner's API failing twice. Prints the timeline and a summary; exits 0 when every subscriber handled
+/// every order and nothing was dead-lettered.
+/// </summary>
+public static class MarketplaceDemo
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    public static IReadOnlyList<PlaceOrder> Orders { get; } =
+    [
+        new("ord-1001", "alice@example.com", "plumbing", ["Fix a leaking tap"], 120m),
+        new("ord-1002", "bob@example.com", "electrical", ["Install a ceiling light"], 180m),
+        new("ord-1003", "carol@example.com", "cleaning", ["End-of-tenancy clean"], 240m),
+    ];
+
+    /// <summary>Every endpoint that must have handled each order for the scenario to be complete.</summary>
+    public static IReadOnlyList<string> ExpectedEndpoints { get; } =
+        ["orders.place_order", "customer.email_receipt", "provider.start_matching", "leads.start_matching", "analytics.record_order"];
+
+    /// <summary>Starts the host (its hosted service runs the consumers), plays the scenario, stops and disposes the host.</summary>
+    public static async Task<int> RunAsync(IHost host, TextWriter output, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var services = host.Services;
+            var timeline = services.GetRequiredService<Timeline>();
+            await host.StartAsync(cancellationToken);
+
+            output.WriteLine($"Placing {Orders.Count} orders; each OrderPlaced fans out to three subscribers on their own channels.");
+            output.WriteLine();
+            var commands = services.GetRequiredService<ICommandBus>();
+            timeline.Restart();
+            foreach (var order in Orders)
+            {
+                await commands.SendAsync(order, cancellationToken);
+            }
+
+            var complete = await timeline.WaitUntilAsync(IsComplete, Patience, cancellationToken);
+            await host.StopAsync(cancellationToken);
+
+            var deadLetters = await services.GetRequiredService<IDeadLetters>().ListAsync(cancellationToken: cancellationToken);
+            WriteTimeline(output, timeline.Entries);
+            WriteSummary(output, timeline.Entries, deadLetters.Count, services);
+            if (!complete)
+            {
+                output.WriteLine($"NOT COMPLETE: some handlers had not handled every order after {Patience.TotalSeconds:0} s.");
+            }
+
+            return complete && deadLetters.Count == 0 ? 0 : 1;
+        }
+        finally
+        {
+            if (host is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+            else
+            {
+                host.Dispose();
+            }
+        }
+    }
+
+    private static bool IsComplete(IReadOnlyList<TimelineEntry> entries) =>
+        Orders.All(order => ExpectedEndpoints.All(endpoint => entries.Any(e => e.Handled && e.OrderId == order.OrderId && e.EndpointId == endpoint)));
+
+    private static void WriteTimeline(TextWriter output, IReadOnlyList<TimelineEntry> entries)
+    {
+        output.WriteLine("Timeline");
+        var table = new ConsoleTable("TIME", "CHANNEL", "ENDPOINT", "ORDER", "ATTEMPT", "WHAT HAPPENED");
+        foreach (var entry in entries)
+        {
+            table.Add($"+{entry.StartedAt.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)}s", entry.Channel, entry.EndpointId, entry.OrderId, $"#{entry.Attempt}", entry.Outcome);
+        }
+
+        table.WriteTo(output);
+        output.WriteLine();
+    }
+
+    private static void WriteSummary(TextWriter output, IReadOnlyList<TimelineEntry> entries, int deadLetters, IServiceProvider services)
+    {
+        output.WriteLine("Summary");
+        var table = new ConsoleTable("ENDPOINT", "CHANNEL", "HANDLED", "ATTEMPTS", "RETRIES");
+        foreach (var endpoint in ExpectedEndpoints)
+        {
+            var attempts = entries.Where(e => e.EndpointId == endpoint).ToList();
+            table.Add(endpoint, attempts.FirstOrDefault()?.Channel ?? "-", attempts.Count(e => e.Handled), attempts.Count, attempts.Count(e => e.Attempt > 1));
+        }
+
+        table.WriteTo(output);
+        output.WriteLine();
+
+        var retries = entries.Count(e => e.Attempt > 1);
+        output.WriteLine($"  Delayed retries: {retries}. Dead letters: {deadLetters}.");
+        foreach (var retried in entries.Where(e => e.Attempt > 1 && e.Handled))
+        {
+            var siblings = entries.Where(e => e.OrderId == retried.OrderId && e.Channel != "(in-process)" && e.EndpointId != retried.EndpointId)
+                .GroupBy(e => e.EndpointId)
+                .Select(g => $"{g.Key} ran {Times(g.Count())}");
+            output.WriteLine($"  Isolation: {retried.OrderId}'s {retried.EndpointId} succeeded on attempt {retried.Attempt}; {string.Join(" and ", siblings)}.");
+        }
+
+        output.WriteLine(
+            $"  Side effects: {services.GetRequiredService<OrderBook>().Count} orders booked, "
+            + $"{((OutboxEmailSender)services.GetRequiredService<IEmailSender>()).Sent.Count} receipts emailed, "
+            + $"{services.GetRequiredService<LeadBoard>().OpenLeads.Count} lead matchings started, "
+            + $"{services.GetRequiredService<SalesDashboard>().Orders} orders on the sales dashboard.");
+    }
+
+    private static string Times(int count) => count == 1 ? "once" : $"{count} times";
+}

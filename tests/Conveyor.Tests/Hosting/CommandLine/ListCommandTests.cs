@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Conveyor.Tests.Hosting.CommandLine;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class ListCommandTests
+{
+    public sealed class MisconfiguredHandler
+    {
+        [Asynchronous("nowhere")]
+        [CommandHandler(EndpointId = "misconfigured.handle")]
+        public void Handle(ShipOrder command)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task List_ConfiguredApp_PrintsEveryEndpointAndChannelAligned()
+    {
+        var result = await new CliApp().InvokeAsync("list");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Row("shipping.ship_order").ShouldMatch(@"^shipping\.ship_order\s+command\s+ShippingHandler\.Ship\s+orders\s+async\s+ShipOrder$");
+        result.Row("billing.charge_card").ShouldMatch(@"^billing\.charge_card\s+command\s+PaymentHandler\.Charge\s+payments\s+async\s+ChargeCard$");
+        result.Row("audit.billing").ShouldMatch(@"^audit\.billing\s+event\s+AuditHandler\.Record\s+-\s+sync\s+billing\.\*$");
+        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+shipping\.ship_order$");
+        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+billing\.charge_card$");
+
+        var header = result.Row("ENDPOINT");
+        result.Row("shipping.ship_order").IndexOf("ShippingHandler", StringComparison.Ordinal).ShouldBe(header.IndexOf("HANDLER", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task List_InvalidConfiguration_PrintsWhatToFixAndFails()
+    {
+        var result = await CliApp.InvokeAsync(new CliApp().BuildHost(c => c.AddHandler<MisconfiguredHandler>()), "list");
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.Error.ShouldContain("Conveyor's configuration is invalid");
+        result.Error.ShouldContain("misconfigured.handle: [Asynchronous(\"nowhere\")] names a channel that is not registered");
+        result.Error.ShouldNotContain("   at ");
+        result.Output.ShouldNotContain("ENDPOINT");
+    }
+
+    [Fact]
+    public async Task UnknownCommand_FailsWithUsageError()
+    {
+        var result = await new CliApp().InvokeAsync("lsit");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("Unrecognized command or argument 'lsit'");
+    }
+
+    [Fact]
+    public async Task RunWithConveyorAsync_NoConveyorArgs_RunsTheHostAndItsHostedServices()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var host = new CliApp().BuildHost(c => c.Services.AddHostedService(_ => new StartProbe(started)));
+        using var stop = new CancellationTokenSource();
+
+        var run = host.RunWithConveyorAsync(["--some", "setting"], stop.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+
+        (await run.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task RunWithConveyorAsync_ConveyorArgs_DoesNotStartHostedServices()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var host = new CliApp().BuildHost(c => c.Services.AddHostedService(_ => new StartProbe(started)));
+
+        var result = await CliApp.InvokeAsync(host, "list");
+
+        result.ExitCode.ShouldBe(0);
+        started.Task.IsCompleted.ShouldBeFalse();
+    }
+
+    private sealed class StartProbe(TaskCompletionSource started) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            started.TrySetResult();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
