@@ -2,6 +2,7 @@ using Marketplace.Analytics;
 using Marketplace.Customer;
 using Marketplace.Demo;
 using Marketplace.Orders;
+using Marketplace.Partners;
 using Marketplace.Provider;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,18 +29,32 @@ public partial class Program
             .AddSingleton<LeadBoard>()
             .AddSingleton<SalesDashboard>()
             .AddSingleton<IPartnerDirectory>(new SimulatedPartnerDirectory(new Dictionary<string, int> { ["electrical"] = 2 }))
+            .AddSingleton<PartnerFeed>()
             .AddSingleton<Timeline>();
 
-        builder.Services.AddConveyor(conveyor => conveyor
-            .ScanAssemblyOf<Program>()
+        builder.Services.AddConveyor(conveyor =>
+        {
+            conveyor.ScanAssemblyOf<Program>().AddInterceptor<TimelineInterceptor>();
+
+            // Kafka: the cluster named by Conveyor:Kafka:BootstrapServers (appsettings.json or the environment variable
+            // Conveyor__Kafka__BootstrapServers), else an embedded Kafka-protocol cluster started in this process.
+            if (string.IsNullOrWhiteSpace(builder.Configuration["Conveyor:Kafka:BootstrapServers"]))
+            {
+                conveyor.UseEmbeddedKafka();
+            }
+            else
+            {
+                conveyor.UseKafka();
+            }
 
             // The marketplace's channels, all here. Each subscriber of OrderPlaced has its own, so each one retries and
-            // fails on its own. Moving the demo to Kafka replaces these three lines and nothing else.
-            .AddInMemoryChannel("customer_notifications")
-            .AddInMemoryChannel("provider_matching")
-            .AddInMemoryChannel("analytics")
-
-            .AddInterceptor<TimelineInterceptor>());
+            // fails on its own; partner X gets its own topic through a named publisher.
+            conveyor
+                .AddKafkaChannel("customer_notifications", topic: "marketplace.customer_notifications")
+                .AddKafkaChannel("provider_matching", topic: "marketplace.provider_matching")
+                .AddKafkaChannel("analytics", topic: "marketplace.analytics")
+                .AddKafkaPublisher("partner_x_publisher", topic: "partner_x.lead.offered.v1");
+        });
 
         return builder.Build();
     }

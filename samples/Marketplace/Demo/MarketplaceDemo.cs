@@ -4,6 +4,7 @@ using Conveyor.Failures.DeadLetters;
 using Marketplace.Analytics;
 using Marketplace.Customer;
 using Marketplace.Orders;
+using Marketplace.Partners;
 using Marketplace.Provider;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,7 +18,7 @@ namespace Marketplace.Demo;
 /// </summary>
 public static class MarketplaceDemo
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     public static IReadOnlyList<PlaceOrder> Orders { get; } =
     [
@@ -28,7 +29,7 @@ public static class MarketplaceDemo
 
     /// <summary>Every endpoint that must have handled each order for the scenario to be complete.</summary>
     public static IReadOnlyList<string> ExpectedEndpoints { get; } =
-        ["orders.place_order", "customer.email_receipt", "provider.start_matching", "leads.start_matching", "analytics.record_order"];
+        ["orders.place_order", "customer.email_receipt", "provider.start_matching", "leads.start_matching", "partners.feed_partner_x", "analytics.record_order"];
 
     /// <summary>Starts the host (its hosted service runs the consumers), plays the scenario, stops and disposes the host.</summary>
     public static async Task<int> RunAsync(IHost host, TextWriter output, CancellationToken cancellationToken = default)
@@ -117,7 +118,9 @@ public static class MarketplaceDemo
             $"  Side effects: {services.GetRequiredService<OrderBook>().Count} orders booked, "
             + $"{((OutboxEmailSender)services.GetRequiredService<IEmailSender>()).Sent.Count} receipts emailed, "
             + $"{services.GetRequiredService<LeadBoard>().OpenLeads.Count} lead matchings started, "
-            + $"{services.GetRequiredService<SalesDashboard>().Orders} orders on the sales dashboard.");
+            + $"{services.GetRequiredService<SalesDashboard>().Orders} orders on the sales dashboard, "
+            + $"{services.GetRequiredService<PartnerFeed>().Delivered.Count} leads offered to partner X "
+            + $"({string.Join(", ", services.GetRequiredService<PartnerFeed>().Delivered.Select(d => $"{d.Topic}[{d.Partition}]@{d.Offset}"))}).");
     }
 
     private static string Times(int count) => count == 1 ? "once" : $"{count} times";

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Conveyor;
 using Marketplace.Orders;
+using Marketplace.Partners;
 using Marketplace.Provider;
 
 namespace Marketplace.Demo;
@@ -37,6 +38,7 @@ public sealed class TimelineInterceptor(Timeline timeline) : IAroundInterceptor
                 PlaceOrder order => order.OrderId,
                 OrderPlaced placed => placed.OrderId,
                 StartLeadMatching lead => lead.OrderId,
+                LeadOffered offered => offered.OrderId,
                 _ => "-",
             },
             context.Payload?.GetType().Name ?? "-",

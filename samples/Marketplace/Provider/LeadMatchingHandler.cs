@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Conveyor;
+using Marketplace.Partners;
 
 namespace Marketplace.Provider;
 
@@ -9,14 +10,16 @@ public sealed class LeadBoard
     public ConcurrentDictionary<string, IReadOnlyList<string>> OpenLeads { get; } = new();
 }
 
-public sealed class LeadMatchingHandler(LeadBoard leads)
+public sealed class LeadMatchingHandler(LeadBoard leads, IEventBus events)
 {
     [CommandHandler(EndpointId = "leads.start_matching")]
-    public void Start(StartLeadMatching command)
+    public async Task Start(StartLeadMatching command, CancellationToken cancellationToken)
     {
         if (!leads.OpenLeads.TryAdd(command.OrderId, command.CandidateProviders))
         {
             throw new InvalidOperationException($"Lead matching for order {command.OrderId} has started already.");
         }
+
+        await events.PublishAsync(new LeadOffered(command.OrderId, command.Category, command.CandidateProviders), cancellationToken);
     }
 }

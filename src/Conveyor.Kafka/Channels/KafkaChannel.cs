@@ -44,6 +44,9 @@ internal sealed class KafkaChannel : IReceivingChannel
     /// <summary>Whether records of <paramref name="topic"/> may be re-appended to it: the channel's own topic and its retry topic.</summary>
     public bool OwnsTopic(string topic) => topic == Settings.SendTopic || topic == Settings.RetryTopic;
 
+    public async ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) =>
+        (await Lag.KafkaLag.ReadAsync(Settings, cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
+
     public async ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         var topic = Settings.SendTopic ?? Settings.RetryTopic;

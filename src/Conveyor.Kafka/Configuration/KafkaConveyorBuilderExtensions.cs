@@ -1,3 +1,4 @@
+using Conveyor;
 using Conveyor.Kafka;
 using Conveyor.Kafka.Channels;
 using Conveyor.Kafka.Embedded;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Conveyor;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Kafka for Conveyor: <c>UseKafka</c>, <c>UseEmbeddedKafka</c>, <c>AddKafkaChannel</c>, <c>AddKafkaPublisher</c>.</summary>
 public static class KafkaConveyorBuilderExtensions
@@ -62,7 +63,7 @@ public static class KafkaConveyorBuilderExtensions
         builder.Services.TryAddSingleton(sp =>
         {
             var cluster = EmbeddedKafkaCluster.Start(options);
-            Kafka.Log.EmbeddedStarted(sp.GetRequiredService<ILogger<EmbeddedKafkaCluster>>(), cluster.BootstrapServers, cluster.BrokerCount);
+            Conveyor.Kafka.Log.EmbeddedStarted(sp.GetRequiredService<ILogger<EmbeddedKafkaCluster>>(), cluster.BootstrapServers, cluster.BrokerCount);
             return cluster;
         });
         builder.Services.AddOptions<KafkaOptions>().PostConfigure<EmbeddedKafkaCluster>((kafka, cluster) =>

@@ -16,8 +16,11 @@ internal sealed class KafkaLag(ConveyorRuntime runtime) : IKafkaLag
         var channel = runtime.Channels.GetValueOrDefault(name) as KafkaChannel
             ?? (runtime.Endpoints.TryGetValue(name, out var endpoint) && endpoint.Info.Channel is { } owner ? runtime.Channels.GetValueOrDefault(owner) as KafkaChannel : null)
             ?? throw new ArgumentException($"'{name}' is not a Kafka channel or consumer. Kafka consumers: {string.Join(", ", ConsumerNames)}.", nameof(name));
-        return Task.Run(() => Read(channel.Settings), cancellationToken);
+        return ReadAsync(channel.Settings, cancellationToken);
     }
+
+    public static Task<IReadOnlyList<PartitionLag>> ReadAsync(KafkaChannelSettings settings, CancellationToken cancellationToken) =>
+        Task.Run(() => Read(settings), cancellationToken);
 
     private static IReadOnlyList<PartitionLag> Read(KafkaChannelSettings settings)
     {

@@ -47,6 +47,11 @@ public interface IReceivingChannel : IMessageChannel
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes once the message is stored.</returns>
     ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken) => SendAsync(message, cancellationToken);
+
+    /// <summary>How many messages wait to be consumed (for Kafka: the consumer group's lag over all partitions), or null when unknown.</summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The lag.</returns>
+    ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) => ValueTask.FromResult<long?>(null);
 }
 
 /// <summary>Processes one received message and tells the channel what to do with it.</summary>

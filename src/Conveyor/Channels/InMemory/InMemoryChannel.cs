@@ -68,6 +68,9 @@ public sealed class InMemoryChannel : IReceivingChannel
     }
 
     /// <inheritdoc />
+    public ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) => ValueTask.FromResult<long?>(Count + ScheduledCount);
+
+    /// <inheritdoc />
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -8,11 +8,11 @@ internal static class ListCommand
     public static Command Create(CommandLineContext context)
     {
         var command = new Command("list", "List every endpoint (handler) and every channel, with what consumes it.");
-        context.SetAction(command, (_, _) => Task.FromResult(Write(context)));
+        context.SetAction(command, (_, cancellationToken) => WriteAsync(context, cancellationToken));
         return command;
     }
 
-    private static int Write(CommandLineContext context)
+    private static async Task<int> WriteAsync(CommandLineContext context, CancellationToken cancellationToken)
     {
         var runtime = context.Runtime;
         var output = context.Output;
@@ -34,15 +34,33 @@ internal static class ListCommand
         endpoints.WriteTo(output);
         output.WriteLine();
 
-        var channels = new TextTable("CHANNEL", "KIND", "CONSUMED BY");
+        var channels = new TextTable("CHANNEL", "KIND", "LAG", "CONSUMED BY");
         foreach (var name in runtime.Channels.Keys.Order(StringComparer.Ordinal))
         {
             var consumers = runtime.EndpointsOn(name).Select(e => e.Id).Order(StringComparer.Ordinal);
-            channels.Add(name, runtime.ChannelKinds.GetValueOrDefault(name), string.Join(", ", consumers));
+            channels.Add(name, runtime.ChannelKinds.GetValueOrDefault(name), await LagAsync(runtime.Channels[name], cancellationToken), string.Join(", ", consumers));
         }
 
         output.WriteLine($"Channels ({channels.Count})");
         channels.WriteTo(output);
         return ExitCodes.Success;
+    }
+
+    // Lag is best effort: a broker that cannot be reached must not keep 'list' from listing.
+    private static async Task<string> LagAsync(Channels.IMessageChannel channel, CancellationToken cancellationToken)
+    {
+        if (channel is not Channels.IReceivingChannel receiving)
+        {
+            return "-";
+        }
+
+        try
+        {
+            return (await receiving.GetLagAsync(cancellationToken).ConfigureAwait(false))?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return $"? ({e.GetType().Name})";
+        }
     }
 }

@@ -23,11 +23,23 @@ public sealed class ListCommandTests
         result.Row("shipping.ship_order").ShouldMatch(@"^shipping\.ship_order\s+command\s+ShippingHandler\.Ship\s+orders\s+async\s+ShipOrder$");
         result.Row("billing.charge_card").ShouldMatch(@"^billing\.charge_card\s+command\s+PaymentHandler\.Charge\s+payments\s+async\s+ChargeCard$");
         result.Row("audit.billing").ShouldMatch(@"^audit\.billing\s+event\s+AuditHandler\.Record\s+-\s+sync\s+billing\.\*$");
-        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+shipping\.ship_order$");
-        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+billing\.charge_card$");
+        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+0\s+shipping\.ship_order$");
+        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+0\s+billing\.charge_card$");
 
         var header = result.Row("ENDPOINT");
         result.Row("shipping.ship_order").IndexOf("ShippingHandler", StringComparison.Ordinal).ShouldBe(header.IndexOf("HANDLER", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task List_QueuedMessages_ShowsEachChannelsLag()
+    {
+        var app = new CliApp();
+        await app.SendAsync(new ShipOrder("o-1"), new ShipOrder("o-2"), new ChargeCard("o-1", 5m));
+
+        var result = await app.InvokeAsync("list");
+
+        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+2\s+");
+        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+1\s+");
     }
 
     [Fact]
