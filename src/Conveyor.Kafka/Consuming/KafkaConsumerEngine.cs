@@ -146,10 +146,15 @@ internal sealed class KafkaConsumerEngine
             }
 
             committer.CommitIfDue(consumer, partitions.Workers);
-            flow.Update(consumer);
             if (stopWhenIdle && partitions.AllAtEnd && _context.Outstanding == 0)
             {
                 return ConsumerStopReason.Idle;
+            }
+
+            if (!flow.MayConsume(consumer))
+            {
+                _context.WaitForSpace(PollTimeout);
+                continue;
             }
 
             ConsumeResult<byte[]?, byte[]?>? record;
