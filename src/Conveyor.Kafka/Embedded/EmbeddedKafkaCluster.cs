@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Conveyor.Kafka.Embedded.Native;
@@ -26,6 +27,9 @@ public sealed class EmbeddedKafkaCluster : IDisposable
 
     private readonly MockClusterHandle cluster;
 
+    // Brokers that have had their own error list for an API key; see PushRequestErrors.
+    private readonly ConcurrentDictionary<(int BrokerId, KafkaApiKey ApiKey), bool> brokerErrorLists = new();
+
     private EmbeddedKafkaCluster(MockClusterHandle cluster, int brokerCount)
     {
         this.cluster = cluster;
@@ -34,13 +38,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable
             ?? throw new InvalidOperationException("rd_kafka_mock_cluster_bootstraps returned no address.");
     }
 
-    /// <summary>The <c>bootstrap.servers</c> value that reaches every broker, e.g. <c>localhost:41235,localhost:36751</c>.</summary>
+    /// <summary>The <c>bootstrap.servers</c> value that reaches every broker, e.g. <c>127.0.0.1:41235,127.0.0.1:36751</c>.</summary>
     public string BootstrapServers { get; }
 
     /// <summary>The number of brokers; their ids run from 1 to this number.</summary>
     public int BrokerCount { get; }
 
-    /// <summary>Starts a cluster listening on free localhost ports.</summary>
+    /// <summary>Starts a cluster whose brokers listen on free ports of 127.0.0.1.</summary>
     /// <param name="options">Broker count and group settings; defaults when <see langword="null"/>.</param>
     /// <returns>The running cluster; dispose it to stop the brokers and free the logs.</returns>
     public static EmbeddedKafkaCluster Start(EmbeddedKafkaOptions? options = null)
@@ -159,10 +163,26 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     /// <paramref name="errors"/>, one error per request in order. Errors add to those already queued.
     /// <see cref="ErrorCode.Local_Transport"/> makes the broker drop the connection instead.
     /// </summary>
+    /// <remarks>
+    /// librdkafka's mock never consults the cluster-wide list for a broker that has had its own list
+    /// for the same request type (<see cref="PushBrokerRequestErrors(int, KafkaApiKey, ReadOnlySpan{ErrorCode})"/>),
+    /// even once that list is used up. Rather than let such errors silently miss, this method throws;
+    /// use per-broker errors on that cluster, or a fresh cluster.
+    /// </remarks>
     /// <param name="apiKey">The request type to fail.</param>
     /// <param name="errors">The errors, first one first.</param>
+    /// <exception cref="InvalidOperationException">A broker already had its own errors for <paramref name="apiKey"/>.</exception>
     public unsafe void PushRequestErrors(KafkaApiKey apiKey, params ReadOnlySpan<ErrorCode> errors)
     {
+        var shadowing = brokerErrorLists.Keys.Where(key => key.ApiKey == apiKey).Select(key => key.BrokerId).Order().ToList();
+        if (shadowing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Cluster-wide {apiKey} errors would never reach broker(s) {string.Join(", ", shadowing)}: once a broker has had its own "
+                + $"{apiKey} errors (PushBrokerRequestErrors), librdkafka's mock cluster ignores the cluster-wide ones for it. "
+                + "Push per-broker errors instead, or use a fresh cluster.");
+        }
+
         if (errors.IsEmpty)
         {
             return;
@@ -176,9 +196,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable
 
     /// <summary>
     /// Makes the next requests of type <paramref name="apiKey"/> that reach one broker fail with
-    /// <paramref name="errors"/>, one per request in order. A broker's own errors are used before the
-    /// cluster-wide ones of <see cref="PushRequestErrors"/>.
+    /// <paramref name="errors"/>, one per request in order.
     /// </summary>
+    /// <remarks>
+    /// From then on that broker answers <paramref name="apiKey"/> requests from its own list only:
+    /// cluster-wide errors (<see cref="PushRequestErrors"/>) for that request type no longer reach it,
+    /// even after its own list is used up. That is how librdkafka's mock behaves.
+    /// </remarks>
     /// <param name="brokerId">The broker.</param>
     /// <param name="apiKey">The request type to fail.</param>
     /// <param name="errors">The errors, first one first.</param>
@@ -214,6 +238,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable
                 LibRdKafka.MockBrokerPushRequestErrorRtt(cluster, brokerId, (short)apiKey, 1, error, milliseconds),
                 "rd_kafka_mock_broker_push_request_error_rtts",
                 $"push a {apiKey} error {error} onto broker {brokerId}");
+            brokerErrorLists.TryAdd((brokerId, apiKey), true);
         }
     }
 
@@ -245,27 +270,13 @@ public sealed class EmbeddedKafkaCluster : IDisposable
     /// to take the coordinator down while the group consumes.
     /// </summary>
     /// <param name="groupId">The consumer group id.</param>
-    /// <param name="brokerId">The coordinating broker.</param>
-    public void SetGroupCoordinator(string groupId, int brokerId)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
-        Check(
-            LibRdKafka.MockCoordinatorSet(cluster, "group", groupId, brokerId),
-            "rd_kafka_mock_coordinator_set",
-            $"make broker {brokerId} the coordinator of group '{groupId}'");
-    }
+    /// <param name="brokerId">The coordinating broker; an id of no broker leaves the group without a reachable coordinator.</param>
+    public void SetGroupCoordinator(string groupId, int brokerId) => SetCoordinator("group", groupId, brokerId);
 
     /// <summary>Makes a broker the transaction coordinator for a <c>transactional.id</c>.</summary>
     /// <param name="transactionalId">The producer's transactional id.</param>
-    /// <param name="brokerId">The coordinating broker.</param>
-    public void SetTransactionCoordinator(string transactionalId, int brokerId)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(transactionalId);
-        Check(
-            LibRdKafka.MockCoordinatorSet(cluster, "transaction", transactionalId, brokerId),
-            "rd_kafka_mock_coordinator_set",
-            $"make broker {brokerId} the coordinator of transactional id '{transactionalId}'");
-    }
+    /// <param name="brokerId">The coordinating broker; an id of no broker leaves the producer without a reachable coordinator.</param>
+    public void SetTransactionCoordinator(string transactionalId, int brokerId) => SetCoordinator("transaction", transactionalId, brokerId);
 
     /// <summary>Starts recording every request the brokers receive, dropping earlier records.</summary>
     public void StartRequestTracking() => LibRdKafka.MockStartRequestTracking(cluster);
@@ -314,6 +325,15 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         }
 
         return (int)value.TotalMilliseconds;
+    }
+
+    private void SetCoordinator(string keyType, string key, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        Check(
+            LibRdKafka.MockCoordinatorSet(cluster, keyType, key, brokerId),
+            "rd_kafka_mock_coordinator_set",
+            $"make broker {brokerId} the {keyType} coordinator of '{key}'");
     }
 
     private static void Check(ErrorCode error, string nativeFunction, string operation)

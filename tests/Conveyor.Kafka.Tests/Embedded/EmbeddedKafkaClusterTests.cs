@@ -92,6 +92,17 @@ public sealed class EmbeddedKafkaClusterTests
     }
 
     [Fact]
+    public void PushRequestErrors_AfterABrokerHadItsOwnForTheSameApi_ThrowsInsteadOfMissingSilently()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start();
+        cluster.PushBrokerRequestErrors(2, KafkaApiKey.Produce, ErrorCode.NotLeaderForPartition);
+
+        Should.Throw<InvalidOperationException>(() => cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.InvalidRecord))
+            .Message.ShouldContain("broker(s) 2");
+        cluster.PushRequestErrors(KafkaApiKey.Fetch, ErrorCode.NotLeaderForPartition);
+    }
+
+    [Fact]
     public void SetTopicError_IsReportedInMetadata_UntilReset()
     {
         using var cluster = EmbeddedKafkaCluster.Start();
@@ -103,6 +114,33 @@ public sealed class EmbeddedKafkaClusterTests
 
         cluster.SetTopicError("guarded", ErrorCode.NoError);
         admin.GetMetadata("guarded", TimeSpan.FromSeconds(10)).Topics.Single().Error.Code.ShouldBe(ErrorCode.NoError);
+    }
+
+    [Fact]
+    public async Task SetGroupCoordinator_PinsTheGroupsRequestsToThatBroker()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start();
+        cluster.CreateTopic("coordinated", 2);
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync("coordinated", new Message<Null, string> { Value = "one" });
+        }
+
+        cluster.SetGroupCoordinator("pinned", 1); // hashing alone picks broker 3 for "pinned"
+        cluster.StartRequestTracking();
+        using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "pinned",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe("coordinated");
+        Infrastructure.Eventually.Consume(consumer, 1);
+
+        var groupRequests = cluster.GetTrackedRequests().Where(r => r.ApiKey is KafkaApiKey.JoinGroup or KafkaApiKey.SyncGroup).ToList();
+        groupRequests.ShouldNotBeEmpty();
+        groupRequests.ShouldAllBe(r => r.BrokerId == 1);
+        consumer.Close();
     }
 
     [Fact]

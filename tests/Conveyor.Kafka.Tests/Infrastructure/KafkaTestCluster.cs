@@ -14,6 +14,12 @@ public sealed class KafkaTestCluster : IDisposable
 {
     public const string BootstrapServersVariable = "KAFKA_BOOTSTRAP_SERVERS";
 
+    private KafkaTestCluster(EmbeddedKafkaCluster embedded)
+    {
+        Embedded = embedded;
+        BootstrapServers = embedded.BootstrapServers;
+    }
+
     public KafkaTestCluster()
     {
         var external = Environment.GetEnvironmentVariable(BootstrapServersVariable);
@@ -27,6 +33,12 @@ public sealed class KafkaTestCluster : IDisposable
             BootstrapServers = external;
         }
     }
+
+    /// <summary>
+    /// A cluster of its own for one test, whose faults must not outlive it: e.g. per-broker request
+    /// errors, which librdkafka's mock never forgets (see <see cref="EmbeddedKafkaCluster.PushRequestErrors"/>).
+    /// </summary>
+    public static KafkaTestCluster StartPrivateEmbedded() => new(EmbeddedKafkaCluster.Start());
 
     /// <summary>True when <c>KAFKA_BOOTSTRAP_SERVERS</c> points the tests at a real cluster.</summary>
     public static bool UsesRealCluster => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(BootstrapServersVariable));
