@@ -10,6 +10,7 @@ namespace Conveyor.Kafka.Consuming;
 internal sealed class ConsumerRunContext
 {
     private readonly Lock _stopGate = new();
+    private readonly ManualResetEventSlim _space = new();
     private int _outstanding;
     private long _completed;
     private int _completedSinceCommit;
@@ -53,21 +54,47 @@ internal sealed class ConsumerRunContext
 
     public bool StopRequested => Volatile.Read(ref _stopRequested);
 
+    /// <summary>
+    /// When the buffer is full, the poll loop reads again once <see cref="Outstanding"/> is down to this
+    /// (half the limit), so it reads in batches rather than one record per finished one.
+    /// </summary>
+    public int ResumeThreshold => Options.MaxBufferedRecords / 2;
+
     public void Accepted() => Interlocked.Increment(ref _outstanding);
 
     public void Finished(bool completed)
     {
-        Interlocked.Decrement(ref _outstanding);
         if (completed)
         {
             Interlocked.Increment(ref _completed);
             Interlocked.Increment(ref _completedSinceCommit);
         }
+
+        Released(1);
     }
 
-    public void Dropped(int count) => Interlocked.Add(ref _outstanding, -count);
+    public void Dropped(int count) => Released(count);
+
+    /// <summary>Blocks the poll thread until <see cref="Outstanding"/> is down to <see cref="ResumeThreshold"/>, at most <paramref name="timeout"/>.</summary>
+    public void WaitForSpace(TimeSpan timeout)
+    {
+        _space.Reset();
+        if (Outstanding > ResumeThreshold)
+        {
+            _space.Wait(timeout);
+        }
+    }
 
     public void ResetCompletedSinceCommit() => Interlocked.Exchange(ref _completedSinceCommit, 0);
+
+    private void Released(int count)
+    {
+        var after = Interlocked.Add(ref _outstanding, -count);
+        if (after <= ResumeThreshold && after + count > ResumeThreshold)
+        {
+            _space.Set();
+        }
+    }
 
     /// <summary>Asks the poll loop to stop; the first record to ask is the one reported.</summary>
     public void RequestStop(TopicPartitionOffset record, Exception? error)

@@ -56,7 +56,7 @@ internal sealed class KafkaConsumerEngine
     /// nothing in flight. Then lets running records finish within the shutdown grace period, commits, and
     /// closes the consumer so the group rebalances at once.
     /// </summary>
-    public Task<ConsumerRunResult> RunAsync(bool stopWhenIdle, CancellationToken cancellationToken)
+    public Task<KafkaConsumerRunResult> RunAsync(bool stopWhenIdle, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
@@ -91,7 +91,7 @@ internal sealed class KafkaConsumerEngine
         }
     }
 
-    private ConsumerRunResult Run(bool stopWhenIdle, CancellationToken cancellationToken)
+    private KafkaConsumerRunResult Run(bool stopWhenIdle, CancellationToken cancellationToken)
     {
         var logger = _context.Logger;
         Log.Starting(logger, _config.GroupId, string.Join(", ", _topics), _context.Options.Ordering);
@@ -116,7 +116,7 @@ internal sealed class KafkaConsumerEngine
         Exception? error = reason == ConsumerStopReason.FatalError && _fatalError is { } fatal
             ? new KafkaException(fatal)
             : _context.StopError;
-        return new ConsumerRunResult(reason, _context.Completed, _context.StoppedAt, error);
+        return new KafkaConsumerRunResult(reason, _context.Completed, _context.StoppedAt, error);
     }
 
     private ConsumerStopReason Poll(
@@ -147,11 +147,16 @@ internal sealed class KafkaConsumerEngine
             }
 
             committer.CommitIfDue(consumer, partitions.Workers);
-            flow.Update(consumer);
             if (stopWhenIdle && partitions.AllAtEnd && _context.Outstanding == 0
                 && partitions.ConfirmAtEnd(tp => HighWatermark(consumer, tp)))
             {
                 return ConsumerStopReason.Idle;
+            }
+
+            if (!flow.MayConsume(consumer))
+            {
+                _context.WaitForSpace(PollTimeout);
+                continue;
             }
 
             ConsumeResult<byte[]?, byte[]?>? record;

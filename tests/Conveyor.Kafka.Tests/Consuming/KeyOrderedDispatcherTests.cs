@@ -151,6 +151,7 @@ public sealed class KeyOrderedDispatcherTests
         var keyOf = new Dictionary<int, int>();
         var running = new List<(RecordKey Key, int Item)>();
         var lastByKey = new Dictionary<int, int>();
+        var violations = new List<string>();
         var nextItem = 0;
         var done = 0;
         while (done < 5_000)
@@ -172,17 +173,27 @@ public sealed class KeyOrderedDispatcherTests
             while (dispatcher.TryTakeNext(out var key, out var item))
             {
                 var keyValue = keyOf[item];
-                running.ShouldNotContain(entry => entry.Key == key);
-                if (lastByKey.TryGetValue(keyValue, out var last))
+                if (running.Exists(entry => entry.Key == key))
                 {
-                    item.ShouldBeGreaterThan(last);
+                    violations.Add($"key {keyValue} taken twice at item {item}");
+                }
+
+                if (lastByKey.TryGetValue(keyValue, out var last) && item <= last)
+                {
+                    violations.Add($"key {keyValue}: item {item} after {last}");
                 }
 
                 lastByKey[keyValue] = item;
                 running.Add((key, item));
-                running.Count.ShouldBeLessThanOrEqualTo(maxInFlight);
+                if (running.Count > maxInFlight)
+                {
+                    violations.Add($"{running.Count} running at item {item}");
+                }
             }
         }
+
+        violations.ShouldBeEmpty();
+        dispatcher.Queued.ShouldBe(0);
     }
 
     private static int Take(KeyOrderedDispatcher<int> dispatcher)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Conveyor.Kafka.Consuming;
+using Conveyor.Kafka.Tests.Infrastructure;
 using Conveyor.Kafka.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,7 +33,7 @@ public sealed class PartitionWorkerTests
             worker.Enqueue(TestRecords.At(offset, key: $"k{offset % 7}"));
         }
 
-        await Eventually.True(() => context.Completed == 200, "all 200 records completed");
+        await Eventually.Until(() => context.Completed == 200, "all 200 records completed");
         order.ShouldBe(Enumerable.Range(0, 200).Select(offset => (long)offset));
         maxRunning.ShouldBe(1);
         CommitOffset(worker).ShouldBe(200);
@@ -50,21 +51,22 @@ public sealed class PartitionWorkerTests
         worker.Enqueue(TestRecords.At(1, "a"));
         worker.Enqueue(TestRecords.At(2, "b"));
 
-        var a0 = await processor.NextCallAsync();
-        var b2 = await processor.NextCallAsync();
+        // Both start on the thread pool, so they may arrive in either order.
+        var started = new[] { await processor.NextCallAsync(), await processor.NextCallAsync() }.OrderBy(call => call.Offset).ToList();
+        var (a0, b2) = (started[0], started[1]);
         a0.Offset.ShouldBe(0);
         b2.Offset.ShouldBe(2);
         processor.TryTakeCall(out _).ShouldBeFalse();
 
         b2.Complete();
-        await Eventually.True(() => context.Completed == 1, "offset 2 completed");
+        await Eventually.Until(() => context.Completed == 1, "offset 2 completed");
         CommitOffset(worker).ShouldBe(0);
         a0.Complete();
         var a1 = await processor.NextCallAsync();
         a1.Offset.ShouldBe(1);
         a1.Complete();
 
-        await Eventually.True(() => context.Completed == 3, "all records completed");
+        await Eventually.Until(() => context.Completed == 3, "all records completed");
         CommitOffset(worker).ShouldBe(3);
     }
 
@@ -91,11 +93,11 @@ public sealed class PartitionWorkerTests
             calls[offset].Complete();
         }
 
-        await Eventually.True(() => context.Completed == 9, "offsets 1..9 completed");
+        await Eventually.Until(() => context.Completed == 9, "offsets 1..9 completed");
         CommitOffset(worker).ShouldBe(0);
 
         calls[0].Complete();
-        await Eventually.True(() => context.Completed == 10, "offset 0 completed");
+        await Eventually.Until(() => context.Completed == 10, "offset 0 completed");
         CommitOffset(worker).ShouldBe(10);
     }
 
@@ -146,11 +148,11 @@ public sealed class PartitionWorkerTests
         var stopping = await processor.NextCallAsync();
         stopping.Outcome.SetResult(RecordOutcome.Stop);
 
-        await Eventually.True(() => context.StopRequested, "the stop request");
+        await Eventually.Until(() => context.StopRequested, "the stop request");
         context.StoppedAt.ShouldBe(new TopicPartitionOffset(Partition0, 1));
         context.StopError.ShouldBeNull();
         worker.BeginClose();
-        await Eventually.Within(worker.Drained, "the worker to drain");
+        await worker.Drained.WithinDeadline("the worker to drain");
         CommitOffset(worker).ShouldBe(1);
         processor.TryTakeCall(out _).ShouldBeFalse();
         context.Outstanding.ShouldBe(0);
@@ -166,7 +168,7 @@ public sealed class PartitionWorkerTests
 
         worker.Enqueue(TestRecords.At(4));
 
-        await Eventually.True(() => context.StopRequested, "the stop request");
+        await Eventually.Until(() => context.StopRequested, "the stop request");
         context.StopError.ShouldBeSameAs(failure);
         context.StoppedAt!.Offset.Value.ShouldBe(4);
         CommitOffset(worker).ShouldBe(4);
@@ -186,7 +188,7 @@ public sealed class PartitionWorkerTests
 
         worker.BeginClose();
 
-        await Eventually.Within(worker.Drained, "the worker to drain without time passing");
+        await worker.Drained.WithinDeadline("the worker to drain without time passing");
         processor.TryTakeCall(out _).ShouldBeFalse();
         CommitOffset(worker).ShouldBe(0);
         context.Outstanding.ShouldBe(0);
@@ -208,9 +210,9 @@ public sealed class PartitionWorkerTests
         worker.Drained.IsCompleted.ShouldBeFalse();
         worker.Abort();
 
-        await Eventually.Within(cancelled.Task, "the processor's token to be cancelled");
+        await cancelled.Task.WithinDeadline("the processor's token to be cancelled");
         call.Outcome.SetException(new OperationCanceledException(call.CancellationToken));
-        await Eventually.Within(worker.Drained, "the worker to drain");
+        await worker.Drained.WithinDeadline("the worker to drain");
         context.StopRequested.ShouldBeFalse();
         CommitOffset(worker).ShouldBe(0);
     }
@@ -246,7 +248,7 @@ public sealed class PartitionWorkerTests
 
         worker.Enqueue(TestRecords.At(0));
 
-        await Eventually.Within(worker.Drained, "the empty worker to drain");
+        await worker.Drained.WithinDeadline("the empty worker to drain");
         context.Outstanding.ShouldBe(0);
         worker.TryGetOffsetToCommit(out _).ShouldBeFalse();
     }

@@ -19,7 +19,7 @@ internal sealed class ScriptedProcessor
         return new ValueTask<RecordOutcome>(call.Outcome.Task);
     };
 
-    public Task<Call> NextCallAsync() => Eventually.Within(_calls.Reader.ReadAsync().AsTask(), "the next processor call");
+    public Task<Call> NextCallAsync() => _calls.Reader.ReadAsync().AsTask().WithinDeadline("the next processor call");
 
     public bool TryTakeCall(out Call? call) => _calls.Reader.TryRead(out call);
 

@@ -1,3 +1,4 @@
+using Conveyor.Kafka.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Conveyor.Kafka.Tests.Support;

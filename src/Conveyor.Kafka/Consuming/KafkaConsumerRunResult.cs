@@ -10,7 +10,7 @@ namespace Conveyor.Kafka.Consuming;
 /// the record that stopped the run; it is not committed, so the group reads it first on restart.
 /// </param>
 /// <param name="Error">The processor's exception or the fatal Kafka error, if any.</param>
-internal sealed record ConsumerRunResult(
+internal sealed record KafkaConsumerRunResult(
     ConsumerStopReason Reason,
     long RecordsCompleted,
     TopicPartitionOffset? StoppedAt,

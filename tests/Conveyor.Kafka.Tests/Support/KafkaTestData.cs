@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Conveyor.Kafka.Tests.Infrastructure;
+
+namespace Conveyor.Kafka.Tests.Support;
+
+/// <summary>Producing test records and reading a group's committed offsets.</summary>
+internal static class KafkaTestData
+{
+    /// <summary>Produces records with the given partition and key each; the value is the record's index.</summary>
+    public static void Produce(KafkaTestCluster kafka, string topic, IEnumerable<(int Partition, string? Key)> records)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.ProducerConfig()).Build();
+        var index = 0;
+        foreach (var (partition, key) in records)
+        {
+            producer.Produce(new TopicPartition(topic, partition), new Message<byte[]?, byte[]?>
+            {
+                Key = key is null ? null : Encoding.UTF8.GetBytes(key),
+                Value = Encoding.UTF8.GetBytes((index++).ToString(CultureInfo.InvariantCulture)),
+            });
+        }
+
+        producer.Flush(Eventually.DefaultTimeout).ShouldBe(0, "records still undelivered");
+    }
+
+    public static void Produce(KafkaTestCluster kafka, string topic, int partition, int count, Func<int, string?>? keyOf = null) =>
+        Produce(kafka, topic, Enumerable.Range(0, count).Select(i => (partition, keyOf?.Invoke(i))));
+
+    /// <summary>Reads committed offsets of a group without joining it.</summary>
+    public static CommittedOffsetReader CommittedOffsets(KafkaTestCluster kafka, string groupId, string topic, int partitions) =>
+        new(kafka, groupId, topic, partitions);
+
+    internal sealed class CommittedOffsetReader(KafkaTestCluster kafka, string groupId, string topic, int partitions) : IDisposable
+    {
+        private readonly IConsumer<Ignore, Ignore> _consumer =
+            new ConsumerBuilder<Ignore, Ignore>(kafka.ConsumerConfig(groupId)).Build();
+
+        /// <summary>The committed offset of <paramref name="partition"/>, or -1 when none is committed.</summary>
+        public long Of(int partition) => All()[partition];
+
+        public long[] All()
+        {
+            var committed = _consumer.Committed(
+                Enumerable.Range(0, partitions).Select(partition => new TopicPartition(topic, partition)),
+                TimeSpan.FromSeconds(10));
+            var offsets = new long[partitions];
+            foreach (var offset in committed)
+            {
+                offsets[offset.Partition.Value] = offset.Offset == Offset.Unset ? -1 : offset.Offset.Value;
+            }
+
+            return offsets;
+        }
+
+        public void Dispose()
+        {
+            _consumer.Close();
+            _consumer.Dispose();
+        }
+    }
+}
