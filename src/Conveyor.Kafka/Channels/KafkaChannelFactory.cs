@@ -30,8 +30,9 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
         }
 
         var configured = Options.Consumers.GetValueOrDefault(endpoint.EndpointId);
+        IReadOnlyList<string> topics = configured?.Topic is { } topic ? [topic] : attribute.Topics;
         var group = configured?.GroupId ?? attribute.GroupId ?? endpoint.EndpointId;
-        return Create(endpoint.EndpointId, attribute.Topics, null, group, $"{endpoint.EndpointId}.{group}.retry", $"{attribute.Topics[0]}.dead-letter", new KafkaChannelOptions(), configured);
+        return Create(endpoint.EndpointId, topics, null, group, $"{endpoint.EndpointId}.{group}.retry", $"{topics[0]}.dead-letter", new KafkaChannelOptions(), configured);
     }
 
     public IKafkaPublisher Publisher(string name, KafkaPublisherOptions code)

@@ -58,7 +58,7 @@ public sealed class KafkaOptions
     /// <summary>Per-publisher overrides by reference name.</summary>
     public Dictionary<string, KafkaPublisherOptions> Publishers { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Per-<c>[KafkaConsumer]</c> overrides by endpoint id.</summary>
+    /// <summary>Per-<c>[KafkaConsumer]</c> overrides by endpoint id; a <c>Topic</c> there replaces the attribute's topics.</summary>
     public Dictionary<string, KafkaChannelOptions> Consumers { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>

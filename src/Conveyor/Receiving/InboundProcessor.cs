@@ -145,6 +145,12 @@ internal sealed class InboundProcessor(
     private async ValueTask<RuntimeEndpoint?> ResolveAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
         var headers = inbound.Message.Headers;
+        if (Runtime.Endpoints.GetValueOrDefault(inbound.ChannelName) is { Info.Kind: EndpointKind.Consumer } owner)
+        {
+            // A consumer endpoint owns everything on its source, whatever a foreign producer's headers say.
+            return owner;
+        }
+
         if (headers.TargetEndpoint is { } target)
         {
             return Runtime.Endpoints.GetValueOrDefault(target)
@@ -153,7 +159,7 @@ internal sealed class InboundProcessor(
         }
 
         var onChannel = Runtime.EndpointsOn(inbound.ChannelName).ToList();
-        if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Consumer or EndpointKind.Internal)
+        if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Internal)
         {
             return onChannel[0];
         }

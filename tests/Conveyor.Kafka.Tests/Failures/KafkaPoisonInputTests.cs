@@ -24,6 +24,32 @@ public sealed class KafkaPoisonInputTests(KafkaTestCluster cluster) : IClassFixt
         public void On(ParcelShipped e) => shipped.Parcels.Enqueue(e.ParcelId);
     }
 
+    public sealed class ForeignConsumer(Shipped shipped)
+    {
+        [KafkaConsumer("foreign.parcels", "set-by-test")]
+        public void On(ParcelShipped e) => shipped.Parcels.Enqueue(e.ParcelId);
+    }
+
+    [Fact]
+    public async Task KafkaConsumer_RecordsAddressedToAnotherServicesEndpoint_StillHandledByTheConsumer()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        var shipped = new Shipped();
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<ForeignConsumer>(),
+            s => s.AddSingleton(shipped),
+            kafka => kafka.Consumers["foreign.parcels"] = new KafkaChannelOptions { Topic = topic });
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(cluster.ProducerConfig()).Build())
+        {
+            await producer.ProduceAsync(topic, Record("""{"parcelId":"p-9","weight":1}""", H(MessageHeaderNames.TargetEndpoint, "other-service.endpoint")));
+        }
+
+        await services.RunUntilEmpty("foreign.parcels");
+
+        shipped.Parcels.ShouldBe(["p-9"]);
+    }
+
     private static Message<byte[]?, byte[]?> Record(string? value, params (string Name, byte[] Value)[] headers)
     {
         var kafkaHeaders = new Headers();
