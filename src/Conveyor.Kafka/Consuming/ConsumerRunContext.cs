@@ -10,6 +10,8 @@ namespace Conveyor.Kafka.Consuming;
 internal sealed class ConsumerRunContext
 {
     private readonly Lock _stopGate = new();
+    private readonly ManualResetEventSlim _drained = new(false);
+    private int _drainThreshold = -1;
     private int _outstanding;
     private long _completed;
     private int _completedSinceCommit;
@@ -57,15 +59,43 @@ internal sealed class ConsumerRunContext
 
     public void Finished(bool completed)
     {
-        Interlocked.Decrement(ref _outstanding);
         if (completed)
         {
             Interlocked.Increment(ref _completed);
             Interlocked.Increment(ref _completedSinceCommit);
         }
+
+        SignalIfDrained(Interlocked.Decrement(ref _outstanding));
     }
 
-    public void Dropped(int count) => Interlocked.Add(ref _outstanding, -count);
+    public void Dropped(int count) => SignalIfDrained(Interlocked.Add(ref _outstanding, -count));
+
+    /// <summary>
+    /// Blocks the calling (poll) thread until at most <paramref name="threshold"/> records are outstanding, for at most
+    /// <paramref name="timeout"/>; returns whether they are.
+    /// </summary>
+    public bool WaitUntilOutstandingAtMost(int threshold, TimeSpan timeout)
+    {
+        // Publish the threshold before reading the count (full fence): a record finishing after the read sees it and signals.
+        Interlocked.Exchange(ref _drainThreshold, threshold);
+        try
+        {
+            _drained.Reset();
+            return Outstanding <= threshold || _drained.Wait(timeout) || Outstanding <= threshold;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _drainThreshold, -1);
+        }
+    }
+
+    private void SignalIfDrained(int outstanding)
+    {
+        if (outstanding <= Volatile.Read(ref _drainThreshold))
+        {
+            _drained.Set();
+        }
+    }
 
     public void ResetCompletedSinceCommit() => Interlocked.Exchange(ref _completedSinceCommit, 0);
 

@@ -146,7 +146,11 @@ internal sealed class KafkaConsumerEngine
             }
 
             committer.CommitIfDue(consumer, partitions.Workers);
-            flow.Update(consumer);
+            if (flow.Update(consumer))
+            {
+                continue;
+            }
+
             if (stopWhenIdle && partitions.AllAtEnd && _context.Outstanding == 0)
             {
                 return ConsumerStopReason.Idle;
