@@ -13,6 +13,9 @@ internal sealed record BenchmarkOptions
 
     public string Scenario { get; init; } = "all";
 
+    /// <summary>Which side of the throughput scenario runs: both (the comparison), or one alone, e.g. to profile it.</summary>
+    public string Sides { get; init; } = "both";
+
     /// <summary>Messages of each key-parallel run; a partition-sequential run with 1 ms handlers takes about this / (partitions × 900) seconds.</summary>
     public int KeyParallelMessages { get; init; } = 16_000;
 
@@ -43,6 +46,7 @@ internal sealed record BenchmarkOptions
           --kp-partitions P    partitions of each key-parallel topic (default 2)
           --kp-keys K          distinct keys in the key-parallel runs (default 1000)
           --kp-degree D        MaxDegreeOfParallelism of the key-parallel run (default 64)
+          --sides S            both | raw | conveyor: one side alone, e.g. under a profiler (default both)
           --window W           sends in flight on the producing side (default 10000)
           --output DIR         where to write the markdown reports (default benchmarks/results)
         """;
@@ -74,6 +78,7 @@ internal sealed record BenchmarkOptions
                 "--kp-partitions" => options with { KeyParallelPartitions = Positive(name, value) },
                 "--kp-keys" => options with { KeyParallelKeys = Positive(name, value) },
                 "--kp-degree" => options with { KeyParallelDegree = Positive(name, value) },
+                "--sides" => options with { Sides = value is "both" or "raw" or "conveyor" ? value : throw new ArgumentException($"--sides takes both, raw or conveyor, not '{value}'.") },
                 "--window" => options with { SendWindow = Positive(name, value) },
                 "--output" => options with { Output = value },
                 _ => throw new ArgumentException($"Unknown option {name}.{Environment.NewLine}{Usage}"),

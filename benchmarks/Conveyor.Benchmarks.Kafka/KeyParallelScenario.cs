@@ -214,7 +214,7 @@ internal sealed class KeyParallelScenario(EmbeddedKafkaCluster cluster, Benchmar
         var groups = new List<string>();
         try
         {
-            await ProduceAsync(topic, messages).ConfigureAwait(false);
+            await ProduceAsync(topic, messages, delay).ConfigureAwait(false);
             var modes = round % 2 == 1
                 ? new[] { KafkaOrderingMode.PartitionSequential, KafkaOrderingMode.KeyParallel }
                 : [KafkaOrderingMode.KeyParallel, KafkaOrderingMode.PartitionSequential];
@@ -250,9 +250,15 @@ internal sealed class KeyParallelScenario(EmbeddedKafkaCluster cluster, Benchmar
         }
     }
 
-    private async Task ProduceAsync(string topic, int messages)
+    private async Task ProduceAsync(string topic, int messages, PreciseDelay delay)
     {
-        var app = ConveyorApp.Build(cluster, topic, $"{topic}-producer", c => { }, s => { });
+        // The producing application knows the handler too: an event is published to the endpoints that subscribe to it.
+        var app = ConveyorApp.Build(
+            cluster,
+            topic,
+            $"{topic}-producer",
+            c => c.AddHandler<KeyedWorkHandler>(),
+            s => s.AddSingleton(new KeyOrderTracker(1, 1)).AddSingleton(new PreciseDelayHolder(delay)));
         await using (app.ConfigureAwait(false))
         {
             var bus = app.GetRequiredService<IEventBus>();
@@ -289,6 +295,9 @@ internal sealed class KeyParallelScenario(EmbeddedKafkaCluster cluster, Benchmar
             var start = Stopwatch.GetTimestamp();
             var result = await runner.RunAsync(ConveyorApp.Channel, new ConsumerRunOptions { StopWhenEmpty = true }).ConfigureAwait(false);
             var consume = Stopwatch.GetElapsedTime(start);
+
+            // RunAsync completes on the consumer's poll thread; go on on the thread pool.
+            await Task.Yield();
 
             if (tracker.Violations > 0)
             {

@@ -20,6 +20,23 @@ internal sealed record Machine(int Processors, string Cpu, string Os, string Run
         return new Machine(Environment.ProcessorCount, cpu, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, Confluent.Kafka.Library.VersionString, GitCommit(repository));
     }
 
+    /// <summary>The 1-, 5- and 15-minute load averages (Linux), to show how busy the shared machine was.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
+
     private static string? GitCommit(string? repository)
     {
         if (repository is null)

@@ -26,20 +26,27 @@ Directory.CreateDirectory(output);
 if (options.RunThroughput)
 {
     var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
     Console.WriteLine();
     Console.WriteLine($"== Throughput: raw Confluent.Kafka vs Conveyor, {options.Messages:N0} messages, {options.Partitions} partitions ==");
     var runs = await new ThroughputScenario(cluster, options).RunAsync();
+    if (options.Sides != "both")
+    {
+        return 0;
+    }
+
     var body = Report.Throughput(runs, options);
     Console.WriteLine();
     Console.WriteLine(body);
     var path = Path.Combine(output, "kafka-end-to-end.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop", command, machine, date) + body);
+    await File.WriteAllTextAsync(path, Report.Header("Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop", command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }
 
 if (options.RunKeyParallel)
 {
     var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
     Console.WriteLine();
     Console.WriteLine($"== Key-level parallelism: {options.KeyParallelMessages:N0} messages, {options.KeyParallelPartitions} partitions, 1 ms handler ==");
     using var delay = new PreciseDelay();
@@ -49,7 +56,7 @@ if (options.RunKeyParallel)
     Console.WriteLine();
     Console.WriteLine(body);
     var path = Path.Combine(output, "kafka-key-parallel.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential", command, machine, date) + body);
+    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential", command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }
 

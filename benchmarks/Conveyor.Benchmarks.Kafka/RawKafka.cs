@@ -22,6 +22,9 @@ internal static class RawKafka
         MaxInFlight = 5,
         LingerMs = 5,
         Partitioner = Partitioner.Murmur2Random,
+
+        // As Conveyor's default: the loop reads only the error of a delivery report.
+        DeliveryReportFields = "none",
     };
 
     public static ConsumerConfig ConsumerConfig(string bootstrapServers, string groupId) => new()
@@ -127,6 +130,21 @@ internal static class RawKafka
 
         consumer.Close();
         return clock.Stop();
+    }
+
+    /// <summary>The size of the first record of partition 0: key, value, and header names and values (what each side puts on the wire).</summary>
+    public static (int Key, int Value, int Headers, int HeaderCount) FirstRecordSize(string bootstrapServers, string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, $"{topic}-size-probe")).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var record = consumer.Consume(TimeSpan.FromSeconds(10));
+        if (record?.Message is not { } message)
+        {
+            return default;
+        }
+
+        var headers = message.Headers ?? [];
+        return (message.Key?.Length ?? 0, message.Value?.Length ?? 0, headers.Sum(h => Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0)), headers.Count);
     }
 
     /// <summary>The sum of the offsets <paramref name="groupId"/> committed on <paramref name="topic"/>: the number of records it finished.</summary>

@@ -9,13 +9,14 @@ internal static class Report
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static string Header(string title, string command, Machine machine, DateTimeOffset date) =>
+    public static string Header(string title, string command, Machine machine, DateTimeOffset date, string loadBefore, string loadAfter) =>
         $"""
         # {title}
 
         - Command: `{command}`
         - Date: {date.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)}
         - Machine: {machine.Processors} logical processors (nproc), {machine.Cpu}, {machine.Os}
+        - Load average (1/5/15 min) before and after: {loadBefore} → {loadAfter} (the machine is shared: other builds and tests ran meanwhile)
         - Runtime: {machine.Runtime}, librdkafka {machine.LibRdKafka}, workstation GC
         - Commit: {machine.Commit ?? "unknown"}
         - Cluster: the embedded cluster (librdkafka's mock cluster, 3 brokers) in the benchmark's process, one for the whole run
@@ -43,19 +44,29 @@ internal static class Report
         Row("produce, msg/s", r => r.Produce.PerSecond(r.Messages), "N0");
         Row("consume + handle + commit, msg/s", r => r.Consume.PerSecond(r.Messages), "N0");
         Row("**end to end, msg/s**", r => r.EndToEnd.PerSecond(r.Messages), "N0");
+        Row("produce, process CPU µs/msg", r => r.Produce.CpuMicrosecondsPerMessage(r.Messages), "N1");
+        Row("consume, process CPU µs/msg", r => r.Consume.CpuMicrosecondsPerMessage(r.Messages), "N1");
         Row("produce, allocated bytes/msg", r => r.Produce.BytesPerMessage(r.Messages), "N0");
         Row("consume, allocated bytes/msg", r => r.Consume.BytesPerMessage(r.Messages), "N0");
         Row("gen0/gen1/gen2 collections per run (sum)", r => r.EndToEnd.Gen0 + r.EndToEnd.Gen1 + r.EndToEnd.Gen2, "N0", ratio: false);
 
         text.AppendLine();
+        foreach (var side in new[] { raw, conveyor })
+        {
+            var size = side[0].RecordSize;
+            text.AppendLine(Invariant, $"- A {side[0].Side} record: key {size.Key} B, JSON value {size.Value} B, {size.HeaderCount} headers of {size.Headers} B (names and values).");
+        }
+
+        text.AppendLine();
         text.AppendLine("Every run:");
         text.AppendLine();
-        text.AppendLine("| round | side | produce s | consume s | produce msg/s | consume msg/s | end to end msg/s | alloc B/msg produce | alloc B/msg consume | GCs (0/1/2) |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| round | side | produce s | consume s (to first + handling + after last) | produce msg/s | consume msg/s | end to end msg/s | CPU µs/msg produce / consume | alloc B/msg produce / consume | GCs (0/1/2) |");
+        text.AppendLine("|---:|---|---:|---|---:|---:|---:|---|---|---|");
         foreach (var r in runs)
         {
             var e = r.EndToEnd;
-            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Produce.Elapsed.TotalSeconds:0.000} | {r.Consume.Elapsed.TotalSeconds:0.000} | {r.Produce.PerSecond(r.Messages):N0} | {r.Consume.PerSecond(r.Messages):N0} | {e.PerSecond(r.Messages):N0} | {r.Produce.BytesPerMessage(r.Messages):N0} | {r.Consume.BytesPerMessage(r.Messages):N0} | {e.Gen0}/{e.Gen1}/{e.Gen2} |");
+            var b = r.Breakdown;
+            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Produce.Elapsed.TotalSeconds:0.000} | {r.Consume.Elapsed.TotalSeconds:0.000} ({b.ToFirst.TotalSeconds:0.000} + {b.Handling.TotalSeconds:0.000} + {b.AfterLast.TotalSeconds:0.000}) | {r.Produce.PerSecond(r.Messages):N0} | {r.Consume.PerSecond(r.Messages):N0} | {e.PerSecond(r.Messages):N0} | {r.Produce.CpuMicrosecondsPerMessage(r.Messages):0.0} / {r.Consume.CpuMicrosecondsPerMessage(r.Messages):0.0} | {r.Produce.BytesPerMessage(r.Messages):N0} / {r.Consume.BytesPerMessage(r.Messages):N0} | {e.Gen0}/{e.Gen1}/{e.Gen2} |");
         }
 
         text.AppendLine();

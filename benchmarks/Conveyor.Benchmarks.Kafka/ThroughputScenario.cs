@@ -39,12 +39,15 @@ public sealed class OrderPlacedHandler(HandledCounter counter)
     public void Handle(OrderPlaced order) => counter.Handle(order);
 }
 
-/// <summary>One run of one side: produce N, then consume N, on a fresh topic.</summary>
 /// <summary>Where a consume phase's time went: until the first message was handled, handling, after the last one.</summary>
 internal readonly record struct ConsumeBreakdown(TimeSpan ToFirst, TimeSpan Handling, TimeSpan AfterLast);
 
+/// <summary>One run of one side: produce N, then consume N, on a fresh topic.</summary>
 internal sealed record ThroughputRun(string Side, int Round, int Messages, Phase Produce, Phase Consume, ConsumeBreakdown Breakdown)
 {
+    /// <summary>Key, value and header bytes of one record, and its number of headers.</summary>
+    public (int Key, int Value, int Headers, int HeaderCount) RecordSize { get; init; }
+
     public Phase EndToEnd => Produce + Consume;
 }
 
@@ -60,8 +63,17 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
     {
         var warmUp = Math.Max(1_000, options.Messages / 5);
         Console.WriteLine($"Warm-up: raw and Conveyor, {warmUp} messages each (not reported)...");
-        await RawAsync(0, warmUp).ConfigureAwait(false);
-        await ConveyorAsync(0, warmUp).ConfigureAwait(false);
+        var raw = options.Sides is "both" or "raw";
+        var conveyor = options.Sides is "both" or "conveyor";
+        if (raw)
+        {
+            await RawAsync(0, warmUp).ConfigureAwait(false);
+        }
+
+        if (conveyor)
+        {
+            await ConveyorAsync(0, warmUp).ConfigureAwait(false);
+        }
 
         var runs = new List<ThroughputRun>();
         for (var round = 1; round <= options.Rounds; round++)
@@ -69,12 +81,17 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
             var rawFirst = round % 2 == 1;
             for (var turn = 0; turn < 2; turn++)
             {
+                if (((turn == 0) == rawFirst && !raw) || ((turn == 0) != rawFirst && !conveyor))
+                {
+                    continue;
+                }
+
                 var run = (turn == 0) == rawFirst
                     ? await RawAsync(round, options.Messages).ConfigureAwait(false)
                     : await ConveyorAsync(round, options.Messages).ConfigureAwait(false);
                 runs.Add(run);
                 Console.WriteLine(
-                    $"  round {round} {run.Side,-8}: produce {run.Produce.PerSecond(run.Messages),9:N0} msg/s, consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s, end to end {run.EndToEnd.PerSecond(run.Messages),9:N0} msg/s; consume = {run.Breakdown.ToFirst.TotalSeconds:0.000} s to first + {run.Breakdown.Handling.TotalSeconds:0.000} s handling + {run.Breakdown.AfterLast.TotalSeconds:0.000} s after last");
+                    $"  round {round} {run.Side,-8}: produce {run.Produce.PerSecond(run.Messages),9:N0} msg/s, consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s, end to end {run.EndToEnd.PerSecond(run.Messages),9:N0} msg/s; CPU µs/msg produce {run.Produce.CpuMicrosecondsPerMessage(run.Messages):0.0} consume {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.0}; consume = {run.Breakdown.ToFirst.TotalSeconds:0.000} s to first + {run.Breakdown.Handling.TotalSeconds:0.000} s handling + {run.Breakdown.AfterLast.TotalSeconds:0.000} s after last");
             }
         }
 
@@ -101,7 +118,10 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var consume = await Task.Run(() => RawKafka.Consume(cluster.BootstrapServers, topic, group, messages, counter.Handle)).ConfigureAwait(false);
             Verify("raw", messages, counter.Count, counter.Checksum, RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions));
-            return new ThroughputRun("raw", round, messages, produce, consume, Breakdown(started, consume, counter));
+            return new ThroughputRun("raw", round, messages, produce, consume, Breakdown(started, consume, counter))
+            {
+                RecordSize = RawKafka.FirstRecordSize(cluster.BootstrapServers, topic),
+            };
         }
         finally
         {
@@ -133,13 +153,19 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
                 var result = await runner.RunAsync(ConveyorApp.Channel, new ConsumerRunOptions { StopWhenEmpty = true }).ConfigureAwait(false);
                 var consume = clock.Stop();
 
+                // RunAsync completes on the consumer's poll thread; go on on the thread pool.
+                await Task.Yield();
+
                 if (result.Finished != messages)
                 {
                     throw new InvalidOperationException($"Conveyor run finished {result.Finished} of {messages} messages ({result.StopReason}).");
                 }
 
                 Verify("Conveyor", messages, counter.Count, counter.Checksum, RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions));
-                return new ThroughputRun("Conveyor", round, messages, produce, consume, Breakdown(started, consume, counter));
+                return new ThroughputRun("Conveyor", round, messages, produce, consume, Breakdown(started, consume, counter))
+                {
+                    RecordSize = RawKafka.FirstRecordSize(cluster.BootstrapServers, topic),
+                };
             }
         }
         finally
