@@ -19,6 +19,8 @@ internal sealed class KafkaChannel : IReceivingChannel
     private readonly KafkaTopics _topics;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggers;
+    private readonly string[] _sendTopics;
+    private readonly TopicPartition _sendDestination;
 
     public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, TimeProvider time, ILoggerFactory loggers)
     {
@@ -29,6 +31,9 @@ internal sealed class KafkaChannel : IReceivingChannel
         _logger = loggers.CreateLogger<KafkaChannel>();
         Producer = producers.For(settings.Producer);
         DeadLetters = new KafkaDeadLetterTopic(settings, Producer);
+        var sendTopic = settings.SendTopic ?? settings.RetryTopic;
+        _sendTopics = [sendTopic];
+        _sendDestination = new TopicPartition(sendTopic, Partition.Any);
     }
 
     public string Name => Settings.Name;
@@ -47,11 +52,18 @@ internal sealed class KafkaChannel : IReceivingChannel
     public async ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) =>
         (await Lag.KafkaLag.ReadAsync(Settings, cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
 
-    public async ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
+    public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
-        var topic = Settings.SendTopic ?? Settings.RetryTopic;
-        await _topics.EnsureAsync([topic], cancellationToken).ConfigureAwait(false);
-        await KafkaSender.SendAsync(Producer, new TopicPartition(topic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
+        // Once the topic is known to exist (after the first send), no async state machine of our own per message.
+        return _topics.AreKnown(_sendTopics)
+            ? new ValueTask(KafkaSender.SendAsync(Producer, _sendDestination, message, cancellationToken))
+            : SendAfterEnsureAsync(message, cancellationToken);
+    }
+
+    private async ValueTask SendAfterEnsureAsync(TransportMessage message, CancellationToken cancellationToken)
+    {
+        await _topics.EnsureAsync(_sendTopics, cancellationToken).ConfigureAwait(false);
+        await KafkaSender.SendAsync(Producer, _sendDestination, message, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)

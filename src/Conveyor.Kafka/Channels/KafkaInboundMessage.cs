@@ -43,10 +43,13 @@ internal sealed class KafkaInboundMessage : InboundMessage
     /// <summary>Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata; reports what could not be read.</summary>
     public static (TransportMessage Message, string? ReadError) Decode(ConsumeResult<byte[]?, byte[]?> record)
     {
-        var headers = new MessageHeaders();
+        // The record's headers plus the five kafka_* ones: sized once, no rehash while filling.
+        var recordHeaders = record.Message.Headers;
+        var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 5);
         string? error = null;
-        foreach (var header in record.Message.Headers ?? [])
+        for (var i = 0; i < (recordHeaders?.Count ?? 0); i++)
         {
+            var header = recordHeaders![i];
             try
             {
                 headers.Set(header.Key, StrictUtf8.GetString(header.GetValueBytes() ?? []));

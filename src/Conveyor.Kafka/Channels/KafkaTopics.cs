@@ -19,16 +19,34 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public async ValueTask EnsureAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    /// <summary>Whether every topic is known to exist (checked or created before); no allocation, for the send path.</summary>
+    public bool AreKnown(IReadOnlyList<string> topics)
     {
-        if (topics.All(_known.ContainsKey))
+        for (var i = 0; i < topics.Count; i++)
         {
-            return;
+            if (!_known.ContainsKey(topics[i]))
+            {
+                return false;
+            }
         }
 
+        return true;
+    }
+
+    public ValueTask EnsureAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken) =>
+        AreKnown(topics) ? ValueTask.CompletedTask : EnsureSlowAsync(topics, cancellationToken);
+
+    private async ValueTask EnsureSlowAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Sends that raced the first one waited here: the topics are known now, no need to ask the cluster again.
+            if (AreKnown(topics))
+            {
+                return;
+            }
+
             using var admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options.Value)).Build();
             var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
             var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);

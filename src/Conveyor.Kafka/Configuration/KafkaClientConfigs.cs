@@ -11,7 +11,7 @@ internal static class KafkaClientConfigs
 {
     private static readonly string[] Secrets = ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret", "ssl.key.pem", "ssl_key"];
 
-    /// <summary>Producer defaults: every in-sync replica acknowledges, idempotent, Java-compatible key hashing.</summary>
+    /// <summary>Producer defaults: every in-sync replica acknowledges, idempotent, Java-compatible key hashing, lean delivery reports.</summary>
     public static readonly IReadOnlyDictionary<string, string> ProducerDefaults = new Dictionary<string, string>
     {
         ["acks"] = "all",
@@ -19,6 +19,10 @@ internal static class KafkaClientConfigs
         ["max.in.flight.requests.per.connection"] = "5",
         ["partitioner"] = "murmur2_random",
         ["linger.ms"] = "5",
+
+        // Conveyor reads only the topic, partition and offset of a delivery report: do not copy each record's key,
+        // value, headers and timestamp back into .NET objects (Confluent.Kafka's default is "all").
+        ["dotnet.producer.delivery.report.fields"] = "none",
     };
 
     /// <summary>Consumer defaults: nothing is committed or stored unless Conveyor says so; new groups start at the beginning.</summary>

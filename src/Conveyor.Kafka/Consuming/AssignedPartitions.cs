@@ -53,7 +53,11 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
             return false;
         }
 
-        _atEnd.Remove(record.TopicPartition);
+        if (_atEnd.Count > 0)
+        {
+            _atEnd.Remove(record.TopicPartition);
+        }
+
         worker.Enqueue(record);
         return true;
     }

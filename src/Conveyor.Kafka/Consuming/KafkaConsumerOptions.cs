@@ -17,8 +17,9 @@ public sealed class KafkaConsumerOptions
 
     /// <summary>
     /// The most records read from Kafka and not yet finished (queued or being processed). When reached, the
-    /// consumer pauses its partitions, keeps polling so it stays in the group, and resumes once half of
-    /// them are finished. Default: 1000.
+    /// consumer stops reading and waits for half of them to finish, the rest staying in the client's fetch queue;
+    /// if they take longer than a second, it pauses its partitions, keeps polling so it stays in the group, and
+    /// resumes once half of them are finished. Default: 1000.
     /// </summary>
     public int MaxBufferedRecords { get; set; } = 1000;
 

@@ -9,7 +9,9 @@ namespace Conveyor.Kafka.Consuming;
 internal sealed class KeyOrderedDispatcher<T>
 {
     private readonly int _maxInFlight;
+    private const int MaxFree = 64;
     private readonly Dictionary<RecordKey, KeyQueue> _keys = [];
+    private readonly Stack<KeyQueue> _free = new();
 
     // Keys that are not running and have items, by the arrival order of their oldest item.
     private readonly PriorityQueue<RecordKey, long> _ready = new();
@@ -32,7 +34,7 @@ internal sealed class KeyOrderedDispatcher<T>
         var sequence = _sequence++;
         if (!_keys.TryGetValue(key, out var queue))
         {
-            queue = new KeyQueue();
+            queue = _free.Count > 0 ? _free.Pop() : new KeyQueue();
             _keys.Add(key, queue);
         }
 
@@ -76,6 +78,7 @@ internal sealed class KeyOrderedDispatcher<T>
         if (queue.Items.Count == 0)
         {
             _keys.Remove(key);
+            Recycle(queue);
         }
         else
         {
@@ -94,11 +97,23 @@ internal sealed class KeyOrderedDispatcher<T>
             if (!queue.Running)
             {
                 _keys.Remove(key);
+                Recycle(queue);
             }
         }
 
         Queued = 0;
         return dropped;
+    }
+
+    // A key's queue is dropped whenever the key has nothing left, which in partition-sequential mode (one key) is
+    // after nearly every record: keep a few emptied ones instead of allocating a queue per key activation.
+    private void Recycle(KeyQueue queue)
+    {
+        if (_free.Count < MaxFree)
+        {
+            queue.Running = false;
+            _free.Push(queue);
+        }
     }
 
     private sealed class KeyQueue

@@ -9,6 +9,9 @@ namespace Conveyor.Kafka.Consuming;
 /// </summary>
 internal sealed class PartitionWorker
 {
+    // How many records one task processes back to back before it hands the next one to the thread pool.
+    private const int MaxInline = 64;
+
     private readonly Lock _gate = new();
     private readonly ConsumerRunContext _context;
     private readonly bool _keyed;
@@ -110,7 +113,25 @@ internal sealed class PartitionWorker
         }
     }
 
+    // Processes a record, then goes on with the next runnable one of this partition on the same task rather than
+    // queueing it to the thread pool (a hop per record); after a run of records it queues the next one, so that a
+    // partition with a long backlog does not hold a pool thread while others wait.
     private async Task ProcessAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key)
+    {
+        for (var inline = 0; ; inline++)
+        {
+            var outcome = await ProcessWithReleasesAsync(record, key).ConfigureAwait(false);
+            if (!Finish(record, key, outcome, continueInline: inline < MaxInline, out var next, out var nextKey))
+            {
+                return;
+            }
+
+            record = next!;
+            key = nextKey;
+        }
+    }
+
+    private async ValueTask<RecordOutcome> ProcessWithReleasesAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key)
     {
         var slots = _context.Slots;
         for (var attempt = 1; ; attempt++)
@@ -127,8 +148,7 @@ internal sealed class PartitionWorker
                 {
                     if (_closing.IsCancellationRequested)
                     {
-                        Finish(record, key, RecordOutcome.Release);
-                        return;
+                        return RecordOutcome.Release;
                     }
 
                     outcome = await _context.Processor(record, _abort.Token).ConfigureAwait(false);
@@ -140,8 +160,7 @@ internal sealed class PartitionWorker
             }
             catch (OperationCanceledException) when (_closing.IsCancellationRequested)
             {
-                Finish(record, key, RecordOutcome.Release);
-                return;
+                return RecordOutcome.Release;
             }
 #pragma warning disable CA1031 // The processor's failure stops the run; it must not escape to the pool.
             catch (Exception exception)
@@ -149,8 +168,7 @@ internal sealed class PartitionWorker
             {
                 Log.ProcessorFailed(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value, exception);
                 _context.RequestStop(record.TopicPartitionOffset, exception);
-                Finish(record, key, RecordOutcome.Stop);
-                return;
+                return RecordOutcome.Stop;
             }
 
             if (outcome != RecordOutcome.Release)
@@ -161,8 +179,7 @@ internal sealed class PartitionWorker
                     _context.RequestStop(record.TopicPartitionOffset, null);
                 }
 
-                Finish(record, key, outcome);
-                return;
+                return outcome;
             }
 
             var delay = _context.Options.ReleaseBackoff(attempt);
@@ -173,17 +190,26 @@ internal sealed class PartitionWorker
             }
             catch (OperationCanceledException)
             {
-                Finish(record, key, RecordOutcome.Release);
-                return;
+                return RecordOutcome.Release;
             }
         }
     }
 
     // Completed: the offset may be committed and the key's next record may run. Release (given up because
     // the worker closes) and Stop: neither happens, so nothing behind the record runs or is committed.
-    private void Finish(ConsumeResult<byte[]?, byte[]?> record, RecordKey key, RecordOutcome outcome)
+    // Returns true with the next record when the caller is to process it itself.
+    private bool Finish(
+        ConsumeResult<byte[]?, byte[]?> record,
+        RecordKey key,
+        RecordOutcome outcome,
+        bool continueInline,
+        out ConsumeResult<byte[]?, byte[]?>? next,
+        out RecordKey nextKey)
     {
         var completed = outcome == RecordOutcome.Completed;
+        var taken = false;
+        next = null;
+        nextKey = default;
         bool drained;
         lock (_gate)
         {
@@ -192,6 +218,13 @@ internal sealed class PartitionWorker
             {
                 _offsets.Completed(record.Offset.Value);
                 _dispatcher.Complete(key);
+                if (continueInline && !_isClosing && _dispatcher.TryTakeNext(out nextKey, out var nextRecord))
+                {
+                    _running++;
+                    next = nextRecord;
+                    taken = true;
+                }
+
                 StartRunnable();
             }
 
@@ -203,5 +236,7 @@ internal sealed class PartitionWorker
         {
             _drained.TrySetResult();
         }
+
+        return taken;
     }
 }

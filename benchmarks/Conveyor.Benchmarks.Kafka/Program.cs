@@ -1,0 +1,76 @@
+using Conveyor.Benchmarks.Kafka;
+using Conveyor.Kafka.Embedded;
+
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var repository = FindRepository();
+var output = options.Output ?? (repository is null ? "results" : Path.Combine(repository, "benchmarks", "results"));
+var machine = Machine.Describe(repository);
+var command = options.CommandLine(args);
+Console.WriteLine($"{command}");
+Console.WriteLine($"{machine.Processors} processors, {machine.Cpu}; {machine.Runtime}; librdkafka {machine.LibRdKafka}");
+
+using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { BrokerCount = 3 });
+Console.WriteLine($"Embedded cluster at {cluster.BootstrapServers}");
+Directory.CreateDirectory(output);
+
+if (options.RunThroughput)
+{
+    var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
+    Console.WriteLine();
+    Console.WriteLine($"== Throughput: raw Confluent.Kafka vs Conveyor, {options.Messages:N0} messages, {options.Partitions} partitions ==");
+    var runs = await new ThroughputScenario(cluster, options).RunAsync();
+    if (options.Sides != "both")
+    {
+        return 0;
+    }
+
+    var body = Report.Throughput(runs, options);
+    Console.WriteLine();
+    Console.WriteLine(body);
+    var path = Path.Combine(output, "kafka-end-to-end.md");
+    await File.WriteAllTextAsync(path, Report.Header("Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop", command, machine, date, load, Machine.LoadAverage()) + body);
+    Console.WriteLine($"Written to {path}");
+}
+
+if (options.RunKeyParallel)
+{
+    var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
+    Console.WriteLine();
+    Console.WriteLine($"== Key-level parallelism: {options.KeyParallelMessages:N0} messages, {options.KeyParallelPartitions} partitions, 1 ms handler ==");
+    using var delay = new PreciseDelay();
+    var probes = await KeyParallelScenario.ProbeWaitsAsync(delay);
+    var runs = await new KeyParallelScenario(cluster, options).RunAsync(delay);
+    var body = Report.KeyParallel(runs, probes, options);
+    Console.WriteLine();
+    Console.WriteLine(body);
+    var path = Path.Combine(output, "kafka-key-parallel.md");
+    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential", command, machine, date, load, Machine.LoadAverage()) + body);
+    Console.WriteLine($"Written to {path}");
+}
+
+return 0;
+
+static string? FindRepository()
+{
+    for (var directory = new DirectoryInfo(Directory.GetCurrentDirectory()); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "Conveyor.slnx")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    return null;
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+
+namespace Conveyor.Benchmarks.Kafka;
+
+/// <summary>
+/// The baseline: what a competent hand-written Confluent.Kafka service does. Produce: serialize the record to JSON,
+/// non-blocking <c>Produce</c> with a delivery handler (polling when the client's queue is full), then <c>Flush</c>;
+/// acks=all, idempotent, the same partitioner and linger as Conveyor's defaults. Consume: one consumer in a fresh
+/// group, deserialize each record, store its offset after "handling" it, commit stored offsets every 5000 records or
+/// every second (Conveyor's defaults), commit at the end and close.
+/// </summary>
+internal static class RawKafka
+{
+    public static ProducerConfig ProducerConfig(string bootstrapServers) => new()
+    {
+        BootstrapServers = bootstrapServers,
+        Acks = Acks.All,
+        EnableIdempotence = true,
+        MaxInFlight = 5,
+        LingerMs = 5,
+        Partitioner = Partitioner.Murmur2Random,
+
+        // As Conveyor's default: the loop reads only the error of a delivery report.
+        DeliveryReportFields = "none",
+    };
+
+    public static ConsumerConfig ConsumerConfig(string bootstrapServers, string groupId) => new()
+    {
+        BootstrapServers = bootstrapServers,
+        GroupId = groupId,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        EnableAutoCommit = false,
+        EnableAutoOffsetStore = false,
+
+        // As UseEmbeddedKafka sets them for Conveyor: the embedded coordinator holds rebalances for the session timeout.
+        SessionTimeoutMs = 2000,
+        HeartbeatIntervalMs = 500,
+    };
+
+    public static Phase Produce(string bootstrapServers, string topic, int messages)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(ProducerConfig(bootstrapServers)).Build();
+        long delivered = 0;
+        Error? failure = null;
+        void OnDelivery(DeliveryReport<byte[], byte[]> report)
+        {
+            if (report.Error.IsError)
+            {
+                failure ??= report.Error;
+            }
+            else
+            {
+                Interlocked.Increment(ref delivered);
+            }
+        }
+
+        var clock = PhaseClock.Start();
+        for (var i = 0; i < messages; i++)
+        {
+            var order = OrderPlaced.Create(i);
+            var record = new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(order.OrderId),
+                Value = JsonSerializer.SerializeToUtf8Bytes(order, Json.Options),
+            };
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, record, OnDelivery);
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(5));
+                }
+            }
+        }
+
+        while (producer.Flush(TimeSpan.FromSeconds(30)) > 0)
+        {
+        }
+
+        var phase = clock.Stop();
+        if (failure is { } error || Interlocked.Read(ref delivered) != messages)
+        {
+            throw new InvalidOperationException($"Raw produce: {Interlocked.Read(ref delivered)} of {messages} delivered; first error: {failure?.Reason ?? "none"}.");
+        }
+
+        return phase;
+    }
+
+    public static Phase Consume(string bootstrapServers, string topic, string groupId, int messages, Action<OrderPlaced> handle)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, groupId)).Build();
+        var commitInterval = TimeSpan.FromSeconds(1);
+        const int CommitBatch = 5000;
+
+        var clock = PhaseClock.Start();
+        consumer.Subscribe(topic);
+        var consumed = 0;
+        var sinceCommit = 0;
+        var lastCommit = Stopwatch.GetTimestamp();
+        while (consumed < messages)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result is not null && !result.IsPartitionEOF)
+            {
+                handle(JsonSerializer.Deserialize<OrderPlaced>(result.Message.Value, Json.Options)!);
+                consumer.StoreOffset(result);
+                consumed++;
+                sinceCommit++;
+            }
+
+            if (sinceCommit >= CommitBatch || (sinceCommit > 0 && Stopwatch.GetElapsedTime(lastCommit) >= commitInterval))
+            {
+                consumer.Commit();
+                sinceCommit = 0;
+                lastCommit = Stopwatch.GetTimestamp();
+            }
+        }
+
+        if (sinceCommit > 0)
+        {
+            consumer.Commit();
+        }
+
+        consumer.Close();
+        return clock.Stop();
+    }
+
+    /// <summary>The size of the first record of partition 0: key, value, and header names and values (what each side puts on the wire).</summary>
+    public static (int Key, int Value, int Headers, int HeaderCount) FirstRecordSize(string bootstrapServers, string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, $"{topic}-size-probe")).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var record = consumer.Consume(TimeSpan.FromSeconds(10));
+        if (record?.Message is not { } message)
+        {
+            return default;
+        }
+
+        var headers = message.Headers ?? [];
+        return (message.Key?.Length ?? 0, message.Value?.Length ?? 0, headers.Sum(h => Encoding.UTF8.GetByteCount(h.Key) + (h.GetValueBytes()?.Length ?? 0)), headers.Count);
+    }
+
+    /// <summary>The sum of the offsets <paramref name="groupId"/> committed on <paramref name="topic"/>: the number of records it finished.</summary>
+    public static long Committed(string bootstrapServers, string topic, string groupId, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, groupId)).Build();
+        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
+        return committed.Sum(c => Math.Max(0, c.Offset.Value));
+    }
+}
