@@ -13,6 +13,7 @@ internal sealed class RuntimeEndpoint
     private readonly Type[] _before;
     private readonly Type[] _around;
     private readonly Type[] _after;
+    private readonly bool _hasInterceptors;
 
     public RuntimeEndpoint(
         HandlerDescriptor descriptor,
@@ -30,8 +31,12 @@ internal sealed class RuntimeEndpoint
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
         _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
         _after = interceptors.Where(t => typeof(IAfterInterceptor).IsAssignableFrom(t)).ToArray();
+        _hasInterceptors = _before.Length + _around.Length + _after.Length > 0;
         Failure = failure;
         Deduplication = deduplication;
+        IsAsynchronous = descriptor.Info.IsAsynchronous;
+        PayloadType = descriptor.Info.PayloadType;
+        RunsWithoutPolicies = failure.InstantRetries == 0 && descriptor.OutputChannel is null;
     }
 
     public HandlerDescriptor Descriptor { get; }
@@ -40,7 +45,13 @@ internal sealed class RuntimeEndpoint
 
     public string Id => Descriptor.Info.EndpointId;
 
-    public Type? PayloadType => Descriptor.Info.PayloadType;
+    public Type? PayloadType { get; }
+
+    /// <summary>Whether messages reach the endpoint through a channel; fixed when the runtime is built.</summary>
+    public bool IsAsynchronous { get; }
+
+    /// <summary>No instant retries and no output channel: the handler's result is the invocation's result.</summary>
+    public bool RunsWithoutPolicies { get; }
 
     public bool NeedsScope { get; }
 
@@ -50,19 +61,22 @@ internal sealed class RuntimeEndpoint
 
     public string? OutputChannel => Descriptor.OutputChannel;
 
-    public bool HasInterceptors => _before.Length + _around.Length + _after.Length > 0;
+    public bool HasInterceptors => _hasInterceptors;
 
     /// <summary>Runs the handler with its interceptors, with <paramref name="context"/> as the ambient invocation.</summary>
-    public ValueTask<object?> InvokeAsync(HandlerContext context)
+    public ValueTask<object?> InvokeAsync(HandlerContext context) => InvokeAsync(context, HandlerContext.Current);
+
+    /// <summary>As <see cref="InvokeAsync(HandlerContext)"/>, for a caller that has just read the ambient invocation (<paramref name="ambient"/>).</summary>
+    public ValueTask<object?> InvokeAsync(HandlerContext context, HandlerContext? ambient)
     {
-        var previous = HandlerContext.Swap(context);
+        var previous = HandlerContext.Swap(context, ambient);
         try
         {
-            return HasInterceptors ? InvokeInterceptedAsync(context) : _invoker(Instance(context), context);
+            return _hasInterceptors ? InvokeInterceptedAsync(context) : _invoker(Instance(context), context);
         }
         finally
         {
-            HandlerContext.Swap(previous);
+            HandlerContext.Swap(previous, context);
         }
     }
 
