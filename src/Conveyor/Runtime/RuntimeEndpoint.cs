@@ -9,7 +9,8 @@ namespace Conveyor.Runtime;
 internal sealed class RuntimeEndpoint
 {
     private readonly HandlerInvoker _invoker;
-    private readonly object? _singleton;
+    private readonly IServiceProvider? _singletonSource;
+    private object? _singleton;
     private readonly Type[] _before;
     private readonly Type[] _around;
     private readonly Type[] _after;
@@ -18,7 +19,7 @@ internal sealed class RuntimeEndpoint
     public RuntimeEndpoint(
         HandlerDescriptor descriptor,
         HandlerInvoker invoker,
-        object? singleton,
+        IServiceProvider? singletonSource,
         bool needsScope,
         IReadOnlyList<Type> interceptors,
         FailurePolicy failure,
@@ -26,7 +27,7 @@ internal sealed class RuntimeEndpoint
     {
         Descriptor = descriptor;
         _invoker = invoker;
-        _singleton = singleton;
+        _singletonSource = singletonSource;
         NeedsScope = needsScope;
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
         _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
@@ -80,8 +81,38 @@ internal sealed class RuntimeEndpoint
         }
     }
 
-    private object? Instance(HandlerContext context) =>
-        _singleton ?? (Info.Method.IsStatic ? null : context.Services.GetRequiredService(Info.HandlerType));
+    /// <summary>
+    /// Resolves a singleton handler class once. Not done while the runtime is built: the handler may depend on a bus,
+    /// which depends on the runtime, and resolving it from the runtime's constructor would never return.
+    /// </summary>
+    public void ResolveSingleton()
+    {
+        if (_singletonSource is not null)
+        {
+            _singleton ??= _singletonSource.GetRequiredService(Info.HandlerType);
+        }
+    }
+
+    private object? Instance(HandlerContext context)
+    {
+        if (_singleton is { } singleton)
+        {
+            return singleton;
+        }
+
+        if (Info.Method.IsStatic)
+        {
+            return null;
+        }
+
+        if (_singletonSource is not null)
+        {
+            ResolveSingleton();
+            return _singleton;
+        }
+
+        return context.Services.GetRequiredService(Info.HandlerType);
+    }
 
     private async ValueTask<object?> InvokeInterceptedAsync(HandlerContext context)
     {

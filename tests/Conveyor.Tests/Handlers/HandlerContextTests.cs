@@ -41,13 +41,15 @@ public sealed class HandlerContextTests
         }
     }
 
-    private static ConveyorFlow Flow() =>
-        ConveyorFlow.Bootstrap(c => c.AddHandler<ContextHandlers>(), s => s.AddSingleton<Seen>());
+    private static ConveyorFlow Flow(ServiceLifetime lifetime = ServiceLifetime.Scoped) =>
+        ConveyorFlow.Bootstrap(c => c.AddHandler<ContextHandlers>().UseHandlerLifetime(lifetime), s => s.AddSingleton<Seen>());
 
-    [Fact]
-    public async Task SendAsync_NestedSend_EachHandlerSeesItsOwnInvocationAndTheCallerNone()
+    [Theory]
+    [InlineData(ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Singleton)]
+    public async Task SendAsync_NestedSend_EachHandlerSeesItsOwnInvocationAndTheCallerNone(ServiceLifetime lifetime)
     {
-        await using var flow = Flow();
+        await using var flow = Flow(lifetime);
 
         await flow.SendAsync(new Outer("o-1"));
 
