@@ -65,7 +65,7 @@ public sealed class ConveyorFlow : IAsyncDisposable
         });
 
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = false });
-        provider.GetRequiredService<ConveyorRuntime>();
+        provider.GetRequiredService<ConveyorRuntime>().ResolveSingletonHandlers();
         return new ConveyorFlow(provider, clock);
     }
 

@@ -52,15 +52,17 @@ public sealed class HandlerContext
 
     internal HandlerContext? Parent { get; }
 
-    internal static HandlerContext? Swap(HandlerContext? context)
+    internal static HandlerContext? Swap(HandlerContext? context) => Swap(context, Ambient.Value);
+
+    /// <summary>Makes <paramref name="context"/> the ambient invocation when <paramref name="current"/>, the ambient one just read, differs; returns <paramref name="current"/>.</summary>
+    internal static HandlerContext? Swap(HandlerContext? context, HandlerContext? current)
     {
-        var previous = Ambient.Value;
-        if (!ReferenceEquals(previous, context))
+        if (!ReferenceEquals(current, context))
         {
             Ambient.Value = context;
         }
 
-        return previous;
+        return current;
     }
 }
 

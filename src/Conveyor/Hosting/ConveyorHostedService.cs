@@ -20,7 +20,7 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        services.GetRequiredService<ConveyorRuntime>();
+        services.GetRequiredService<ConveyorRuntime>().ResolveSingletonHandlers();
         if (!options.Value.RunConsumersInHost)
         {
             return Task.CompletedTask;

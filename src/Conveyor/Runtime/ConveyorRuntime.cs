@@ -118,6 +118,18 @@ internal sealed class ConveyorRuntime
                 (e.Info.Routing is not null && RoutingPattern.Matches(e.Info.Routing, key))
                 || (e.Info.Routing is null && e.PayloadType is not null && MessageNames.Of(e.PayloadType) == key))]);
 
+    /// <summary>
+    /// Resolves every singleton handler class, so that one that cannot be constructed fails at start-up. Call it once
+    /// the runtime is built (the hosted service does), never from its constructor: handlers may depend on the buses.
+    /// </summary>
+    public void ResolveSingletonHandlers()
+    {
+        foreach (var endpoint in Endpoints.Values)
+        {
+            endpoint.ResolveSingleton();
+        }
+    }
+
     /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
     public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
         Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel == channel);
@@ -133,8 +145,8 @@ internal sealed class ConveyorRuntime
             .Concat(interceptors).Append(info.HandlerType);
         var needsScope = descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
             || dependencies.Any(t => !(info.Method.IsStatic && t == info.HandlerType) && lifetimes.GetValueOrDefault(t, ServiceLifetime.Scoped) != ServiceLifetime.Singleton && !IsConveyorService(t));
-        var singleton = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton
-            ? services.GetRequiredService(info.HandlerType)
+        var singletonSource = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton
+            ? services
             : null;
 
         var channelStrategy = info.Channel is not null && setup.Channels.TryGetValue(info.Channel, out var channel) ? channel.FinalFailureStrategy : null;
@@ -156,7 +168,7 @@ internal sealed class ConveyorRuntime
             deduplication = DeduplicationKey.ByMessageId;
         }
 
-        return new RuntimeEndpoint(descriptor, invoker, singleton, needsScope, interceptors, failure, deduplication);
+        return new RuntimeEndpoint(descriptor, invoker, singletonSource, needsScope, interceptors, failure, deduplication);
     }
 
     private static bool IsConveyorService(Type type) =>

@@ -19,12 +19,12 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
     public ValueTask<object?> DispatchAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken)
     {
         var parent = HandlerContext.Current;
-        if (endpoint.Info.IsAsynchronous)
+        if (endpoint.IsAsynchronous)
         {
             return SendAsync(endpoint, payload, metadata, routingKey, parent, cancellationToken);
         }
 
-        if (payload is not null && endpoint.PayloadType is { } expected && !expected.IsInstanceOfType(payload))
+        if (payload is not null && endpoint.PayloadType is { } expected && payload.GetType() != expected && !expected.IsInstanceOfType(payload))
         {
             payload = Convert(payload, expected, metadata);
         }
@@ -35,8 +35,8 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
         }
 
         var context = new HandlerContext(endpoint.Info, payload, metadata, parent, parent?.Services ?? root, cancellationToken);
-        return endpoint.Failure.InstantRetries == 0 && endpoint.OutputChannel is null
-            ? endpoint.InvokeAsync(context)
+        return endpoint.RunsWithoutPolicies
+            ? endpoint.InvokeAsync(context, parent)
             : InvokeWithPoliciesAsync(endpoint, context);
     }
 

@@ -9,15 +9,17 @@ namespace Conveyor.Runtime;
 internal sealed class RuntimeEndpoint
 {
     private readonly HandlerInvoker _invoker;
-    private readonly object? _singleton;
+    private readonly IServiceProvider? _singletonSource;
+    private object? _singleton;
     private readonly Type[] _before;
     private readonly Type[] _around;
     private readonly Type[] _after;
+    private readonly bool _hasInterceptors;
 
     public RuntimeEndpoint(
         HandlerDescriptor descriptor,
         HandlerInvoker invoker,
-        object? singleton,
+        IServiceProvider? singletonSource,
         bool needsScope,
         IReadOnlyList<Type> interceptors,
         FailurePolicy failure,
@@ -25,13 +27,17 @@ internal sealed class RuntimeEndpoint
     {
         Descriptor = descriptor;
         _invoker = invoker;
-        _singleton = singleton;
+        _singletonSource = singletonSource;
         NeedsScope = needsScope;
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
         _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
         _after = interceptors.Where(t => typeof(IAfterInterceptor).IsAssignableFrom(t)).ToArray();
+        _hasInterceptors = _before.Length + _around.Length + _after.Length > 0;
         Failure = failure;
         Deduplication = deduplication;
+        IsAsynchronous = descriptor.Info.IsAsynchronous;
+        PayloadType = descriptor.Info.PayloadType;
+        RunsWithoutPolicies = failure.InstantRetries == 0 && descriptor.OutputChannel is null;
     }
 
     public HandlerDescriptor Descriptor { get; }
@@ -40,7 +46,13 @@ internal sealed class RuntimeEndpoint
 
     public string Id => Descriptor.Info.EndpointId;
 
-    public Type? PayloadType => Descriptor.Info.PayloadType;
+    public Type? PayloadType { get; }
+
+    /// <summary>Whether messages reach the endpoint through a channel; fixed when the runtime is built.</summary>
+    public bool IsAsynchronous { get; }
+
+    /// <summary>No instant retries and no output channel: the handler's result is the invocation's result.</summary>
+    public bool RunsWithoutPolicies { get; }
 
     public bool NeedsScope { get; }
 
@@ -50,24 +62,57 @@ internal sealed class RuntimeEndpoint
 
     public string? OutputChannel => Descriptor.OutputChannel;
 
-    public bool HasInterceptors => _before.Length + _around.Length + _after.Length > 0;
+    public bool HasInterceptors => _hasInterceptors;
 
     /// <summary>Runs the handler with its interceptors, with <paramref name="context"/> as the ambient invocation.</summary>
-    public ValueTask<object?> InvokeAsync(HandlerContext context)
+    public ValueTask<object?> InvokeAsync(HandlerContext context) => InvokeAsync(context, HandlerContext.Current);
+
+    /// <summary>As <see cref="InvokeAsync(HandlerContext)"/>, for a caller that has just read the ambient invocation (<paramref name="ambient"/>).</summary>
+    public ValueTask<object?> InvokeAsync(HandlerContext context, HandlerContext? ambient)
     {
-        var previous = HandlerContext.Swap(context);
+        var previous = HandlerContext.Swap(context, ambient);
         try
         {
-            return HasInterceptors ? InvokeInterceptedAsync(context) : _invoker(Instance(context), context);
+            return _hasInterceptors ? InvokeInterceptedAsync(context) : _invoker(Instance(context), context);
         }
         finally
         {
-            HandlerContext.Swap(previous);
+            HandlerContext.Swap(previous, context);
         }
     }
 
-    private object? Instance(HandlerContext context) =>
-        _singleton ?? (Info.Method.IsStatic ? null : context.Services.GetRequiredService(Info.HandlerType));
+    /// <summary>
+    /// Resolves a singleton handler class once. Not done while the runtime is built: the handler may depend on a bus,
+    /// which depends on the runtime, and resolving it from the runtime's constructor would never return.
+    /// </summary>
+    public void ResolveSingleton()
+    {
+        if (_singletonSource is not null)
+        {
+            _singleton ??= _singletonSource.GetRequiredService(Info.HandlerType);
+        }
+    }
+
+    private object? Instance(HandlerContext context)
+    {
+        if (_singleton is { } singleton)
+        {
+            return singleton;
+        }
+
+        if (Info.Method.IsStatic)
+        {
+            return null;
+        }
+
+        if (_singletonSource is not null)
+        {
+            ResolveSingleton();
+            return _singleton;
+        }
+
+        return context.Services.GetRequiredService(Info.HandlerType);
+    }
 
     private async ValueTask<object?> InvokeInterceptedAsync(HandlerContext context)
     {
