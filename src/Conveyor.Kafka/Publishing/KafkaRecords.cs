@@ -35,7 +35,7 @@ internal static class KafkaRecords
     /// Aggregate-aware senders set the partition key header to the aggregate id.
     /// </summary>
     public static string KeyOf(MessageHeaders headers) =>
-        headers.Get(MessageHeaderNames.PartitionKey) ?? headers.Get(KeyHeader) ?? headers.MessageId ?? Guid.CreateVersion7().ToString();
+        headers.Get(MessageHeaderNames.PartitionKey) ?? headers.Get(KeyHeader) ?? headers.MessageId ?? MessageIds.New();
 
     private static byte[] AsArray(ReadOnlyMemory<byte> body) =>
         MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length

@@ -37,7 +37,7 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, IDeadLetterSt
             if (deadLetter)
             {
                 var entry = new DeadLetter(
-                    message.MessageId ?? Guid.CreateVersion7().ToString(),
+                    message.MessageId ?? MessageIds.New(),
                     Annotate(message, inbound, endpointId, exception, attempts),
                     endpointId,
                     inbound.ChannelName,

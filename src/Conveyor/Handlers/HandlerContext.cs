@@ -72,7 +72,7 @@ internal static class MessageHeadersFactory
     public static MessageHeaders Create(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, EndpointKind kind)
     {
         var headers = new MessageHeaders();
-        var id = Guid.CreateVersion7().ToString();
+        var id = MessageIds.New();
         headers.Set(MessageHeaderNames.MessageId, id);
         headers.Set(MessageHeaderNames.Timestamp, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         headers.Set(MessageHeaderNames.MessageKind, KindName(kind));
