@@ -11,7 +11,10 @@ namespace Conveyor.Deduplication;
 public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider time) : IDeduplicationStore
 {
     private readonly ConcurrentDictionary<(string Endpoint, string Key), DateTimeOffset> _handled = new();
-    private long _writes;
+
+    // Keys in the order they were marked; with one retention for all, that is also the order they expire in,
+    // so forgetting is a walk from the head that stops at the first key still remembered.
+    private readonly ConcurrentQueue<((string Endpoint, string Key) Key, DateTimeOffset Expires)> _expiries = new();
 
     /// <summary>How many keys are held now.</summary>
     public int Count => _handled.Count;
@@ -24,16 +27,13 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     public ValueTask MarkHandledAsync(string endpointId, string key, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        _handled[(endpointId, key)] = now + retention;
-        if (Interlocked.Increment(ref _writes) % 4096 == 0)
+        var expires = now + retention;
+        _handled[(endpointId, key)] = expires;
+        _expiries.Enqueue(((endpointId, key), expires));
+        while (_expiries.TryPeek(out var oldest) && oldest.Expires <= now && _expiries.TryDequeue(out oldest))
         {
-            foreach (var entry in _handled)
-            {
-                if (entry.Value <= now)
-                {
-                    _handled.TryRemove(entry);
-                }
-            }
+            // A key marked again later has a later expiry in the map: only forget it when this entry is the latest.
+            _handled.TryRemove(new KeyValuePair<(string, string), DateTimeOffset>(oldest.Key, oldest.Expires));
         }
 
         return ValueTask.CompletedTask;

@@ -119,6 +119,24 @@ public sealed class DeduplicationTests
     }
 
     [Fact]
+    public async Task InMemoryStore_ExpiredKeys_Forgotten_AndAKeyMarkedAgainKept()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var store = new Conveyor.Deduplication.InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), clock);
+        await store.MarkHandledAsync("e", "a", default);
+        await store.MarkHandledAsync("e", "b", default);
+        clock.Advance(TimeSpan.FromMinutes(6));
+        await store.MarkHandledAsync("e", "a", default);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await store.MarkHandledAsync("e", "c", default);
+
+        store.Count.ShouldBe(2, "'b' expired and was forgotten; 'a' was marked again and is kept");
+        (await store.IsHandledAsync("e", "a", default)).ShouldBeTrue();
+        (await store.IsHandledAsync("e", "b", default)).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task FailedHandling_NotMarked_SoTheRetryRuns()
     {
         var ledger = new Ledger();
