@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Conveyor.Channels;
 using Conveyor.Failures.DeadLetters;
@@ -17,6 +18,8 @@ namespace Conveyor.Kafka.Channels;
 internal sealed class KafkaChannel : IReceivingChannel
 {
     private readonly KafkaTopics _topics;
+    private readonly ConcurrentDictionary<TopicPartition, long> _appended = new();
+    private int _receiving;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggers;
     private readonly string[] _sendTopics;
@@ -56,21 +59,39 @@ internal sealed class KafkaChannel : IReceivingChannel
     {
         // Once the topic is known to exist (after the first send), no async state machine of our own per message.
         return _topics.AreKnown(_sendTopics)
-            ? new ValueTask(KafkaSender.SendAsync(Producer, _sendDestination, message, cancellationToken))
+            ? new ValueTask(AppendAsync(_sendDestination, message, cancellationToken))
             : SendAfterEnsureAsync(message, cancellationToken);
     }
 
     private async ValueTask SendAfterEnsureAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         await _topics.EnsureAsync(_sendTopics, cancellationToken).ConfigureAwait(false);
-        await KafkaSender.SendAsync(Producer, _sendDestination, message, cancellationToken).ConfigureAwait(false);
+        await AppendAsync(_sendDestination, message, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         await _topics.EnsureAsync([Settings.RetryTopic], cancellationToken).ConfigureAwait(false);
         message.Headers.Set(MessageHeaderNames.DeliverAt, null);
-        await KafkaSender.SendAsync(Producer, new TopicPartition(Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
+        await AppendAsync(new TopicPartition(Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a record to one of this channel's own topics. While this channel is being consumed it remembers how far
+    /// it wrote each partition, so that a stop-when-empty run does not end before it has read its own retries,
+    /// re-appends and fan-out copies.
+    /// </summary>
+    public Task<KafkaDeliveryResult> AppendAsync(TopicPartition destination, TransportMessage message, CancellationToken cancellationToken)
+    {
+        var sent = KafkaSender.SendAsync(Producer, destination, message, cancellationToken);
+        return Volatile.Read(ref _receiving) > 0 ? RememberAsync(sent) : sent;
+
+        async Task<KafkaDeliveryResult> RememberAsync(Task<KafkaDeliveryResult> sending)
+        {
+            var result = await sending.ConfigureAwait(false);
+            _appended.AddOrUpdate(new TopicPartition(result.Topic, result.Partition), result.Offset + 1, (_, end) => Math.Max(end, result.Offset + 1));
+            return result;
+        }
     }
 
     public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
@@ -79,8 +100,20 @@ internal sealed class KafkaChannel : IReceivingChannel
         await _topics.EnsureAsync([.. topics, Settings.DeadLetterTopic], cancellationToken).ConfigureAwait(false);
         Log.ChannelStarting(_logger, Name, string.Join(",", Settings.Topics), Settings.GroupId, Settings.RetryTopic, Settings.DeadLetterTopic, Configuration.KafkaClientConfigs.Describe(Settings.Consumer));
 
-        var engine = new KafkaConsumerEngine(Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), observer: null, Time);
-        var result = await engine.RunAsync(options.StopWhenEmpty, cancellationToken).ConfigureAwait(false);
+        var engine = new KafkaConsumerEngine(
+            Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), observer: null, Time,
+            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1);
+        Interlocked.Increment(ref _receiving);
+        KafkaConsumerRunResult result;
+        try
+        {
+            result = await engine.RunAsync(options.StopWhenEmpty, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _receiving);
+        }
+
         if (result.Reason is ConsumerStopReason.FatalError or ConsumerStopReason.ProcessorFailed && result.Error is { } error)
         {
             throw new ConveyorException($"Kafka consumer of channel '{Name}' stopped: {error.Message}", error);

@@ -90,13 +90,13 @@ internal sealed class KafkaInboundMessage : InboundMessage
         var destination = _channel.OwnsTopic(_record.Topic)
             ? _record.TopicPartition
             : new TopicPartition(_channel.Settings.RetryTopic, Partition.Any);
-        await KafkaSender.SendAsync(_channel.Producer, destination, message, cancellationToken).ConfigureAwait(false);
+        await _channel.AppendAsync(destination, message, cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask ScheduleAsync(TransportMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
         var due = _channel.Time.GetUtcNow() + delay;
         message.Headers.Set(MessageHeaderNames.DeliverAt, due.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        await KafkaSender.SendAsync(_channel.Producer, new TopicPartition(_channel.Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
+        await _channel.AppendAsync(new TopicPartition(_channel.Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
     }
 }

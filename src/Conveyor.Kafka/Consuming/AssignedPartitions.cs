@@ -63,12 +63,12 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
     }
 
     /// <summary>
-    /// True when no assigned partition has records beyond the end offset it reported, as the brokers'
-    /// <paramref name="highWatermark"/> says now: records appended after the end was reached (a retry or
-    /// a re-append written by this very consumer) have not been fetched yet, so the consumer is not idle.
+    /// True when no assigned partition is known to hold records beyond the end offset it reported:
+    /// <paramref name="appendedEnd"/> tells how far the layer above wrote a partition itself (a retry or
+    /// a re-append written by this very consumer, not fetched yet), in which case the consumer is not idle.
     /// </summary>
-    public bool ConfirmAtEnd(Func<TopicPartition, long> highWatermark) =>
-        _atEnd.All(entry => highWatermark(entry.Key) <= entry.Value);
+    public bool ConfirmAtEnd(Func<TopicPartition, long> appendedEnd) =>
+        _atEnd.All(entry => appendedEnd(entry.Key) <= entry.Value);
 
     public void EndReached(TopicPartition partition, long endOffset)
     {

@@ -11,10 +11,10 @@ namespace Conveyor.Kafka.Consuming;
 internal sealed class KafkaConsumerEngine
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan WatermarkTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ConsumerConfig _config;
     private readonly IReadOnlyList<string> _topics;
+    private readonly Func<TopicPartition, long> _appendedEnd;
     private readonly ConsumerRunContext _context;
     private readonly GuardedObserver _observer;
     private volatile Error? _fatalError;
@@ -27,7 +27,8 @@ internal sealed class KafkaConsumerEngine
         KafkaConsumerOptions options,
         ILogger logger,
         IKafkaConsumerObserver? observer = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Func<TopicPartition, long>? appendedEnd = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(topics);
@@ -37,6 +38,7 @@ internal sealed class KafkaConsumerEngine
         ArgumentException.ThrowIfNullOrWhiteSpace(config.GroupId, "config.GroupId");
         ArgumentException.ThrowIfNullOrWhiteSpace(config.BootstrapServers, "config.BootstrapServers");
         _topics = topics.ToList();
+        _appendedEnd = appendedEnd ?? (_ => -1);
         if (_topics.Count == 0 || _topics.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("At least one topic, and no empty topic name, is required.", nameof(topics));
@@ -148,7 +150,7 @@ internal sealed class KafkaConsumerEngine
 
             committer.CommitIfDue(consumer, partitions.Workers);
             if (stopWhenIdle && partitions.AllAtEnd && _context.Outstanding == 0
-                && partitions.ConfirmAtEnd(tp => HighWatermark(consumer, tp)))
+                && partitions.ConfirmAtEnd(_appendedEnd))
             {
                 return ConsumerStopReason.Idle;
             }
@@ -191,19 +193,6 @@ internal sealed class KafkaConsumerEngine
             {
                 Log.UnassignedRecord(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
             }
-        }
-    }
-
-    // The brokers' current end of a partition; when they cannot say, assume there is more so the run is not cut short.
-    private static long HighWatermark(IConsumer<byte[]?, byte[]?> consumer, TopicPartition partition)
-    {
-        try
-        {
-            return consumer.QueryWatermarkOffsets(partition, WatermarkTimeout).High.Value;
-        }
-        catch (KafkaException)
-        {
-            return long.MaxValue;
         }
     }
 
