@@ -24,14 +24,20 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
 
     public KafkaChannel Consumer(KafkaConsumerAttribute attribute, EndpointInfo endpoint)
     {
-        if (attribute.Topics.Count == 0)
+        var configured = Options.Consumers.GetValueOrDefault(endpoint.EndpointId);
+
+        // Conveyor:Kafka:Consumers:<endpoint>:Topic (comma-separated for several) replaces the attribute's topics,
+        // e.g. to point one build at per-environment topic names.
+        IReadOnlyList<string> topicNames = configured?.Topic is { } configuredTopics && !string.IsNullOrWhiteSpace(configuredTopics)
+            ? configuredTopics.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : attribute.Topics;
+        if (topicNames.Count == 0)
         {
             throw new ConveyorConfigurationException($"{endpoint.EndpointId}: [KafkaConsumer] names no topic. Pass at least one: [KafkaConsumer(\"{endpoint.EndpointId}\", \"orders\")].");
         }
 
-        var configured = Options.Consumers.GetValueOrDefault(endpoint.EndpointId);
         var group = configured?.GroupId ?? attribute.GroupId ?? endpoint.EndpointId;
-        return Create(endpoint.EndpointId, attribute.Topics, null, group, $"{endpoint.EndpointId}.{group}.retry", $"{attribute.Topics[0]}.dead-letter", new KafkaChannelOptions(), configured);
+        return Create(endpoint.EndpointId, topicNames, null, group, $"{endpoint.EndpointId}.{group}.retry", $"{topicNames[0]}.dead-letter", new KafkaChannelOptions(), configured);
     }
 
     public IKafkaPublisher Publisher(string name, KafkaPublisherOptions code)
