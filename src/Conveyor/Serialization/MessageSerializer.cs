@@ -5,7 +5,7 @@ namespace Conveyor.Serialization;
 /// <summary>
 /// Picks the converter for a payload or a received content type. Strings and byte arrays pass through
 /// untouched (<c>text/plain</c>, <c>application/octet-stream</c>) so that raw payloads from foreign producers
-/// reach handlers that ask for <see cref="string"/> or <see cref="byte"/>[].
+/// reach handlers that ask for <see cref="string"/> or <see cref="byte"/>[] (a JSON body as its JSON text).
 /// </summary>
 internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> converters, IMessageConverter defaultConverter)
 {
@@ -43,7 +43,7 @@ internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> convert
             return body;
         }
 
-        if (targetType == typeof(string) && (contentType is null || !IsReadableBy(contentType, out _)))
+        if (targetType == typeof(string) && !IsJsonStringLiteral(body.Span, contentType))
         {
             return Encoding.UTF8.GetString(body.Span);
         }
@@ -64,6 +64,22 @@ internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> convert
             throw new MessageConversionException(
                 $"The body is not a valid {targetType.Name} for content type '{converter.ContentType}': {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// A string handler gets the body as text, whatever its content type: a JSON object from a foreign producer
+    /// arrives as its JSON text. Only a JSON string literal (<c>"..."</c>) under a content type the JSON converter
+    /// reads is decoded, so a string sent as JSON comes back as the string.
+    /// </summary>
+    private bool IsJsonStringLiteral(ReadOnlySpan<byte> body, string? contentType)
+    {
+        if (contentType is null || !IsReadableBy(contentType, out var converter) || converter is not JsonMessageConverter)
+        {
+            return false;
+        }
+
+        var start = body.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && body[start] == (byte)'"';
     }
 
     private IMessageConverter Find(string contentType) =>

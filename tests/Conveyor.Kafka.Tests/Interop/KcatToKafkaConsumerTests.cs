@@ -53,6 +53,12 @@ public sealed class KcatToKafkaConsumerTests(KafkaTestCluster cluster) : IClassF
         public void Handle(Lead lead, [Header("kafka_key")] string? key, [Header("source")] string? source) => received.Leads.Enqueue((lead, key, source));
     }
 
+    public sealed class JsonTextConsumer(Received received)
+    {
+        [KafkaConsumer("interop.json-text", "configured-per-test")]
+        public void Handle(string payload) => received.Json.Enqueue(payload);
+    }
+
     [Fact]
     public async Task StringHandler_GetsTheValueAsText_AndTopicPartitionOffsetTimestampKeyAndHeadersBound()
     {
@@ -117,6 +123,19 @@ public sealed class KcatToKafkaConsumerTests(KafkaTestCluster cluster) : IClassF
             (new Lead("lead-2", "Globex", 35), "lead-2", null),
             (new Lead("lead-3", "Initech", 99), null, "partner-x"),
         ]);
+    }
+
+    [Fact]
+    public async Task Bug_StringHandlerRejectedJsonRecordsWithAJsonContentType()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        const string json = """{"leadId":"lead-9","company":"Umbrella","score":12}""";
+        await Kcat.ProduceAsync(cluster, topic, Encoding.UTF8.GetBytes(json), key: "lead-9", headers: [("contentType", "application/json")]);
+        await Kcat.ProduceAsync(cluster, topic, "\"a JSON string\""u8.ToArray(), headers: [("contentType", "application/json")]);
+
+        var received = await RunAsync<JsonTextConsumer>("interop.json-text", topic);
+
+        received.Json.ShouldBe([json, "a JSON string"]);
     }
 
     private async Task<Received> RunAsync<THandler>(string endpoint, string topic)
