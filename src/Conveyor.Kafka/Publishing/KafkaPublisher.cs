@@ -13,19 +13,19 @@ internal sealed class KafkaPublisher(string name, string topic, IProducer<byte[]
     public Task<KafkaDeliveryResult> SendAsync(object payload, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        return SendAsync(payload, null, metadata, cancellationToken);
+        return SendCoreAsync(payload, null, metadata, cancellationToken);
     }
 
     public Task<KafkaDeliveryResult> SendAsync(string payload, string contentType, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default) =>
-        SendAsync(System.Text.Encoding.UTF8.GetBytes(payload), contentType, metadata, cancellationToken);
+        SendAsync(System.Text.Encoding.UTF8.GetBytes(payload).AsMemory(), contentType, metadata, cancellationToken);
 
     public Task<KafkaDeliveryResult> SendAsync(ReadOnlyMemory<byte> payload, string contentType, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
-        return SendAsync(payload.ToArray(), contentType, metadata, cancellationToken);
+        return SendCoreAsync(payload.ToArray(), contentType, metadata, cancellationToken);
     }
 
-    private Task<KafkaDeliveryResult> SendAsync(object payload, string? contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    private Task<KafkaDeliveryResult> SendCoreAsync(object payload, string? contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         var headers = MessageHeadersFactory.Create(payload is byte[] ? null : payload, metadata, HandlerContext.Current, EndpointKind.Event);
         headers.Set(MessageHeaderNames.MessageKind, null);
