@@ -133,6 +133,26 @@ public sealed class KafkaPublisherTests(KafkaTestCluster cluster) : IClassFixtur
     }
 
     [EmbeddedKafkaFact]
+    public async Task Bug_ASendWhoseAcknowledgementTimedOutWasReportedAsNotWritten_ThoughTheBrokerWroteIt()
+    {
+        var embedded = cluster.RequireEmbedded();
+        var topic = await cluster.CreateTopicAsync(1);
+        await using var services = ConveyorOnKafka.Build(cluster, c => c.AddKafkaPublisher("billing", topic, o => o.Producer["message.timeout.ms"] = "1000"));
+        var publisher = services.GetRequiredKeyedService<IKafkaPublisher>("billing");
+        await publisher.SendAsync(new InvoiceIssued("warm-up", 1));
+
+        // The leader writes the record and answers 3 s later: after the 1 s message timeout.
+        embedded.PushBrokerRequestErrors(cluster.GetPartitionLeader(topic, 0), KafkaApiKey.Produce, TimeSpan.FromSeconds(3), ErrorCode.NoError);
+        var error = await Should.ThrowAsync<KafkaPublishException>(() => publisher.SendAsync(new InvoiceIssued("late", 2)));
+
+        error.InnerException.ShouldBeOfType<ProduceException<byte[], byte[]>>().Error.Code.ShouldBe(ErrorCode.Local_MsgTimedOut);
+        error.Message.ShouldNotContain("was not written");
+        error.Message.ShouldContain("may or may not have been written");
+        await Eventually.Until(() => HighWatermarks(topic, 1)[0] == 2, "the late record is in the log");
+        (await Kcat.ConsumeAllAsync(cluster, topic)).Last().Payload!.ShouldContain("late");
+    }
+
+    [EmbeddedKafkaFact]
     public async Task PublishAsync_OnAKafkaChannelWhoseTopicRefusesTheRecord_ThrowsToTheCaller()
     {
         var embedded = cluster.RequireEmbedded();
