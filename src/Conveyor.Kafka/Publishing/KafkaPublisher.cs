@@ -4,8 +4,11 @@ using Confluent.Kafka;
 namespace Conveyor.Kafka.Publishing;
 
 /// <summary>A named publisher: converts payloads like the buses do, propagates headers from the handler that sends, waits for acknowledgement.</summary>
-internal sealed class KafkaPublisher(string name, string topic, IProducer<byte[]?, byte[]?> producer, MessageDispatcher dispatcher) : IKafkaPublisher
+internal sealed class KafkaPublisher(string name, string topic, ProducerConfig config, IProducer<byte[]?, byte[]?> producer, MessageDispatcher dispatcher) : IKafkaPublisher
 {
+    /// <summary>The effective producer configuration (shared with every sender of the same configuration).</summary>
+    public ProducerConfig Config => config;
+
     public string Name => name;
 
     public string Topic => topic;
