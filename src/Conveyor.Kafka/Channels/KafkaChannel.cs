@@ -41,6 +41,8 @@ internal sealed class KafkaChannel : IReceivingChannel
 
     public IDeadLetterStore DeadLetters { get; }
 
+    public FinalFailureStrategy? FinalFailureStrategy => Settings.FinalFailureStrategy;
+
     /// <summary>Whether records of <paramref name="topic"/> may be re-appended to it: the channel's own topic and its retry topic.</summary>
     public bool OwnsTopic(string topic) => topic == Settings.SendTopic || topic == Settings.RetryTopic;
 

@@ -78,6 +78,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
             producer,
             consumer,
             configured?.Consuming ?? code.Consuming ?? Options.Consuming,
-            KafkaClientConfigs.Admin(Options));
+            KafkaClientConfigs.Admin(Options),
+            configured?.FinalFailureStrategy ?? code.FinalFailureStrategy);
     }
 }
