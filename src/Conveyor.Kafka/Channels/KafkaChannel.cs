@@ -28,7 +28,7 @@ internal sealed class KafkaChannel : IReceivingChannel
         _loggers = loggers;
         _logger = loggers.CreateLogger<KafkaChannel>();
         Producer = producers.For(settings.Producer);
-        DeadLetters = new KafkaDeadLetterTopic(settings, Producer);
+        DeadLetters = new KafkaDeadLetterTopic(settings, Producer, loggers.CreateLogger<KafkaDeadLetterTopic>());
     }
 
     public string Name => Settings.Name;

@@ -71,10 +71,15 @@ public sealed class CredentialsTests(KafkaTestCluster cluster) : IClassFixture<K
                 o.Consumers["orders.secured"] = new KafkaChannelOptions { Topic = topic, GroupId = $"g-{topic}" };
             });
 
-        var publish = await Should.ThrowAsync<KafkaPublishException>(() => services.GetRequiredKeyedService<IKafkaPublisher>("secured").SendAsync("order-1", "text/plain"));
-        var consume = await Should.ThrowAsync<Exception>(() => services.RunUntilEmpty("orders.secured"));
+        // Both at once: the consumer's start fails only when the topic check's metadata request times out (10 s).
+        var publishing = Should.ThrowAsync<KafkaPublishException>(() => services.GetRequiredKeyedService<IKafkaPublisher>("secured").SendAsync("order-1", "text/plain"));
+        var consuming = Should.ThrowAsync<Exception>(() => services.RunUntilEmpty("orders.secured"));
+        var publish = await publishing;
+        var consume = await consuming;
 
-        logs.Entries.ShouldContain(e => e.Contains("SASL") || e.Contains("Authentication"), "the clients really tried SASL and logged it");
+        logs.Entries.ShouldContain(e => e.Category == typeof(Kafka.Publishing.KafkaProducers).FullName && e.Contains("SASL"), "the producer really tried SASL and logged it");
+        logs.Entries.ShouldContain(e => e.Category == typeof(Kafka.Channels.KafkaTopics).FullName && e.Contains("SASL"), "the topic check's admin client logs through ILogger, not stderr");
+        logs.Entries.ShouldContain(e => e.Contains("sasl.password = [redacted]"), "librdkafka's own configuration dump (debug=conf) was captured");
         AssertNoSecret(logs, publish, consume);
     }
 
@@ -119,6 +124,28 @@ public sealed class CredentialsTests(KafkaTestCluster cluster) : IClassFixture<K
 
         logs.Entries.Single(e => e.EventId == 3202).Message.ShouldContain("sasl.password=***");
         AssertNoSecret(logs, stopped);
+    }
+
+    [Fact]
+    public async Task Bug_TopicCheckAndLagClientsLoggedLibrdkafkaOutputToStderr_PastILogger()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        var logs = new CapturingLoggerProvider();
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<Orders>(),
+            s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs)),
+            o =>
+            {
+                o.Properties["debug"] = "generic";
+                o.Consumers["orders.secured"] = new KafkaChannelOptions { Topic = topic, GroupId = $"g-{topic}" };
+            });
+
+        await services.RunUntilEmpty("orders.secured");
+        await services.GetRequiredService<IKafkaLag>().GetLagAsync("orders.secured");
+
+        logs.Entries.ShouldContain(e => e.Category == typeof(Kafka.Channels.KafkaTopics).FullName && e.EventId == 3201, "the topic check's admin client logs through ILogger");
+        logs.Entries.ShouldContain(e => e.Category == typeof(Kafka.Lag.KafkaLag).FullName && e.EventId == 3201, "the lag reader's clients log through ILogger");
     }
 
     private static void AssertNoSecret(CapturingLoggerProvider logs, params Exception?[] exceptions)
