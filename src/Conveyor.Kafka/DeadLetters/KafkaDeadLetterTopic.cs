@@ -131,6 +131,7 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         }
 
         headers.Set(KafkaRecords.KeyHeader, stored.Headers.Get(KafkaRecords.KeyHeader));
+        headers.Set(KafkaRecords.KeyEncodingHeader, stored.Headers.Get(KafkaRecords.KeyEncodingHeader));
         var failedAt = long.TryParse(headers.Get(FailedAtHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
         return new DeadLetter(
             id,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Confluent.Kafka;
 using Conveyor.Kafka.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -239,6 +240,77 @@ public sealed class PartitionKeyTests(KafkaTestCluster cluster) : IClassFixture<
         dead.Header("conveyor.original.partition").ShouldBe("2");
         dead.Header("conveyor.original.offset").ShouldBe("0");
         dead.Header(MessageHeaderNames.ExceptionMessage).ShouldBe("the payment is malformed");
+    }
+
+    [Fact]
+    public async Task Bug_ABinaryKeyWasRewrittenAsBase64Text_WhenRetriedOrDeadLettered()
+    {
+        var topic = await cluster.CreateTopicAsync(3);
+        byte[] key = [0x00, 0xC3, 0x28, 0xFF, 0x7F, 0x80]; // not UTF-8, like a Java LongSerializer or Avro key
+        using (var producer = new ProducerBuilder<byte[], byte[]>(cluster.ProducerConfig()).Build())
+        {
+            await producer.ProduceAsync(topic, new Message<byte[], byte[]> { Key = key, Value = "payment-4"u8.ToArray() });
+            await producer.ProduceAsync(topic, new Message<byte[], byte[]> { Key = key, Value = "payment-5"u8.ToArray() });
+        }
+
+        var received = new Received();
+        var group = $"g-{topic}";
+        await using var retrying = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<RetriedPayments>(),
+            s => s.AddSingleton(received),
+            o => o.Consumers["payments.retried"] = new KafkaChannelOptions { Topic = topic, GroupId = group });
+        await retrying.RunUntil("payments.retried", () => received.Foreign.Count == 2);
+        await using var poisoned = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<PoisonPayments>(),
+            s => s.AddSingleton(received),
+            o => o.Consumers["payments.poison"] = new KafkaChannelOptions { Topic = topic, GroupId = group + "-poison" });
+        await poisoned.RunUntilEmpty("payments.poison");
+
+        var retried = ReadAll($"payments.retried.{group}.retry");
+        var dead = ReadAll($"{topic}.dead-letter");
+
+        received.Foreign.ShouldAllBe(h => h.Get("kafka_key") == Convert.ToBase64String(key) && h.Get("kafka_key_encoding") == "base64");
+        retried.Count.ShouldBe(2);
+        dead.Count.ShouldBe(2);
+        foreach (var record in retried.Concat(dead))
+        {
+            record.Message.Key.ShouldBe(key, $"the key of {record.TopicPartitionOffset}");
+            record.Partition.Value.ShouldBe(JavaPartitioner.Partition(key, 3), "Conveyor hashes the key's bytes, not a text form of them");
+        }
+    }
+
+    private List<ConsumeResult<byte[], byte[]>> ReadAll(string topic)
+    {
+        var config = cluster.ConsumerConfig($"reader-{Guid.NewGuid():N}");
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)).ToList();
+        consumer.Assign(partitions);
+        var records = new List<ConsumeResult<byte[], byte[]>>();
+        var open = partitions.Count;
+        var deadline = DateTime.UtcNow + Eventually.DefaultTimeout;
+        while (open > 0)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, $"reading {topic} to its end");
+            if (consumer.Consume(TimeSpan.FromSeconds(1)) is not { } record)
+            {
+                continue;
+            }
+
+            if (record.IsPartitionEOF)
+            {
+                open--;
+            }
+            else
+            {
+                records.Add(record);
+            }
+        }
+
+        return records;
     }
 
     private static Dictionary<string, string> Keyed(string key) => new() { [MessageHeaderNames.PartitionKey] = key };
