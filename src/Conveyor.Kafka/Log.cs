@@ -20,4 +20,25 @@ internal static partial class Log
 
     [LoggerMessage(3204, LogLevel.Information, "Embedded Kafka cluster started at {BootstrapServers} with {Brokers} brokers")]
     public static partial void EmbeddedStarted(ILogger logger, string bootstrapServers, int brokers);
+
+    [LoggerMessage(3205, LogLevel.Warning, "Kafka {Client} error: {Reason} ({Code})")]
+    public static partial void ClientError(ILogger logger, string client, ErrorCode code, string reason);
+}
+
+/// <summary>
+/// Sends the librdkafka log and error callbacks of Conveyor's short-lived clients (admin clients, offset and
+/// dead-letter readers) to <see cref="ILogger"/>: without handlers Confluent.Kafka writes them to stderr, past the
+/// application's logging configuration.
+/// </summary>
+internal static class ClientLogging
+{
+    public static AdminClientBuilder LogTo(this AdminClientBuilder builder, ILogger logger) =>
+        builder
+            .SetLogHandler((_, message) => Log.ClientLog(logger, message.Facility, message.Message))
+            .SetErrorHandler((_, error) => Log.ClientError(logger, "admin client", error.Code, error.Reason));
+
+    public static ConsumerBuilder<TKey, TValue> LogTo<TKey, TValue>(this ConsumerBuilder<TKey, TValue> builder, ILogger logger) =>
+        builder
+            .SetLogHandler((_, message) => Log.ClientLog(logger, message.Facility, message.Message))
+            .SetErrorHandler((_, error) => Log.ClientError(logger, "reader", error.Code, error.Reason));
 }

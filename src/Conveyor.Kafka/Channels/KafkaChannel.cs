@@ -33,7 +33,7 @@ internal sealed class KafkaChannel : IReceivingChannel
         _loggers = loggers;
         _logger = loggers.CreateLogger<KafkaChannel>();
         Producer = producers.For(settings.Producer);
-        DeadLetters = new KafkaDeadLetterTopic(settings, Producer);
+        DeadLetters = new KafkaDeadLetterTopic(settings, Producer, loggers.CreateLogger<KafkaDeadLetterTopic>());
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
         _sendDestination = new TopicPartition(sendTopic, Partition.Any);
@@ -49,11 +49,13 @@ internal sealed class KafkaChannel : IReceivingChannel
 
     public IDeadLetterStore DeadLetters { get; }
 
+    public FinalFailureStrategy? FinalFailureStrategy => Settings.FinalFailureStrategy;
+
     /// <summary>Whether records of <paramref name="topic"/> may be re-appended to it: the channel's own topic and its retry topic.</summary>
     public bool OwnsTopic(string topic) => topic == Settings.SendTopic || topic == Settings.RetryTopic;
 
     public async ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) =>
-        (await Lag.KafkaLag.ReadAsync(Settings, cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
+        (await Lag.KafkaLag.ReadAsync(Settings, _logger, cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
 
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {

@@ -14,41 +14,60 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
 {
     private KafkaOptions Options => options.Value;
 
-    public KafkaChannel Channel(string name, KafkaChannelOptions code)
+    public KafkaChannel Channel(string name, KafkaChannelOptions code) => Create(ChannelSettings(name, code));
+
+    public KafkaChannel Consumer(KafkaConsumerAttribute attribute, EndpointInfo endpoint) => Create(ConsumerSettings(attribute, endpoint.EndpointId));
+
+    public IKafkaPublisher Publisher(string name, KafkaPublisherOptions code)
+    {
+        var (topic, config) = PublisherSettings(name, code);
+        return new KafkaPublisher(name, topic, config, producers.For(config), services.GetRequiredService<MessageDispatcher>());
+    }
+
+    /// <summary>A channel's effective settings: code options overlaid with <c>Conveyor:Kafka:Channels:&lt;name&gt;</c>. Creates no client.</summary>
+    public KafkaChannelSettings ChannelSettings(string name, KafkaChannelOptions code)
     {
         var configured = Options.Channels.GetValueOrDefault(name);
         var topic = configured?.Topic ?? code.Topic ?? name;
         var group = configured?.GroupId ?? code.GroupId ?? name;
-        return Create(name, [topic], topic, group, $"{topic}.{group}.retry", $"{topic}.dead-letter", code, configured);
+        return Settings(name, [topic], topic, group, $"{topic}.{group}.retry", $"{topic}.dead-letter", code, configured);
     }
 
-    public KafkaChannel Consumer(KafkaConsumerAttribute attribute, EndpointInfo endpoint)
+    /// <summary>A <c>[KafkaConsumer]</c> endpoint's effective settings, overlaid with <c>Conveyor:Kafka:Consumers:&lt;endpoint&gt;</c>. Creates no client.</summary>
+    public KafkaChannelSettings ConsumerSettings(KafkaConsumerAttribute attribute, string endpointId)
     {
-        if (attribute.Topics.Count == 0)
+        var configured = Options.Consumers.GetValueOrDefault(endpointId);
+
+        // Conveyor:Kafka:Consumers:<endpoint>:Topic (comma-separated for several) replaces the attribute's topics,
+        // e.g. to point one build at per-environment topic names.
+        IReadOnlyList<string> topicNames = configured?.Topic is { } configuredTopics && !string.IsNullOrWhiteSpace(configuredTopics)
+            ? configuredTopics.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : attribute.Topics;
+        if (topicNames.Count == 0)
         {
-            throw new ConveyorConfigurationException($"{endpoint.EndpointId}: [KafkaConsumer] names no topic. Pass at least one: [KafkaConsumer(\"{endpoint.EndpointId}\", \"orders\")].");
+            throw new ConveyorConfigurationException($"{endpointId}: [KafkaConsumer] names no topic. Pass at least one: [KafkaConsumer(\"{endpointId}\", \"orders\")].");
         }
 
-        var configured = Options.Consumers.GetValueOrDefault(endpoint.EndpointId);
-        IReadOnlyList<string> topics = configured?.Topic is { } topic ? [topic] : attribute.Topics;
-        var group = configured?.GroupId ?? attribute.GroupId ?? endpoint.EndpointId;
-        return Create(endpoint.EndpointId, topics, null, group, $"{endpoint.EndpointId}.{group}.retry", $"{topics[0]}.dead-letter", new KafkaChannelOptions(), configured);
+        var group = configured?.GroupId ?? attribute.GroupId ?? endpointId;
+        return Settings(endpointId, topicNames, null, group, $"{endpointId}.{group}.retry", $"{topicNames[0]}.dead-letter", new KafkaChannelOptions(), configured);
     }
 
-    public IKafkaPublisher Publisher(string name, KafkaPublisherOptions code)
+    /// <summary>A named publisher's topic and effective producer configuration, overlaid with <c>Conveyor:Kafka:Publishers:&lt;name&gt;</c>.</summary>
+    public (string Topic, ProducerConfig Config) PublisherSettings(string name, KafkaPublisherOptions code)
     {
         var configured = Options.Publishers.GetValueOrDefault(name);
         var topic = configured?.Topic ?? code.Topic
             ?? throw new ConveyorConfigurationException($"Kafka publisher '{name}' has no topic. Pass one to AddKafkaPublisher or set Conveyor:Kafka:Publishers:{name}:Topic.");
-        var config = KafkaClientConfigs.Producer(Options, code.Producer, configured?.Producer);
-        return new KafkaPublisher(name, topic, producers.For(config), services.GetRequiredService<MessageDispatcher>());
+        return (topic, KafkaClientConfigs.Producer(Options, code.Producer, configured?.Producer));
     }
 
-    private KafkaChannel Create(string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured)
+    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, time, loggers);
+
+    private KafkaChannelSettings Settings(string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured)
     {
         var producer = KafkaClientConfigs.Producer(Options, code.Properties, code.Producer, configured?.Properties, configured?.Producer);
         var consumer = KafkaClientConfigs.Consumer(Options, group, code.Properties, code.Consumer, configured?.Properties, configured?.Consumer);
-        var settings = new KafkaChannelSettings(
+        return new KafkaChannelSettings(
             name,
             topicNames,
             sendTopic,
@@ -59,7 +78,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
             producer,
             consumer,
             configured?.Consuming ?? code.Consuming ?? Options.Consuming,
-            KafkaClientConfigs.Admin(Options));
-        return new KafkaChannel(settings, producers, topics, time, loggers);
+            KafkaClientConfigs.Admin(Options),
+            configured?.FinalFailureStrategy ?? code.FinalFailureStrategy);
     }
 }

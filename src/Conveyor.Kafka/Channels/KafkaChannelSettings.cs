@@ -15,6 +15,7 @@ namespace Conveyor.Kafka.Channels;
 /// <param name="Consumer">The consumer configuration.</param>
 /// <param name="Consuming">Ordering, commits and draining.</param>
 /// <param name="Admin">The admin client configuration (metadata, topic creation).</param>
+/// <param name="FinalFailureStrategy">The channel's final failure strategy (configured, else code), or null for the global one.</param>
 internal sealed record KafkaChannelSettings(
     string Name,
     IReadOnlyList<string> Topics,
@@ -26,4 +27,5 @@ internal sealed record KafkaChannelSettings(
     ProducerConfig Producer,
     ConsumerConfig Consumer,
     KafkaConsumerOptions Consuming,
-    AdminClientConfig Admin);
+    AdminClientConfig Admin,
+    FinalFailureStrategy? FinalFailureStrategy = null);

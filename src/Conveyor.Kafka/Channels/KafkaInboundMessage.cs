@@ -64,6 +64,8 @@ internal sealed class KafkaInboundMessage : InboundMessage
         headers.Set("kafka_partition", record.Partition.Value.ToString(CultureInfo.InvariantCulture));
         headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));
         headers.Set("kafka_timestamp", record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture));
+        headers.Set(KafkaRecords.KeyHeader, null); // only the record's own key, never a header that claims to be it
+        headers.Set(KafkaRecords.KeyEncodingHeader, null);
         if (record.Message.Key is { } key)
         {
             try
@@ -73,6 +75,7 @@ internal sealed class KafkaInboundMessage : InboundMessage
             catch (DecoderFallbackException)
             {
                 headers.Set(KafkaRecords.KeyHeader, Convert.ToBase64String(key));
+                headers.Set(KafkaRecords.KeyEncodingHeader, "base64");
             }
         }
 

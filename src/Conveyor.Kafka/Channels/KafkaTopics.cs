@@ -47,7 +47,7 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
                 return;
             }
 
-            using var admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options.Value)).Build();
+            using var admin = new AdminClientBuilder(KafkaClientConfigs.Admin(options.Value)).LogTo(logger).Build();
             var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
             var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
             var missing = topics.Where(t => !existing.ContainsKey(t)).Distinct().ToList();

@@ -5,7 +5,10 @@ namespace Conveyor.Kafka;
 /// <summary>How one Kafka channel (or <c>[KafkaConsumer]</c> endpoint) reads, retries and dead-letters.</summary>
 public sealed class KafkaChannelOptions
 {
-    /// <summary>The topic; the channel name by default (for a channel).</summary>
+    /// <summary>
+    /// The topic; the channel name by default (for a channel). Under <c>Conveyor:Kafka:Consumers:&lt;endpoint&gt;</c> it
+    /// replaces the topics of the <c>[KafkaConsumer]</c> attribute (comma-separated for several).
+    /// </summary>
     public string? Topic { get; set; }
 
     /// <summary>The consumer group; the channel name or endpoint id by default.</summary>

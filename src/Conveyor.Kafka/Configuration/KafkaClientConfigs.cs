@@ -9,7 +9,10 @@ namespace Conveyor.Kafka.Configuration;
 /// </summary>
 internal static class KafkaClientConfigs
 {
-    private static readonly string[] Secrets = ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret", "ssl.key.pem", "ssl_key"];
+    // Properties whose value is (or embeds) a secret: every password, passphrase and client secret, inline private
+    // keys, and the OAUTHBEARER and JAAS configuration strings, which carry client secrets inline.
+    private static readonly string[] SecretParts = ["password", "passphrase", "secret"];
+    private static readonly string[] Secrets = ["ssl.key.pem", "ssl_key", "sasl.oauthbearer.config", "sasl.oauthbearer.assertion.private.key.pem", "sasl.jaas.config"];
 
     /// <summary>Producer defaults: every in-sync replica acknowledges, idempotent, Java-compatible key hashing, lean delivery reports.</summary>
     public static readonly IReadOnlyDictionary<string, string> ProducerDefaults = new Dictionary<string, string>
@@ -48,7 +51,9 @@ internal static class KafkaClientConfigs
     public static string Describe(IEnumerable<KeyValuePair<string, string>> config) =>
         string.Join(", ", config.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={(IsSecret(e.Key) ? "***" : e.Value)}"));
 
-    public static bool IsSecret(string key) => Secrets.Any(s => key.Contains(s, StringComparison.OrdinalIgnoreCase)) || key.Contains("password", StringComparison.OrdinalIgnoreCase);
+    public static bool IsSecret(string key) =>
+        Secrets.Any(s => key.Equals(s, StringComparison.OrdinalIgnoreCase))
+        || SecretParts.Any(s => key.Contains(s, StringComparison.OrdinalIgnoreCase));
 
     private static Dictionary<string, string> Merge(
         KafkaOptions options,

@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.Channels;
 using Conveyor.Kafka.Publishing;
+using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Kafka.DeadLetters;
 
@@ -13,7 +14,7 @@ namespace Conveyor.Kafka.DeadLetters;
 /// timestamp), which endpoint and group failed, why (<c>conveyor.exception.*</c>), how often and when. Kafka cannot
 /// delete a record, so replaying or deleting one writes a marker record (<c>conveyor.dlq.resolved</c>) that hides it.
 /// </summary>
-internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProducer<byte[]?, byte[]?> producer) : IDeadLetterStore
+internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProducer<byte[]?, byte[]?> producer, ILogger logger) : IDeadLetterStore
 {
     public const string IdHeader = "conveyor.dlq.id";
     public const string ResolvedHeader = "conveyor.dlq.resolved";
@@ -73,7 +74,7 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
                 EnableAutoCommit = false,
                 EnablePartitionEof = true,
             };
-            using var admin = new AdminClientBuilder(settings.Admin).Build();
+            using var admin = new AdminClientBuilder(settings.Admin).LogTo(logger).Build();
             var partitions = admin.GetMetadata(settings.DeadLetterTopic, TimeSpan.FromSeconds(10)).Topics
                 .Where(t => t.Error.Code == ErrorCode.NoError)
                 .SelectMany(t => t.Partitions)
@@ -85,7 +86,7 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
                 return [];
             }
 
-            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).LogTo(logger).Build();
             consumer.Assign(partitions);
             var open = partitions.Select(p => p.Partition.Value).ToHashSet();
             while (open.Count > 0)
@@ -130,6 +131,7 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         }
 
         headers.Set(KafkaRecords.KeyHeader, stored.Headers.Get(KafkaRecords.KeyHeader));
+        headers.Set(KafkaRecords.KeyEncodingHeader, stored.Headers.Get(KafkaRecords.KeyEncodingHeader));
         var failedAt = long.TryParse(headers.Get(FailedAtHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
         return new DeadLetter(
             id,

@@ -1,11 +1,12 @@
 using Confluent.Kafka;
 using Conveyor.Kafka.Channels;
 using Conveyor.Runtime;
+using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Kafka.Lag;
 
 /// <summary>Reads committed offsets with a consumer in the channel's group that never joins it, and watermarks from the brokers.</summary>
-internal sealed class KafkaLag(ConveyorRuntime runtime) : IKafkaLag
+internal sealed class KafkaLag(ConveyorRuntime runtime, ILogger<KafkaLag> logger) : IKafkaLag
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
@@ -16,22 +17,22 @@ internal sealed class KafkaLag(ConveyorRuntime runtime) : IKafkaLag
         var channel = runtime.Channels.GetValueOrDefault(name) as KafkaChannel
             ?? (runtime.Endpoints.TryGetValue(name, out var endpoint) && endpoint.Info.Channel is { } owner ? runtime.Channels.GetValueOrDefault(owner) as KafkaChannel : null)
             ?? throw new ArgumentException($"'{name}' is not a Kafka channel or consumer. Kafka consumers: {string.Join(", ", ConsumerNames)}.", nameof(name));
-        return ReadAsync(channel.Settings, cancellationToken);
+        return ReadAsync(channel.Settings, logger, cancellationToken);
     }
 
-    public static Task<IReadOnlyList<PartitionLag>> ReadAsync(KafkaChannelSettings settings, CancellationToken cancellationToken) =>
-        Task.Run(() => Read(settings), cancellationToken);
+    public static Task<IReadOnlyList<PartitionLag>> ReadAsync(KafkaChannelSettings settings, ILogger logger, CancellationToken cancellationToken) =>
+        Task.Run(() => Read(settings, logger), cancellationToken);
 
-    private static IReadOnlyList<PartitionLag> Read(KafkaChannelSettings settings)
+    private static IReadOnlyList<PartitionLag> Read(KafkaChannelSettings settings, ILogger logger)
     {
-        using var admin = new AdminClientBuilder(settings.Admin).Build();
+        using var admin = new AdminClientBuilder(settings.Admin).LogTo(logger).Build();
         var topics = settings.Topics.Append(settings.RetryTopic).ToList();
         var partitions = topics
             .SelectMany(t => admin.GetMetadata(t, Timeout).Topics.Where(m => m.Error.Code == ErrorCode.NoError))
             .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
             .ToList();
 
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(settings.Consumer).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(settings.Consumer).LogTo(logger).Build();
         var committed = consumer.Committed(partitions, Timeout).ToDictionary(o => o.TopicPartition, o => o.Offset);
         return [.. partitions.Select(p =>
         {

@@ -43,7 +43,10 @@ public interface IKafkaPublisher
 /// <param name="Offset">The offset.</param>
 public sealed record KafkaDeliveryResult(string Topic, int Partition, long Offset);
 
-/// <summary>A record was not written: the broker refused it or it could not be delivered in time.</summary>
+/// <summary>
+/// A send was not acknowledged: the broker refused the record (it was not written), or no acknowledgement arrived
+/// within <c>message.timeout.ms</c> (it may or may not have been written; the message says which case it is).
+/// </summary>
 public sealed class KafkaPublishException : ConveyorException
 {
     /// <summary>Creates the exception.</summary>

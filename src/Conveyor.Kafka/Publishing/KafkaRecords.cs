@@ -7,8 +7,11 @@ namespace Conveyor.Kafka.Publishing;
 /// <summary>Turns transport messages into Kafka records: the key, the value and UTF-8 headers.</summary>
 internal static class KafkaRecords
 {
-    /// <summary>The original Kafka key of a consumed record, kept in its headers.</summary>
+    /// <summary>The original Kafka key of a consumed record, kept in its headers: UTF-8 text, or base64 (see <see cref="KeyEncodingHeader"/>).</summary>
     public const string KeyHeader = "kafka_key";
+
+    /// <summary>Set to <c>base64</c> when the consumed key was not UTF-8 text and <see cref="KeyHeader"/> holds it in base64.</summary>
+    public const string KeyEncodingHeader = "kafka_key_encoding";
 
     public static Message<byte[]?, byte[]?> From(TransportMessage message, Func<string, bool>? skipHeader = null)
     {
@@ -23,7 +26,7 @@ internal static class KafkaRecords
 
         return new Message<byte[]?, byte[]?>
         {
-            Key = Encoding.UTF8.GetBytes(KeyOf(message.Headers)),
+            Key = KeyBytes(message.Headers),
             Value = AsArray(message.Body),
             Headers = headers,
         };
@@ -34,8 +37,14 @@ internal static class KafkaRecords
     /// had when it was consumed (so re-appends and retries stay on their key); else the message id.
     /// Aggregate-aware senders set the partition key header to the aggregate id.
     /// </summary>
-    public static string KeyOf(MessageHeaders headers) =>
-        headers.Get(MessageHeaderNames.PartitionKey) ?? headers.Get(KeyHeader) ?? headers.MessageId ?? MessageIds.New();
+    public static byte[] KeyBytes(MessageHeaders headers) =>
+        headers.Get(MessageHeaderNames.PartitionKey) is { } partitionKey ? Encoding.UTF8.GetBytes(partitionKey)
+        : headers.Get(KeyHeader) is { } consumedKey ? ConsumedKey(consumedKey, headers.Get(KeyEncodingHeader))
+        : Encoding.UTF8.GetBytes(headers.MessageId ?? MessageIds.New());
+
+    /// <summary>The exact bytes of a consumed record's key, also when it was not text (a Java long or Avro key).</summary>
+    private static byte[] ConsumedKey(string value, string? encoding) =>
+        encoding == "base64" ? Convert.FromBase64String(value) : Encoding.UTF8.GetBytes(value);
 
     private static byte[] AsArray(ReadOnlyMemory<byte> body) =>
         MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length

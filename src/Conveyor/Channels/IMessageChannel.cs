@@ -40,6 +40,13 @@ public interface IReceivingChannel : IMessageChannel
     Failures.DeadLetters.IDeadLetterStore? DeadLetters => null;
 
     /// <summary>
+    /// The final failure strategy the channel was configured with once created (e.g. from a transport's configuration
+    /// section), or null for the one given at registration, else the global one. An endpoint's
+    /// <see cref="FinalFailureAttribute"/> still wins.
+    /// </summary>
+    FinalFailureStrategy? FinalFailureStrategy => null;
+
+    /// <summary>
     /// Delivers <paramref name="message"/> again to this channel's own consumers only, e.g. a replayed dead letter.
     /// A Kafka channel writes it to its consumer group's retry topic so that other groups reading the same topic never see it.
     /// </summary>

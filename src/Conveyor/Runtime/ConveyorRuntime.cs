@@ -60,7 +60,7 @@ internal sealed class ConveyorRuntime
         {
             foreach (var descriptor in descriptors)
             {
-                endpoints.Add(Compile(descriptor, setup, services, lifetimes, errors));
+                endpoints.Add(Compile(descriptor, setup, channels, services, lifetimes, errors));
             }
         }
 
@@ -134,7 +134,7 @@ internal sealed class ConveyorRuntime
     public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
         Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel == channel);
 
-    private RuntimeEndpoint Compile(HandlerDescriptor descriptor, ConveyorSetup setup, IServiceProvider services, Dictionary<Type, ServiceLifetime> lifetimes, List<string> errors)
+    private RuntimeEndpoint Compile(HandlerDescriptor descriptor, ConveyorSetup setup, Dictionary<string, IMessageChannel> channels, IServiceProvider services, Dictionary<Type, ServiceLifetime> lifetimes, List<string> errors)
     {
         var info = descriptor.Info;
         info.IsAsynchronous = info.Kind == EndpointKind.Consumer || (info.Channel is not null && setup.Channels.ContainsKey(info.Channel));
@@ -149,7 +149,9 @@ internal sealed class ConveyorRuntime
             ? services
             : null;
 
-        var channelStrategy = info.Channel is not null && setup.Channels.TryGetValue(info.Channel, out var channel) ? channel.FinalFailureStrategy : null;
+        var channelStrategy = info.Channel is null ? null
+            : (channels.GetValueOrDefault(info.Channel) as IReceivingChannel)?.FinalFailureStrategy
+                ?? setup.Channels.GetValueOrDefault(info.Channel)?.FinalFailureStrategy;
         var failure = new FailurePolicy(
             descriptor.InstantRetry?.RetryTimes ?? 0,
             descriptor.InstantRetry?.ExceptionTypes ?? [],

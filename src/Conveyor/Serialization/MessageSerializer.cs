@@ -6,7 +6,7 @@ namespace Conveyor.Serialization;
 /// Picks the converter for a payload or a received content type. A <see cref="string"/> payload is taken as
 /// already serialized (a JSON document unless a content type says otherwise) and byte arrays pass through as
 /// <c>application/octet-stream</c>; handlers that ask for <see cref="string"/> or <see cref="byte"/>[] get the
-/// raw body, so raw payloads from foreign producers reach them untouched.
+/// raw body (a JSON string literal decoded), so raw payloads from foreign producers reach them untouched.
 /// </summary>
 internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> converters, IMessageConverter defaultConverter)
 {
@@ -43,7 +43,7 @@ internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> convert
             return body;
         }
 
-        if (targetType == typeof(string))
+        if (targetType == typeof(string) && !IsJsonStringLiteral(body.Span, contentType))
         {
             return Encoding.UTF8.GetString(body.Span);
         }
@@ -64,6 +64,22 @@ internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> convert
             throw new MessageConversionException(
                 $"The body is not a valid {targetType.Name} for content type '{converter.ContentType}': {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// A string handler gets the body as text, whatever its content type: a JSON object from a foreign producer
+    /// arrives as its JSON text. Only a JSON string literal (<c>"..."</c>) under a content type the JSON converter
+    /// reads is decoded, so a string sent as JSON comes back as the string.
+    /// </summary>
+    private bool IsJsonStringLiteral(ReadOnlySpan<byte> body, string? contentType)
+    {
+        if (contentType is null || !IsReadableBy(contentType, out var converter) || converter is not JsonMessageConverter)
+        {
+            return false;
+        }
+
+        var start = body.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && body[start] == (byte)'"';
     }
 
     private IMessageConverter Find(string contentType) =>

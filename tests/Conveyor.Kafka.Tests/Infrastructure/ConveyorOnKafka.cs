@@ -41,6 +41,28 @@ internal static class ConveyorOnKafka
         return provider;
     }
 
+    /// <summary>
+    /// Runs a consumer until <paramref name="condition"/> holds (e.g. the handler saw what a retry or resend appended,
+    /// which a stop-when-empty run may stop before), then stops it gracefully.
+    /// </summary>
+    public static async Task<ConsumerRunResult> RunUntil(this IServiceProvider services, string name, Func<bool> condition, string? what = null)
+    {
+        using var stop = new CancellationTokenSource();
+        var run = services.GetRequiredService<IConsumerRunner>().RunAsync(name, cancellationToken: stop.Token);
+        try
+        {
+            await Eventually.Until(() => condition() || run.IsCompleted, what ?? $"consumer {name} reached the expected state");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        var result = await run.WaitAsync(Eventually.DefaultTimeout);
+        condition().ShouldBeTrue($"consumer {name} stopped ({result.StopReason}) before reaching the expected state");
+        return result;
+    }
+
     public static Task<ConsumerRunResult> RunUntilEmpty(this IServiceProvider services, string name, TimeSpan? timeout = null) =>
         services.GetRequiredService<IConsumerRunner>()
             .RunAsync(name, new ConsumerRunOptions { StopWhenEmpty = true })
