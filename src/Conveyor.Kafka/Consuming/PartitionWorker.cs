@@ -131,7 +131,7 @@ internal sealed class PartitionWorker
                         return;
                     }
 
-                    outcome = await _context.Processor(record, _abort.Token).ConfigureAwait(false);
+                    outcome = await _context.Processor(record, _abort.Token, _closing.Token).ConfigureAwait(false);
                 }
                 finally
                 {
