@@ -158,7 +158,12 @@ public sealed class ConsumerProcessKillTests(KafkaTestCluster cluster, ITestOutp
                 "--db", database.Path,
                 "--stop-on-stdin-eof",
             ];
-            foreach (var (key, value) in cluster.ConsumerConfig(group).Where(e => e.Key is "session.timeout.ms" or "heartbeat.interval.ms"))
+            // A killed member's partitions move once its session times out: keep that short. The embedded cluster
+            // takes the fixture's 2 s; a real broker refuses less than group.min.session.timeout.ms (6 s by default).
+            var session = cluster.Embedded is null
+                ? new Dictionary<string, string> { ["session.timeout.ms"] = "6000", ["heartbeat.interval.ms"] = "2000" }
+                : cluster.ConsumerConfig(group).Where(e => e.Key is "session.timeout.ms" or "heartbeat.interval.ms").ToDictionary();
+            foreach (var (key, value) in session)
             {
                 arguments.AddRange(["--consumer-property", $"{key}={value}"]);
             }
