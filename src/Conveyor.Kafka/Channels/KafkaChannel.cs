@@ -123,12 +123,13 @@ internal sealed class KafkaChannel : IReceivingChannel
 
         return new ReceiveSummary(result.RecordsCompleted, result.StoppedAt?.ToString());
 
-        async ValueTask<RecordOutcome> Process(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token)
+        async ValueTask<RecordOutcome> Process(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token, CancellationToken revoked)
         {
-            var inbound = KafkaInboundMessage.From(record, this);
+            var inbound = KafkaInboundMessage.From(record, this, revoked);
             if (inbound.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
             {
-                await Task.Delay(wait, Time, token).ConfigureAwait(false);
+                // A retry not yet due holds no work: a revoke ends the wait at once, not after the grace period.
+                await Task.Delay(wait, Time, revoked).ConfigureAwait(false);
             }
 
             return await handler(inbound, token).ConfigureAwait(false) switch

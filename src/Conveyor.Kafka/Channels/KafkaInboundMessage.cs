@@ -13,18 +13,22 @@ internal sealed class KafkaInboundMessage : InboundMessage
     private readonly KafkaChannel _channel;
     private readonly ConsumeResult<byte[]?, byte[]?> _record;
     private readonly string? _readError;
+    private readonly CancellationToken _revoked;
 
-    private KafkaInboundMessage(TransportMessage message, KafkaChannel channel, ConsumeResult<byte[]?, byte[]?> record, string? readError)
+    private KafkaInboundMessage(TransportMessage message, KafkaChannel channel, ConsumeResult<byte[]?, byte[]?> record, string? readError, CancellationToken revoked)
         : base(message, channel.Name)
     {
         _channel = channel;
         _record = record;
         _readError = readError;
+        _revoked = revoked;
     }
 
     public override string Position => $"{_record.Topic}[{_record.Partition.Value}]@{_record.Offset.Value}";
 
     public override string? ReadError => _readError;
+
+    public override CancellationToken Revoked => _revoked;
 
     public override bool CanSchedule => _channel.Settings.RetryMode == KafkaRetryMode.RetryTopic;
 
@@ -34,10 +38,10 @@ internal sealed class KafkaInboundMessage : InboundMessage
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
 
-    public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel)
+    public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel, CancellationToken revoked)
     {
         var (message, error) = Decode(record);
-        return new KafkaInboundMessage(message, channel, record, error);
+        return new KafkaInboundMessage(message, channel, record, error, revoked);
     }
 
     /// <summary>Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata; reports what could not be read.</summary>

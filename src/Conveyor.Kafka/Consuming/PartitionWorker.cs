@@ -151,7 +151,7 @@ internal sealed class PartitionWorker
                         return RecordOutcome.Release;
                     }
 
-                    outcome = await _context.Processor(record, _abort.Token).ConfigureAwait(false);
+                    outcome = await _context.Processor(record, _abort.Token, _closing.Token).ConfigureAwait(false);
                 }
                 finally
                 {

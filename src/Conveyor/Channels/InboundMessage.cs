@@ -22,6 +22,14 @@ public abstract class InboundMessage(TransportMessage message, string channelNam
     /// </summary>
     public virtual string? ReadError => null;
 
+    /// <summary>
+    /// Cancelled as soon as the channel gives this delivery up (for Kafka: its partition is revoked or lost, or the
+    /// consumer stops), while the handler's own token may still grant a grace period to work in progress. Waits
+    /// that do no work, such as a delayed retry waiting in place, end on it at once instead of holding the hand-over;
+    /// the message is then delivered again to whoever consumes the channel next. Never cancelled by default.
+    /// </summary>
+    public virtual CancellationToken Revoked => CancellationToken.None;
+
     /// <summary>Whether <see cref="ScheduleAsync"/> is supported.</summary>
     public virtual bool CanSchedule => false;
 

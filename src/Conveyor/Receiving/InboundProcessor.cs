@@ -67,9 +67,12 @@ internal sealed class InboundProcessor(
                 Log.RetryScheduled(logger, error, endpoint.Id, inbound.Message.MessageId, attempts, delay);
                 if (!inbound.CanSchedule)
                 {
+                    // Waiting is no work in progress: it ends as soon as the channel gives the message up, not after
+                    // the grace period the handler's token allows (KafkaFlow #581: a retry must not hold a rebalance).
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, inbound.Revoked);
                     try
                     {
-                        await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(delay, time, wait.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException)
                     {

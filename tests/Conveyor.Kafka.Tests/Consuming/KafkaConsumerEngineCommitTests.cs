@@ -22,7 +22,7 @@ public sealed class KafkaConsumerEngineCommitTests(KafkaTestCluster kafka, ITest
         options.Ordering = KafkaOrderingMode.KeyParallel;
         options.MaxDegreeOfParallelism = 16;
 
-        await using var run = EngineRun.Start(kafka, output, groupId, topic, async (record, cancellationToken) =>
+        await using var run = EngineRun.Start(kafka, output, groupId, topic, async (record, cancellationToken, _) =>
         {
             if (record.Partition.Value == 0 && record.Offset.Value == 0)
             {
@@ -59,7 +59,7 @@ public sealed class KafkaConsumerEngineCommitTests(KafkaTestCluster kafka, ITest
         options.CommitInterval = TimeSpan.FromHours(1); // only the commit on shutdown can store the offsets
 
         await using var run = EngineRun.Start(
-            kafka, output, groupId, topic, (_, _) => ValueTask.FromResult(RecordOutcome.Completed), options, stopWhenIdle: true);
+            kafka, output, groupId, topic, (_, _, _) => ValueTask.FromResult(RecordOutcome.Completed), options, stopWhenIdle: true);
         var result = await run.Completion.WithinDeadline("the idle run to finish");
 
         result.Reason.ShouldBe(ConsumerStopReason.Idle);
@@ -75,7 +75,7 @@ public sealed class KafkaConsumerEngineCommitTests(KafkaTestCluster kafka, ITest
         var topic = await kafka.CreateTopicAsync(partitions: 2);
 
         await using var run = EngineRun.Start(
-            kafka, output, NewGroup(), topic, (_, _) => ValueTask.FromResult(RecordOutcome.Completed), stopWhenIdle: true);
+            kafka, output, NewGroup(), topic, (_, _, _) => ValueTask.FromResult(RecordOutcome.Completed), stopWhenIdle: true);
         var result = await run.Completion.WithinDeadline("the idle run to finish");
 
         result.Reason.ShouldBe(ConsumerStopReason.Idle);
@@ -96,7 +96,7 @@ public sealed class KafkaConsumerEngineCommitTests(KafkaTestCluster kafka, ITest
         options.MaxDegreeOfParallelism = 100;
         options.MaxBufferedRecords = 10;
 
-        await using var run = EngineRun.Start(kafka, output, groupId, topic, async (record, cancellationToken) =>
+        await using var run = EngineRun.Start(kafka, output, groupId, topic, async (record, cancellationToken, _) =>
         {
             Interlocked.Increment(ref started);
             await (record.Offset.Value == 0 ? first.Task : rest.Task).WaitAsync(cancellationToken);
@@ -126,7 +126,7 @@ public sealed class KafkaConsumerEngineCommitTests(KafkaTestCluster kafka, ITest
         options.MaxBufferedRecords = 50;
 
         await using var run = EngineRun.Start(
-            kafka, output, NewGroup(), topic, (_, _) => ValueTask.FromResult(RecordOutcome.Completed), options, stopWhenIdle: true);
+            kafka, output, NewGroup(), topic, (_, _, _) => ValueTask.FromResult(RecordOutcome.Completed), options, stopWhenIdle: true);
         var result = await run.Completion.WithinDeadline("the idle run to finish");
 
         result.RecordsCompleted.ShouldBe(6000);

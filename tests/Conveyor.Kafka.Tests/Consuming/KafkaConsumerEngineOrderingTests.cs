@@ -28,7 +28,7 @@ public sealed class KafkaConsumerEngineOrderingTests(KafkaTestCluster kafka, ITe
         options.Ordering = KafkaOrderingMode.KeyParallel;
         options.MaxDegreeOfParallelism = 16;
 
-        await using var run = EngineRun.Start(kafka, output, groupId, topic, async (record, _) =>
+        await using var run = EngineRun.Start(kafka, output, groupId, topic, async (record, _, _) =>
         {
             var key = TestRecords.KeyOf(record)!;
             var now = Interlocked.Increment(ref inFlight);

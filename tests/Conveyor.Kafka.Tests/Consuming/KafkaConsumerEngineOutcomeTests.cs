@@ -20,7 +20,7 @@ public sealed class KafkaConsumerEngineOutcomeTests(KafkaTestCluster kafka, ITes
         var calls = new ConcurrentQueue<long>();
         var releases = 0;
 
-        await using var run = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using var run = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
         {
             calls.Enqueue(record.Offset.Value);
             var release = record.Offset.Value == 2 && Interlocked.Increment(ref releases) <= 2;
@@ -43,7 +43,7 @@ public sealed class KafkaConsumerEngineOutcomeTests(KafkaTestCluster kafka, ITes
         KafkaTestData.Produce(kafka, topic, partition: 0, count: 4);
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        await using (var run = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using (var run = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
         {
             if (record.Offset.Value < 2)
             {
@@ -62,7 +62,7 @@ public sealed class KafkaConsumerEngineOutcomeTests(KafkaTestCluster kafka, ITes
         using var committed = KafkaTestData.CommittedOffsets(kafka, groupId, topic, partitions: 1);
         committed.Of(0).ShouldBe(2, "the released record is never committed past");
         var calls = new ConcurrentQueue<long>();
-        await using var next = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using var next = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
         {
             calls.Enqueue(record.Offset.Value);
             return ValueTask.FromResult(RecordOutcome.Completed);
@@ -79,7 +79,7 @@ public sealed class KafkaConsumerEngineOutcomeTests(KafkaTestCluster kafka, ITes
         KafkaTestData.Produce(kafka, topic, partition: 0, count: 10);
 
         KafkaConsumerRunResult stopped;
-        await using (var run = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using (var run = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
             ValueTask.FromResult(record.Offset.Value == 5 ? RecordOutcome.Stop : RecordOutcome.Completed)))
         {
             stopped = await run.Completion.WithinDeadline("the run to stop on offset 5");
@@ -93,7 +93,7 @@ public sealed class KafkaConsumerEngineOutcomeTests(KafkaTestCluster kafka, ITes
         committed.Of(0).ShouldBe(5);
 
         var calls = new ConcurrentQueue<long>();
-        await using var next = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using var next = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
         {
             calls.Enqueue(record.Offset.Value);
             return ValueTask.FromResult(RecordOutcome.Completed);
@@ -112,7 +112,7 @@ public sealed class KafkaConsumerEngineOutcomeTests(KafkaTestCluster kafka, ITes
         var groupId = NewGroup();
         KafkaTestData.Produce(kafka, topic, partition: 0, count: 3);
 
-        await using var run = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using var run = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
             record.Offset.Value == 1
                 ? throw new InvalidOperationException("handler layer bug")
                 : ValueTask.FromResult(RecordOutcome.Completed));

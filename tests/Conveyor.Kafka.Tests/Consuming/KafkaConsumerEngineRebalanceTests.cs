@@ -25,7 +25,7 @@ public sealed class KafkaConsumerEngineRebalanceTests(KafkaTestCluster kafka, IT
         var byFirst = 0;
         var bySecond = 0;
 
-        await using var first = EngineRun.Start(kafka, output, groupId, topic, async (record, _) =>
+        await using var first = EngineRun.Start(kafka, output, groupId, topic, async (record, _, _) =>
         {
             await Task.Delay(5); // a slow handler, so the rebalance lands while records are in flight
             processed.AddOrUpdate((record.Partition.Value, record.Offset.Value), 1, (_, count) => count + 1);
@@ -34,7 +34,7 @@ public sealed class KafkaConsumerEngineRebalanceTests(KafkaTestCluster kafka, IT
         }, name: "first", assignmentStrategy: strategy);
         await Eventually.Until(() => Volatile.Read(ref byFirst) >= 20, "the first engine to be under way");
 
-        await using var second = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using var second = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
         {
             processed.AddOrUpdate((record.Partition.Value, record.Offset.Value), 1, (_, count) => count + 1);
             Interlocked.Increment(ref bySecond);
@@ -74,7 +74,7 @@ public sealed class KafkaConsumerEngineRebalanceTests(KafkaTestCluster kafka, IT
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var processed = new ConcurrentDictionary<(int Partition, long Offset), int>();
 
-        await using var first = EngineRun.Start(kafka, output, groupId, topic, async (record, cancellationToken) =>
+        await using var first = EngineRun.Start(kafka, output, groupId, topic, async (record, cancellationToken, _) =>
         {
             if (waiting.TrySetResult((record.Partition.Value, record.Offset.Value)))
             {
@@ -95,7 +95,7 @@ public sealed class KafkaConsumerEngineRebalanceTests(KafkaTestCluster kafka, IT
         }, name: "first");
         var blocked = await waiting.Task.WithinDeadline("a processor to block");
 
-        await using var second = EngineRun.Start(kafka, output, groupId, topic, (record, _) =>
+        await using var second = EngineRun.Start(kafka, output, groupId, topic, (record, _, _) =>
         {
             processed.AddOrUpdate((record.Partition.Value, record.Offset.Value), 1, (_, count) => count + 1);
             return ValueTask.FromResult(RecordOutcome.Completed);
@@ -124,14 +124,14 @@ public sealed class KafkaConsumerEngineRebalanceTests(KafkaTestCluster kafka, IT
 
         // Cooperative rebalancing revokes while the group is stable; the embedded cluster refuses commits
         // made while the whole group rebalances, as an eager revoke does.
-        await using var first = EngineRun.Start(kafka, output, groupId, topic, (_, _) =>
+        await using var first = EngineRun.Start(kafka, output, groupId, topic, (_, _, _) =>
         {
             Interlocked.Increment(ref byFirst);
             return ValueTask.FromResult(RecordOutcome.Completed);
         }, options, name: "first", assignmentStrategy: "cooperative-sticky");
         await Eventually.Until(() => Volatile.Read(ref byFirst) == Partitions * 10, "the first engine to finish every record");
 
-        await using var second = EngineRun.Start(kafka, output, groupId, topic, (_, _) =>
+        await using var second = EngineRun.Start(kafka, output, groupId, topic, (_, _, _) =>
         {
             Interlocked.Increment(ref bySecond);
             return ValueTask.FromResult(RecordOutcome.Completed);

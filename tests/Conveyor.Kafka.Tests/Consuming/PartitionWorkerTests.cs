@@ -17,7 +17,7 @@ public sealed class PartitionWorkerTests
         var order = new ConcurrentQueue<long>();
         var running = 0;
         var maxRunning = 0;
-        var context = Context(async (record, _) =>
+        var context = Context(async (record, _, _) =>
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref maxRunning, now);
@@ -163,7 +163,7 @@ public sealed class PartitionWorkerTests
     public async Task Processor_Throws_StopsWithTheErrorAndDoesNotCommitTheRecord()
     {
         var failure = new InvalidOperationException("boom");
-        var context = Context((_, _) => throw failure);
+        var context = Context((_, _, _) => throw failure);
         var worker = new PartitionWorker(Partition0, context);
 
         worker.Enqueue(TestRecords.At(4));
@@ -212,6 +212,28 @@ public sealed class PartitionWorkerTests
 
         await cancelled.Task.WithinDeadline("the processor's token to be cancelled");
         call.Outcome.SetException(new OperationCanceledException(call.CancellationToken));
+        await worker.Drained.WithinDeadline("the worker to drain");
+        context.StopRequested.ShouldBeFalse();
+        CommitOffset(worker).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task BeginClose_ProcessorWaiting_CancelsItsRevokedTokenAtOnce_AndItsWorkTokenOnlyOnAbort()
+    {
+        // Regression: a record waiting to retry held a revoke for the whole grace period, because the processor only
+        // had the token cancelled after it.
+        var processor = new ScriptedProcessor();
+        var context = Context(processor.Processor);
+        var worker = new PartitionWorker(Partition0, context);
+        worker.Enqueue(TestRecords.At(0));
+        var call = await processor.NextCallAsync();
+        call.Revoked.IsCancellationRequested.ShouldBeFalse();
+
+        worker.BeginClose();
+
+        call.Revoked.IsCancellationRequested.ShouldBeTrue();
+        call.CancellationToken.IsCancellationRequested.ShouldBeFalse();
+        call.Outcome.SetException(new OperationCanceledException(call.Revoked));
         await worker.Drained.WithinDeadline("the worker to drain");
         context.StopRequested.ShouldBeFalse();
         CommitOffset(worker).ShouldBe(0);

@@ -12,9 +12,9 @@ internal sealed class ScriptedProcessor
 {
     private readonly Channel<Call> _calls = Channel.CreateUnbounded<Call>();
 
-    public RecordProcessor Processor => (record, cancellationToken) =>
+    public RecordProcessor Processor => (record, cancellationToken, revoked) =>
     {
-        var call = new Call(record, cancellationToken);
+        var call = new Call(record, cancellationToken, revoked);
         _calls.Writer.TryWrite(call);
         return new ValueTask<RecordOutcome>(call.Outcome.Task);
     };
@@ -23,11 +23,13 @@ internal sealed class ScriptedProcessor
 
     public bool TryTakeCall(out Call? call) => _calls.Reader.TryRead(out call);
 
-    internal sealed class Call(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken)
+    internal sealed class Call(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken, CancellationToken revoked)
     {
         public ConsumeResult<byte[]?, byte[]?> Record { get; } = record;
 
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public CancellationToken Revoked { get; } = revoked;
 
         public long Offset => Record.Offset.Value;
 

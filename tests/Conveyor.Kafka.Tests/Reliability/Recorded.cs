@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using Conveyor.Deduplication;
+
+namespace Conveyor.Kafka.Tests.Reliability;
+
+/// <summary>An ordered message of the in-process reliability tests: <paramref name="Sequence"/> ascends per <paramref name="Key"/>.</summary>
+[Message("reliability.sequenced")]
+public sealed record Sequenced(string Key, int Sequence);
+
+/// <summary>Which consumer (service provider) a handler runs in.</summary>
+public sealed record ConsumerName(string Name);
+
+/// <summary>Records every <see cref="Sequenced"/> it handles, with the consumer and partition.</summary>
+public sealed class SequencedHandler(Recorded recorded, ConsumerName consumer)
+{
+    public const string Channel = "sequenced";
+
+    [Asynchronous(Channel)]
+    [CommandHandler(EndpointId = "reliability.sequenced.record")]
+    public void Record(Sequenced message, MessageHeaders headers, [Header("kafka_partition")] int partition) =>
+        recorded.Add(consumer.Name, headers.MessageId!, message, partition);
+}
+
+/// <summary>What handlers of the in-process reliability tests saw, in handling order.</summary>
+public sealed class Recorded
+{
+    public ConcurrentQueue<(string Consumer, string MessageId, Sequenced Message, int Partition)> Handled { get; } = new();
+
+    public ConcurrentDictionary<string, int> HandledCountById { get; } = new(StringComparer.Ordinal);
+
+    public int Count => Handled.Count;
+
+    public void Add(string consumer, string messageId, Sequenced message, int partition)
+    {
+        HandledCountById.AddOrUpdate(messageId, 1, (_, count) => count + 1);
+        Handled.Enqueue((consumer, messageId, message, partition));
+    }
+}
+
+/// <summary>The in-memory deduplication store, counting the deliveries it recognised as duplicates.</summary>
+public sealed class CountingDeduplicationStore(TimeProvider time) : IDeduplicationStore
+{
+    private readonly InMemoryDeduplicationStore _inner = new(TimeSpan.FromHours(1), time);
+    private long _duplicates;
+
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    public async ValueTask<bool> IsHandledAsync(string endpointId, string key, CancellationToken cancellationToken)
+    {
+        var handled = await _inner.IsHandledAsync(endpointId, key, cancellationToken);
+        if (handled)
+        {
+            Interlocked.Increment(ref _duplicates);
+        }
+
+        return handled;
+    }
+
+    public ValueTask MarkHandledAsync(string endpointId, string key, CancellationToken cancellationToken) =>
+        _inner.MarkHandledAsync(endpointId, key, cancellationToken);
+}
