@@ -6,7 +6,8 @@ namespace Conveyor.Kafka.Consuming;
 /// Bounds the records read and not yet finished: pauses every assigned partition when
 /// <see cref="KafkaConsumerOptions.MaxBufferedRecords"/> are outstanding and resumes them once half are
 /// finished. The poll loop keeps calling Consume while paused, so the consumer stays in its group and
-/// rebalance callbacks keep being served. Runs on the poll thread.
+/// rebalance callbacks keep being served. A new assignment is paused or resumed to match. Runs on the
+/// poll thread.
 /// </summary>
 internal sealed class FlowControl(ConsumerRunContext context)
 {
@@ -37,6 +38,13 @@ internal sealed class FlowControl(ConsumerRunContext context)
             else if (_paused && _assignmentChanged)
             {
                 consumer.Pause(consumer.Assignment);
+            }
+            else if (_assignmentChanged)
+            {
+                // librdkafka keeps a partition's pause flag when it is revoked: one paused here, revoked, then
+                // assigned again after the resume (which only reached the assignment of that time) would stay
+                // paused for good.
+                consumer.Resume(consumer.Assignment);
             }
 
             _assignmentChanged = false;
