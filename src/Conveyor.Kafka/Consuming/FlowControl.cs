@@ -9,7 +9,7 @@ namespace Conveyor.Kafka.Consuming;
 /// half a second on the embedded cluster, per pause). Only when the buffer stays full for
 /// <see cref="HoldBeforePause"/> are the assigned partitions paused, so that the loop can go back to
 /// calling Consume — keeping the consumer in its group and serving rebalances — without reading records.
-/// Runs on the poll thread.
+/// A new assignment is paused or resumed to match. Runs on the poll thread.
 /// </summary>
 internal sealed class FlowControl(ConsumerRunContext context)
 {
@@ -32,6 +32,14 @@ internal sealed class FlowControl(ConsumerRunContext context)
         var outstanding = context.Outstanding;
         var changed = _assignmentChanged;
         _assignmentChanged = false;
+        if (changed && !_paused)
+        {
+            // librdkafka keeps a partition's pause flag when it is revoked: one paused here, revoked, then
+            // assigned again after the resume (which only reached the assignment of that time) would stay
+            // paused for good.
+            Try(() => consumer.Resume(consumer.Assignment));
+        }
+
         if (_fullSince is null)
         {
             if (outstanding < context.Options.MaxBufferedRecords)

@@ -11,6 +11,7 @@ namespace Conveyor.Kafka.Tests.Reliability;
 public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<KafkaTestCluster>
 {
     private const string Channel = "regression";
+    private const string GatedChannel = "regression-gated";
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMinutes(2);
 
     public sealed class FailingOnce
@@ -22,6 +23,23 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
         {
             recorded.Add("consumer", headers.MessageId!, message, 0);
             throw new InvalidOperationException($"{message.Key} fails");
+        }
+    }
+
+    /// <summary>Holds every handler call until the test opens it.</summary>
+    public sealed class Gate
+    {
+        public TaskCompletionSource Opened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public sealed class Gated(Gate gate, Recorded recorded, ConsumerName consumer)
+    {
+        [Asynchronous(GatedChannel)]
+        [CommandHandler(EndpointId = "reliability.regression.gated")]
+        public async Task Handle(Sequenced message, MessageHeaders headers, [Header("kafka_partition")] int partition, CancellationToken cancellationToken)
+        {
+            await gate.Opened.Task.WaitAsync(cancellationToken);
+            recorded.Add(consumer.Name, headers.MessageId!, message, partition);
         }
     }
 
@@ -78,5 +96,60 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
         recorded.Count.ShouldBe(1);
         var lag = (await services.GetRequiredService<IKafkaLag>().GetLagAsync(Channel)).Sum(p => p.Lag);
         lag.ShouldBe(1, "the waiting retry is not committed: in place it is the original record, else the retry topic's record");
+    }
+
+    /// <summary>
+    /// Flow control paused a consumer's partitions when MaxBufferedRecords were outstanding and resumed "the current
+    /// assignment" once they were done. When a rebalance revoked the paused partitions first, that resume reached
+    /// an empty assignment; librdkafka keeps a partition's pause flag across revocation, so the partitions the
+    /// consumer was assigned again stayed paused for good and their records were never handled.
+    /// </summary>
+    [Fact]
+    public async Task PausedPartitionsRevokedAndAssignedAgainStayedPausedForever_AfterARebalance_TheyAreConsumed()
+    {
+        const int Messages = 200;
+        var topic = await cluster.CreateTopicAsync(4, purpose: "regressionpaused");
+        var group = $"g-{topic}";
+        var gate = new Gate();
+        var recorded = new Recorded();
+        var logs = new CapturedLogs();
+        await using var a = Build("a", new KafkaConsumerOptions { MaxBufferedRecords = 20, RevokeGracePeriod = TimeSpan.Zero, CommitInterval = TimeSpan.FromMilliseconds(100) });
+        await using var b = Build("b", new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(100) });
+        var bus = a.GetRequiredService<ICommandBus>();
+        for (var i = 0; i < Messages; i++)
+        {
+            await bus.SendAsync(new Sequenced($"p-{i:D3}", i), new Dictionary<string, string> { [MessageHeaderNames.MessageId] = $"p-{i:D3}", [MessageHeaderNames.PartitionKey] = $"p-{i:D3}" });
+        }
+
+        using var stop = new CancellationTokenSource();
+        var runA = a.GetRequiredService<IConsumerRunner>().RunAsync(GatedChannel, cancellationToken: stop.Token);
+        await Waits.UntilAsync(() => logs.Has("a:", 3107), "consumer a paused its partitions: 20 records are outstanding", TimeSpan.FromSeconds(30));
+
+        // b joins: a's paused partitions are revoked (their held records cancelled at once), then some are assigned
+        // to a again.
+        var runB = b.GetRequiredService<IConsumerRunner>().RunAsync(GatedChannel, cancellationToken: stop.Token);
+        await Waits.UntilAsync(
+            () => logs.Events.Count(e => e.Category.StartsWith("a:", StringComparison.Ordinal) && e.Event.Id == 3102) >= 2,
+            "consumer a was assigned partitions again after the rebalance",
+            TimeSpan.FromSeconds(30));
+        gate.Opened.SetResult();
+
+        var lag = a.GetRequiredService<IKafkaLag>();
+        await Waits.UntilAsync(
+            () => recorded.HandledCountById.Count == Messages,
+            $"all {Messages} messages are handled",
+            TimeSpan.FromSeconds(30),
+            state: () => $"{recorded.HandledCountById.Count} handled; by partition: {string.Join(", ", recorded.Handled.GroupBy(h => (h.Consumer, h.Partition)).OrderBy(g => g.Key).Select(g => $"{g.Key.Consumer}@{g.Key.Partition}: {g.Count()}"))}");
+        await Waits.UntilLagIsZeroAsync(lag, GatedChannel, TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await Task.WhenAll(runA, runB).WaitAsync(TimeSpan.FromSeconds(30));
+
+        recorded.Handled.ShouldContain(h => h.Consumer == "a", "a consumes the partitions it was assigned again");
+
+        ServiceProvider Build(string name, KafkaConsumerOptions consuming) => ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<Gated>().AddKafkaChannel(GatedChannel, topic, group, o => o.Consuming = consuming),
+            s => s.AddSingleton(gate).AddSingleton(recorded).AddSingleton(new ConsumerName(name))
+                .AddLogging(l => l.SetMinimumLevel(LogLevel.Debug).AddProvider(logs.For(name))));
     }
 }
