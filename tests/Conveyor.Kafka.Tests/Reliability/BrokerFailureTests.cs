@@ -65,7 +65,8 @@ public sealed class BrokerFailureTests(KafkaTestCluster cluster, ITestOutputHelp
 
             // A real cluster also moves group coordination (the __consumer_offsets partition's leadership) away
             // from a dead broker; the embedded one needs to be told.
-            embedded.SetGroupCoordinator(group, others[0]);
+            var coordinator = others[0];
+            embedded.SetGroupCoordinator(group, coordinator);
             output.WriteLine($"{clock.Elapsed.TotalSeconds,5:0.0}s broker {downed} (group coordinator) down, {moved} partition leaders and the coordinator failed over");
             await ProgressAsync($"broker {downed} is down and its partitions failed over");
 
@@ -86,14 +87,22 @@ public sealed class BrokerFailureTests(KafkaTestCluster cluster, ITestOutputHelp
 
             // Leader moved while the old leader is down: the one kind of failover left.
             var second = cluster.GetPartitionLeader(topic, 1);
+            var failover = (second % embedded.BrokerCount) + 1;
             embedded.SetBrokerDown(second);
             for (var p = 0; p < Partitions; p++)
             {
                 if (cluster.GetPartitionLeader(topic, p) == second)
                 {
-                    embedded.SetPartitionLeader(topic, p, (second % embedded.BrokerCount) + 1);
+                    embedded.SetPartitionLeader(topic, p, failover);
                 }
             }
+
+            if (coordinator == second)
+            {
+                embedded.SetGroupCoordinator(group, failover);
+            }
+
+            output.WriteLine($"{clock.Elapsed.TotalSeconds,5:0.0}s broker {second}{(coordinator == second ? " (group coordinator)" : "")} down, its partitions{(coordinator == second ? " and the coordinator" : "")} failed over to broker {failover}");
 
             await ProgressAsync($"broker {second} is down and its partitions failed over");
             embedded.SetBrokerUp(second);

@@ -34,55 +34,72 @@ public sealed class RebalanceTests(KafkaTestCluster cluster, ITestOutputHelper o
         await using var b = Build("b");
         await using var publisher = new SequencedPublisher(a.GetRequiredService<ICommandBus>(), Keys, () => recorded.Count, maxBacklog: 1_000);
 
-        var runA = Start(a);
-        await ProgressAsync("a", "a consumes alone");
-
-        var runB = Start(b);
-        await ProgressAsync("b", "b joined");
-        await ProgressAsync("a", "b joined, a still consumes");
-
-        await runA.StopAsync();
-        await ProgressAsync("b", "a left");
-
-        runA = Start(a);
-        await ProgressAsync("a", "a rejoined");
-
-        await runB.StopAsync();
-        await ProgressAsync("a", "b left");
-
-        await publisher.StopAsync(StepTimeout);
-        publisher.Failed.ShouldBeEmpty();
-        await Waits.UntilAsync(
-            () => publisher.Acknowledged.Keys.All(recorded.HandledCountById.ContainsKey),
-            "every acknowledged message is handled",
-            StepTimeout,
-            state: () => $"{publisher.Acknowledged.Keys.Count(id => !recorded.HandledCountById.ContainsKey(id))} of {publisher.Acknowledged.Count} not handled");
-        var lag = a.GetRequiredService<IKafkaLag>();
-        await Waits.UntilLagIsZeroAsync(lag, SequencedHandler.Channel, StepTimeout);
-        await runA.StopAsync();
-
-        var partitions = (await lag.GetLagAsync(SequencedHandler.Channel)).Where(p => p.Topic == topic).ToList();
-        var byConsumer = recorded.Handled.GroupBy(h => h.Consumer).ToDictionary(g => g.Key, g => g.Count());
-        output.WriteLine(
-            $"{clock.Elapsed.TotalSeconds,5:0.0}s {publisher.Acknowledged.Count} published, {recorded.Count} handled ({string.Join(", ", byConsumer.Select(e => $"{e.Key}: {e.Value}"))}), "
-            + $"{recorded.HandledCountById.Count(e => e.Value > 1)} redelivered after {logs.Events.Count(e => e.Event.Id == 3106)} offset commits were refused during rebalances; "
-            + $"committed/high watermark: {string.Join(", ", partitions.Select(p => $"[{p.Partition}] {p.Committed}/{p.HighWatermark}"))}");
-
-        recorded.HandledCountById.Keys.ToHashSet().SetEquals(publisher.Acknowledged.Keys).ShouldBeTrue("exactly the published messages are handled");
-        partitions.Count.ShouldBe(Partitions);
-        partitions.ShouldAllBe(p => p.Committed == p.HighWatermark, "the drained group is committed at the high watermark, not one short");
-        partitions.Sum(p => p.HighWatermark).ShouldBe(publisher.Acknowledged.Count);
-        foreach (var key in recorded.Handled.GroupBy(h => h.Message.Key))
+        try
         {
-            // A redelivery replays a key's records from the last commit; first deliveries keep the published order.
-            var firstDeliveries = key.Select(h => h.Message.Sequence).Distinct().ToList();
-            firstDeliveries.ShouldBe(firstDeliveries.Order().ToList(), $"{key.Key} must be handled in order across the hand-overs");
+            await ScenarioAsync();
+        }
+        catch
+        {
+            foreach (var e in logs.Events)
+            {
+                output.WriteLine($"{e.At:HH:mm:ss.fff} {e.Level} {e.Category} {e.Message}");
+            }
+
+            throw;
+        }
+
+        async Task ScenarioAsync()
+        {
+            var runA = Start(a);
+            await ProgressAsync("a", "a consumes alone");
+
+            var runB = Start(b);
+            await ProgressAsync("b", "b joined");
+            await ProgressAsync("a", "b joined, a still consumes");
+
+            await runA.StopAsync();
+            await ProgressAsync("b", "a left");
+
+            runA = Start(a);
+            await ProgressAsync("a", "a rejoined");
+
+            await runB.StopAsync();
+            await ProgressAsync("a", "b left");
+
+            await publisher.StopAsync(StepTimeout);
+            publisher.Failed.ShouldBeEmpty();
+            await Waits.UntilAsync(
+                () => publisher.Acknowledged.Keys.All(recorded.HandledCountById.ContainsKey),
+                "every acknowledged message is handled",
+                StepTimeout,
+                state: () => $"{publisher.Acknowledged.Keys.Count(id => !recorded.HandledCountById.ContainsKey(id))} of {publisher.Acknowledged.Count} not handled");
+            var lag = a.GetRequiredService<IKafkaLag>();
+            await Waits.UntilLagIsZeroAsync(lag, SequencedHandler.Channel, StepTimeout);
+            await runA.StopAsync();
+
+            var partitions = (await lag.GetLagAsync(SequencedHandler.Channel)).Where(p => p.Topic == topic).ToList();
+            var byConsumer = recorded.Handled.GroupBy(h => h.Consumer).ToDictionary(g => g.Key, g => g.Count());
+            output.WriteLine(
+                $"{clock.Elapsed.TotalSeconds,5:0.0}s {publisher.Acknowledged.Count} published, {recorded.Count} handled ({string.Join(", ", byConsumer.Select(e => $"{e.Key}: {e.Value}"))}), "
+                + $"{recorded.HandledCountById.Count(e => e.Value > 1)} redelivered after {logs.Events.Count(e => e.Event.Id == 3106)} offset commits were refused during rebalances; "
+                + $"committed/high watermark: {string.Join(", ", partitions.Select(p => $"[{p.Partition}] {p.Committed}/{p.HighWatermark}"))}");
+
+            recorded.HandledCountById.Keys.ToHashSet().SetEquals(publisher.Acknowledged.Keys).ShouldBeTrue("exactly the published messages are handled");
+            partitions.Count.ShouldBe(Partitions);
+            partitions.ShouldAllBe(p => p.Committed == p.HighWatermark, "the drained group is committed at the high watermark, not one short");
+            partitions.Sum(p => p.HighWatermark).ShouldBe(publisher.Acknowledged.Count);
+            foreach (var key in recorded.Handled.GroupBy(h => h.Message.Key))
+            {
+                // A redelivery replays a key's records from the last commit; first deliveries keep the published order.
+                var firstDeliveries = key.Select(h => h.Message.Sequence).Distinct().ToList();
+                firstDeliveries.ShouldBe(firstDeliveries.Order().ToList(), $"{key.Key} must be handled in order across the hand-overs");
+            }
         }
 
         ServiceProvider Build(string name) => ConveyorOnKafka.Build(
             cluster,
             c => c.AddHandler<SequencedHandler>().AddKafkaChannel(SequencedHandler.Channel, topic, group),
-            s => s.AddSingleton(recorded).AddSingleton(new ConsumerName(name)).AddLogging(l => l.AddProvider(logs.For(name))));
+            s => s.AddSingleton(recorded).AddSingleton(new ConsumerName(name)).AddSingleton(new HandlingTime(TimeSpan.FromMilliseconds(1))).AddLogging(l => l.SetMinimumLevel(LogLevel.Debug).AddProvider(logs.For(name))));
 
         Run Start(ServiceProvider services)
         {

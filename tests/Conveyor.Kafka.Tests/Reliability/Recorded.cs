@@ -10,15 +10,25 @@ public sealed record Sequenced(string Key, int Sequence);
 /// <summary>Which consumer (service provider) a handler runs in.</summary>
 public sealed record ConsumerName(string Name);
 
+/// <summary>How long <see cref="SequencedHandler"/> works on each message; registered, it lets records queue up behind it.</summary>
+public sealed record HandlingTime(TimeSpan PerMessage);
+
 /// <summary>Records every <see cref="Sequenced"/> it handles, with the consumer and partition.</summary>
-public sealed class SequencedHandler(Recorded recorded, ConsumerName consumer)
+public sealed class SequencedHandler(Recorded recorded, ConsumerName consumer, HandlingTime? handlingTime = null)
 {
     public const string Channel = "sequenced";
 
     [Asynchronous(Channel)]
     [CommandHandler(EndpointId = "reliability.sequenced.record")]
-    public void Record(Sequenced message, MessageHeaders headers, [Header("kafka_partition")] int partition) =>
+    public async Task Record(Sequenced message, MessageHeaders headers, [Header("kafka_partition")] int partition, CancellationToken cancellationToken)
+    {
+        if (handlingTime is not null)
+        {
+            await Task.Delay(handlingTime.PerMessage, cancellationToken);
+        }
+
         recorded.Add(consumer.Name, headers.MessageId!, message, partition);
+    }
 }
 
 /// <summary>What handlers of the in-process reliability tests saw, in handling order.</summary>
