@@ -32,8 +32,19 @@ public sealed class HandlerContext
         CancellationToken = cancellationToken;
     }
 
-    /// <summary>The invocation running on this async flow, or <see langword="null"/> outside handlers.</summary>
-    public static HandlerContext? Current => Ambient.Value;
+    /// <summary>
+    /// The invocation running on this async flow, or <see langword="null"/> outside handlers. Inside a synchronous
+    /// handler method it is the invocation on the handler's thread; code the handler starts on other threads
+    /// (<c>Task.Run</c>) does not see it. Inside an asynchronous handler method it flows with the async calls.
+    /// </summary>
+    public static HandlerContext? Current => CurrentFor(Ambient.Value);
+
+    /// <summary>The value of the async-flowing ambient invocation, without the synchronous one.</summary>
+    internal static HandlerContext? AsyncAmbient => Ambient.Value;
+
+    /// <summary>The current invocation, given <paramref name="asyncAmbient"/>, the value of <see cref="AsyncAmbient"/> just read.</summary>
+    internal static HandlerContext? CurrentFor(HandlerContext? asyncAmbient) =>
+        Handlers.SynchronousInvocation.Current(asyncAmbient) ?? asyncAmbient;
 
     /// <summary>The endpoint being invoked.</summary>
     public EndpointInfo Endpoint { get; }

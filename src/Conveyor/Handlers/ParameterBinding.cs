@@ -8,38 +8,46 @@ namespace Conveyor.Handlers;
 /// <summary>How one handler parameter gets its value.</summary>
 internal abstract record ParameterBinding(ParameterInfo Parameter)
 {
-    public abstract Expression Bind(ParameterExpression context);
+    public abstract Expression Bind(BindingSources sources);
+
+    /// <summary>Whether the value comes from the payload, the services or the token alone, with no <see cref="HandlerContext"/>.</summary>
+    public virtual bool NeedsContext => false;
 
     public sealed record Payload(ParameterInfo Parameter) : ParameterBinding(Parameter)
     {
-        public override Expression Bind(ParameterExpression context) =>
-            Expression.Convert(Expression.Property(context, nameof(HandlerContext.Payload)), Parameter.ParameterType);
+        public override Expression Bind(BindingSources sources) => Expression.Convert(sources.Payload, Parameter.ParameterType);
     }
 
     public sealed record Cancellation(ParameterInfo Parameter) : ParameterBinding(Parameter)
     {
-        public override Expression Bind(ParameterExpression context) => Expression.Property(context, nameof(HandlerContext.CancellationToken));
+        public override Expression Bind(BindingSources sources) => sources.CancellationToken;
     }
 
     public sealed record Headers(ParameterInfo Parameter) : ParameterBinding(Parameter)
     {
-        public override Expression Bind(ParameterExpression context) =>
-            Expression.Convert(Expression.Property(context, nameof(HandlerContext.Headers)), Parameter.ParameterType);
+        public override bool NeedsContext => true;
+
+        public override Expression Bind(BindingSources sources) =>
+            Expression.Convert(Expression.Property(sources.RequireContext(), nameof(HandlerContext.Headers)), Parameter.ParameterType);
     }
 
     public sealed record Context(ParameterInfo Parameter) : ParameterBinding(Parameter)
     {
-        public override Expression Bind(ParameterExpression context) => context;
+        public override bool NeedsContext => true;
+
+        public override Expression Bind(BindingSources sources) => sources.RequireContext();
     }
 
     public sealed record Header(ParameterInfo Parameter, string Name) : ParameterBinding(Parameter)
     {
         private static readonly MethodInfo Read = typeof(HeaderReader).GetMethod(nameof(HeaderReader.Read))!;
 
-        public override Expression Bind(ParameterExpression context) =>
+        public override bool NeedsContext => true;
+
+        public override Expression Bind(BindingSources sources) =>
             Expression.Call(
                 Read.MakeGenericMethod(Parameter.ParameterType),
-                context,
+                sources.RequireContext(),
                 Expression.Constant(Name),
                 Expression.Constant(Parameter.Name ?? "?"),
                 Expression.Constant(IsOptional(Parameter)));
@@ -50,19 +58,29 @@ internal abstract record ParameterBinding(ParameterInfo Parameter)
         private static readonly MethodInfo Resolve = typeof(ServiceReader).GetMethod(nameof(ServiceReader.Resolve))!;
         private static readonly MethodInfo ResolveKeyed = typeof(ServiceReader).GetMethod(nameof(ServiceReader.ResolveKeyed))!;
 
-        public override Expression Bind(ParameterExpression context)
-        {
-            var services = Expression.Property(context, nameof(HandlerContext.Services));
-            return Key is null
-                ? Expression.Call(Resolve.MakeGenericMethod(Parameter.ParameterType), services)
-                : Expression.Call(ResolveKeyed.MakeGenericMethod(Parameter.ParameterType), services, Expression.Constant(Key, typeof(object)));
-        }
+        public override Expression Bind(BindingSources sources) =>
+            Key is null
+                ? Expression.Call(Resolve.MakeGenericMethod(Parameter.ParameterType), sources.Services)
+                : Expression.Call(ResolveKeyed.MakeGenericMethod(Parameter.ParameterType), sources.Services, Expression.Constant(Key, typeof(object)));
     }
 
     internal static bool IsOptional(ParameterInfo parameter) =>
         parameter.HasDefaultValue
         || !parameter.ParameterType.IsValueType && new NullabilityInfoContext().Create(parameter).WriteState == NullabilityState.Nullable
         || Nullable.GetUnderlyingType(parameter.ParameterType) is not null;
+}
+
+/// <summary>Where a compiled invoker finds parameter values: the invocation's context, or (for a direct invoker) its arguments.</summary>
+internal sealed record BindingSources(ParameterExpression? Context, Expression Payload, Expression Services, Expression CancellationToken)
+{
+    public static BindingSources Of(ParameterExpression context) => new(
+        context,
+        Expression.Property(context, nameof(HandlerContext.Payload)),
+        Expression.Property(context, nameof(HandlerContext.Services)),
+        Expression.Property(context, nameof(HandlerContext.CancellationToken)));
+
+    public ParameterExpression RequireContext() =>
+        Context ?? throw new InvalidOperationException("This parameter is read from the handler context, which a direct invoker does not have.");
 }
 
 /// <summary>Reads and converts header values for <c>[Header]</c> parameters.</summary>

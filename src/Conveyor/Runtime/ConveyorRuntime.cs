@@ -145,9 +145,7 @@ internal sealed class ConveyorRuntime
             .Concat(interceptors).Append(info.HandlerType);
         var needsScope = descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
             || dependencies.Any(t => !(info.Method.IsStatic && t == info.HandlerType) && lifetimes.GetValueOrDefault(t, ServiceLifetime.Scoped) != ServiceLifetime.Singleton && !IsConveyorService(t));
-        var singletonSource = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton
-            ? services
-            : null;
+        var isSingleton = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton;
 
         var channelStrategy = info.Channel is null ? null
             : (channels.GetValueOrDefault(info.Channel) as IReceivingChannel)?.FinalFailureStrategy
@@ -170,7 +168,8 @@ internal sealed class ConveyorRuntime
             deduplication = DeduplicationKey.ByMessageId;
         }
 
-        return new RuntimeEndpoint(descriptor, invoker, singletonSource, needsScope, interceptors, failure, deduplication);
+        var direct = HandlerInvokerCompiler.CompileDirect(descriptor.Method, descriptor.Bindings);
+        return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, needsScope, interceptors, failure, deduplication);
     }
 
     private static bool IsConveyorService(Type type) =>

@@ -18,7 +18,8 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
     /// <summary>Invokes <paramref name="endpoint"/> in-process or sends it a transport message, returning the in-process result.</summary>
     public ValueTask<object?> DispatchAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken)
     {
-        var parent = HandlerContext.Current;
+        var ambient = HandlerContext.AsyncAmbient;
+        var parent = HandlerContext.CurrentFor(ambient);
         if (endpoint.IsAsynchronous)
         {
             return SendAsync(endpoint, payload, metadata, routingKey, parent, cancellationToken);
@@ -34,9 +35,15 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
             return InvokeScopedAsync(endpoint, payload, metadata, cancellationToken);
         }
 
-        var context = new HandlerContext(endpoint.Info, payload, metadata, parent, parent?.Services ?? root, cancellationToken);
+        var services = parent?.Services ?? root;
+        if (endpoint.IsDirect)
+        {
+            return new ValueTask<object?>(endpoint.InvokeDirect(payload, metadata, parent, services, cancellationToken, ambient));
+        }
+
+        var context = new HandlerContext(endpoint.Info, payload, metadata, parent, services, cancellationToken);
         return endpoint.RunsWithoutPolicies
-            ? endpoint.InvokeAsync(context, parent)
+            ? endpoint.InvokeAsync(context, ambient)
             : InvokeWithPoliciesAsync(endpoint, context);
     }
 

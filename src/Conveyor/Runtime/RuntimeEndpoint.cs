@@ -9,7 +9,8 @@ namespace Conveyor.Runtime;
 internal sealed class RuntimeEndpoint
 {
     private readonly HandlerInvoker _invoker;
-    private readonly IServiceProvider? _singletonSource;
+    private readonly DirectInvoker? _direct;
+    private readonly bool _isSingleton;
     private object? _singleton;
     private readonly Type[] _before;
     private readonly Type[] _around;
@@ -19,7 +20,9 @@ internal sealed class RuntimeEndpoint
     public RuntimeEndpoint(
         HandlerDescriptor descriptor,
         HandlerInvoker invoker,
-        IServiceProvider? singletonSource,
+        DirectInvoker? direct,
+        IServiceProvider rootServices,
+        bool isSingleton,
         bool needsScope,
         IReadOnlyList<Type> interceptors,
         FailurePolicy failure,
@@ -27,7 +30,8 @@ internal sealed class RuntimeEndpoint
     {
         Descriptor = descriptor;
         _invoker = invoker;
-        _singletonSource = singletonSource;
+        RootServices = rootServices;
+        _isSingleton = isSingleton;
         NeedsScope = needsScope;
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
         _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
@@ -38,9 +42,13 @@ internal sealed class RuntimeEndpoint
         IsAsynchronous = descriptor.Info.IsAsynchronous;
         PayloadType = descriptor.Info.PayloadType;
         RunsWithoutPolicies = failure.InstantRetries == 0 && descriptor.OutputChannel is null;
+        _direct = RunsWithoutPolicies && !_hasInterceptors && !IsAsynchronous ? direct : null;
     }
 
     public HandlerDescriptor Descriptor { get; }
+
+    /// <summary>The application's root service provider: singleton handlers come from it, and invocations outside any scope use it.</summary>
+    public IServiceProvider RootServices { get; }
 
     public EndpointInfo Info => Descriptor.Info;
 
@@ -64,10 +72,16 @@ internal sealed class RuntimeEndpoint
 
     public bool HasInterceptors => _hasInterceptors;
 
-    /// <summary>Runs the handler with its interceptors, with <paramref name="context"/> as the ambient invocation.</summary>
-    public ValueTask<object?> InvokeAsync(HandlerContext context) => InvokeAsync(context, HandlerContext.Current);
+    /// <summary>
+    /// A synchronous handler method with no policies and no interceptors whose parameters need no context: it is called
+    /// directly, with its invocation ambient on the calling thread only (<see cref="SynchronousInvocation"/>).
+    /// </summary>
+    public bool IsDirect => _direct is not null;
 
-    /// <summary>As <see cref="InvokeAsync(HandlerContext)"/>, for a caller that has just read the ambient invocation (<paramref name="ambient"/>).</summary>
+    /// <summary>Runs the handler with its interceptors, with <paramref name="context"/> as the ambient invocation.</summary>
+    public ValueTask<object?> InvokeAsync(HandlerContext context) => InvokeAsync(context, HandlerContext.AsyncAmbient);
+
+    /// <summary>As <see cref="InvokeAsync(HandlerContext)"/>, for a caller that has just read <see cref="HandlerContext.AsyncAmbient"/> (<paramref name="ambient"/>).</summary>
     public ValueTask<object?> InvokeAsync(HandlerContext context, HandlerContext? ambient)
     {
         var previous = HandlerContext.Swap(context, ambient);
@@ -81,19 +95,25 @@ internal sealed class RuntimeEndpoint
         }
     }
 
+    /// <summary>Calls a direct endpoint (<see cref="IsDirect"/>) in <paramref name="services"/>.</summary>
+    public object? InvokeDirect(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, IServiceProvider services, CancellationToken cancellationToken, HandlerContext? asyncAmbient) =>
+        SynchronousInvocation.Invoke(_direct!, Instance(services), this, payload, metadata, parent, services, cancellationToken, asyncAmbient);
+
     /// <summary>
     /// Resolves a singleton handler class once. Not done while the runtime is built: the handler may depend on a bus,
     /// which depends on the runtime, and resolving it from the runtime's constructor would never return.
     /// </summary>
     public void ResolveSingleton()
     {
-        if (_singletonSource is not null)
+        if (_isSingleton)
         {
-            _singleton ??= _singletonSource.GetRequiredService(Info.HandlerType);
+            _singleton ??= RootServices.GetRequiredService(Info.HandlerType);
         }
     }
 
-    private object? Instance(HandlerContext context)
+    private object? Instance(HandlerContext context) => Instance(context.Services);
+
+    private object? Instance(IServiceProvider services)
     {
         if (_singleton is { } singleton)
         {
@@ -105,13 +125,13 @@ internal sealed class RuntimeEndpoint
             return null;
         }
 
-        if (_singletonSource is not null)
+        if (_isSingleton)
         {
             ResolveSingleton();
             return _singleton;
         }
 
-        return context.Services.GetRequiredService(Info.HandlerType);
+        return services.GetRequiredService(Info.HandlerType);
     }
 
     private async ValueTask<object?> InvokeInterceptedAsync(HandlerContext context)

@@ -12,9 +12,62 @@ public sealed class HandlerContextTests
 
     public sealed record AwaitsFirst(string Id);
 
+    public sealed record SyncOuter(string Id);
+
+    public sealed record AsyncMiddle(string Id);
+
+    public sealed record SyncLeaf(string Id);
+
+    public sealed record Signal(string Id);
+
+    public sealed record WaitForSignal(string Id);
+
     public sealed class Seen
     {
         public List<(string Where, HandlerContext? Context)> Contexts { get; } = [];
+
+        public TaskCompletionSource Signal { get; } = new();
+
+        public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Synchronous methods binding only the payload: called directly, with their invocation kept on the thread.</summary>
+    public sealed class SynchronousHandlers(Seen seen, ICommandBus bus)
+    {
+        [CommandHandler]
+        public void HandleSyncOuter(SyncOuter command)
+        {
+            seen.Contexts.Add(("sync outer", HandlerContext.Current));
+            bus.SendAsync(new AsyncMiddle(command.Id)).AsTask().GetAwaiter().GetResult();
+            seen.Contexts.Add(("sync outer after middle", HandlerContext.Current));
+        }
+
+        [CommandHandler]
+        public async Task HandleAsyncMiddle(AsyncMiddle command)
+        {
+            seen.Contexts.Add(("async middle", HandlerContext.Current));
+            await bus.SendAsync(new SyncLeaf(command.Id));
+            seen.Contexts.Add(("async middle after leaf", HandlerContext.Current));
+        }
+
+        [CommandHandler]
+        public void HandleSyncLeaf(SyncLeaf command) => seen.Contexts.Add(("sync leaf", HandlerContext.Current));
+
+        // Completes a task whose awaiter, another handler's invocation, continues inline on this thread.
+        [CommandHandler]
+        public void HandleSignal(Signal command)
+        {
+            seen.Signal.SetResult();
+            seen.Contexts.Add(("signal set", HandlerContext.Current));
+        }
+
+        [CommandHandler]
+        public async Task HandleWaitForSignal(WaitForSignal command)
+        {
+            seen.Waiting.SetResult();
+            await seen.Signal.Task;
+            seen.Contexts.Add(("woken inline", HandlerContext.Current));
+        }
     }
 
     public sealed class ContextHandlers(Seen seen, ICommandBus bus)
@@ -78,13 +131,61 @@ public sealed class HandlerContextTests
         HandlerContext.Current.ShouldBeNull();
     }
 
+    [Theory]
+    [InlineData(ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Singleton)]
+    public async Task SendAsync_SynchronousAndAsynchronousHandlersNested_EachSeesItsOwnInvocationAndHeadersChain(ServiceLifetime lifetime)
+    {
+        await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<SynchronousHandlers>().UseHandlerLifetime(lifetime), s => s.AddSingleton<Seen>());
+
+        await flow.SendAsync(new SyncOuter("s-1"));
+
+        HandlerContext.Current.ShouldBeNull();
+        var seen = flow.Services.GetRequiredService<Seen>().Contexts;
+        seen.Select(s => s.Where).ShouldBe(["sync outer", "async middle", "sync leaf", "async middle after leaf", "sync outer after middle"]);
+        var outer = seen[0].Context.ShouldNotBeNull();
+        var middle = seen[1].Context.ShouldNotBeNull();
+        var leaf = seen[2].Context.ShouldNotBeNull();
+        outer.Payload.ShouldBe(new SyncOuter("s-1"));
+        middle.Payload.ShouldBe(new AsyncMiddle("s-1"));
+        leaf.Payload.ShouldBe(new SyncLeaf("s-1"));
+        seen[3].Context.ShouldBeSameAs(middle);
+        seen[4].Context.ShouldBeSameAs(outer);
+        middle.Headers.CausationId.ShouldBe(outer.Headers.MessageId);
+        leaf.Headers.CausationId.ShouldBe(middle.Headers.MessageId);
+        leaf.Headers.CorrelationId.ShouldBe(outer.Headers.MessageId);
+    }
+
+    [Fact]
+    public async Task SendAsync_SynchronousHandlerWakesAnotherInvocationInline_TheWokenCodeSeesItsOwnInvocation()
+    {
+        // Singleton handlers: a top-level send needs no DI scope, so the synchronous one is called directly.
+        await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<SynchronousHandlers>().UseHandlerLifetime(ServiceLifetime.Singleton), s => s.AddSingleton<Seen>());
+        var seen = flow.Services.GetRequiredService<Seen>();
+
+        var waiting = Task.Run(async () => await flow.SendAsync(new WaitForSignal("w-1")));
+        await seen.Waiting.Task;
+        await Task.Run(async () => await flow.SendAsync(new Signal("s-1"))); // off the test's synchronization context, so it can inline
+        await waiting;
+
+        // The waiting handler ran on, inline, before SetResult returned to the signalling handler.
+        seen.Contexts.Select(c => c.Where).ShouldBe(["woken inline", "signal set"]);
+        seen.Contexts[0].Context.ShouldNotBeNull().Payload.ShouldBe(new WaitForSignal("w-1"));
+        seen.Contexts[1].Context.ShouldNotBeNull().Payload.ShouldBe(new Signal("s-1"));
+    }
+
     [Fact]
     public async Task SendAsync_HandlerThrows_RestoresTheCallersContext()
     {
         await using var flow = Flow();
 
         await Should.ThrowAsync<InvalidOperationException>(async () => await flow.SendAsync(new Failing("f-1")));
-
         HandlerContext.Current.ShouldBeNull();
+
+        // The synchronous handler that threw left nothing behind on this thread: the next one has no parent.
+        await flow.SendAsync(new Inner("i-1"));
+        var inner = flow.Services.GetRequiredService<Seen>().Contexts.ShouldHaveSingleItem().Context.ShouldNotBeNull();
+        inner.Headers.CausationId.ShouldBeNull();
+        inner.Headers.CorrelationId.ShouldBe(inner.Headers.MessageId);
     }
 }

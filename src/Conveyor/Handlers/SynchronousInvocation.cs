@@ -1,0 +1,107 @@
+using Conveyor.Runtime;
+
+namespace Conveyor.Handlers;
+
+/// <summary>
+/// The ambient invocation of a synchronous handler method called in-process, kept on the handler's thread rather than
+/// in the <see cref="AsyncLocal{T}"/> behind <see cref="HandlerContext.Current"/>. A synchronous method cannot await,
+/// so everything it runs before returning (including the synchronous start of every message it sends) runs on this
+/// thread; a thread slot costs a few nanoseconds where an async-local write allocates a new execution context. The
+/// <see cref="HandlerContext"/> itself is created only if something asks for it.
+/// </summary>
+/// <remarks>
+/// The slot is only seen while the async-local value is the one it was pushed under: an asynchronous handler that the
+/// synchronous one calls sets the async-local value, and inside it the slot is hidden until it returns.
+/// </remarks>
+internal static class SynchronousInvocation
+{
+    [ThreadStatic]
+    private static Slot? t_slot;
+
+    /// <summary>The synchronous invocation on this thread, when one runs under <paramref name="asyncAmbient"/>.</summary>
+    public static HandlerContext? Current(HandlerContext? asyncAmbient)
+    {
+        if (t_slot is not { Frame.Endpoint: not null } slot || !ReferenceEquals(slot.Frame.AsyncAmbient, asyncAmbient))
+        {
+            return null;
+        }
+
+        ref var frame = ref slot.Frame;
+        return frame.Context ??= new HandlerContext(
+            frame.Endpoint!.Info, frame.Payload, frame.Metadata, frame.Parent, frame.Parent?.Services ?? frame.Endpoint.RootServices, frame.CancellationToken);
+    }
+
+    /// <summary>Calls <paramref name="invoker"/> with its invocation as the ambient one on this thread.</summary>
+    public static object? Invoke(
+        DirectInvoker invoker,
+        object? instance,
+        RuntimeEndpoint endpoint,
+        object? payload,
+        IReadOnlyDictionary<string, string>? metadata,
+        HandlerContext? parent,
+        IServiceProvider services,
+        CancellationToken cancellationToken,
+        HandlerContext? asyncAmbient)
+    {
+        var slot = t_slot ??= new Slot();
+        var outer = slot.Frame;
+        if (outer.Endpoint is not null)
+        {
+            slot.Frame = default;
+        }
+
+        // The frame is empty here: only the references that are not null are written (each store to the heap costs a
+        // GC write barrier), and clearing it again afterwards stores none.
+        ref var frame = ref slot.Frame;
+        frame.Endpoint = endpoint;
+        frame.Payload = payload;
+        if (metadata is not null)
+        {
+            frame.Metadata = metadata;
+        }
+
+        if (parent is not null)
+        {
+            frame.Parent = parent;
+        }
+
+        frame.CancellationToken = cancellationToken;
+        if (asyncAmbient is not null)
+        {
+            frame.AsyncAmbient = asyncAmbient;
+        }
+
+        try
+        {
+            return invoker(instance, payload, services, cancellationToken);
+        }
+        finally
+        {
+            if (outer.Endpoint is null)
+            {
+                slot.Frame = default;
+            }
+            else
+            {
+                slot.Frame = outer;
+            }
+        }
+    }
+
+    private sealed class Slot
+    {
+        public Frame Frame;
+    }
+
+    /// <summary>One invocation; a nested one saves the outer frame on the stack and puts it back when it returns.</summary>
+    private struct Frame
+    {
+        public RuntimeEndpoint? Endpoint;
+        public object? Payload;
+        public IReadOnlyDictionary<string, string>? Metadata;
+        public HandlerContext? Parent;
+        public CancellationToken CancellationToken;
+        public HandlerContext? AsyncAmbient;
+        public HandlerContext? Context;
+    }
+}
