@@ -150,7 +150,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
                 Settle();
                 clock = PhaseClock.Start();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var result = await runner.RunAsync(ConveyorApp.Channel, new ConsumerRunOptions { StopWhenEmpty = true }).ConfigureAwait(false);
+                var result = await runner.RunAsync(ConveyorApp.Channel, new ConsumerRunOptions { MaxMessages = messages }).ConfigureAwait(false);
                 var consume = clock.Stop();
 
                 // RunAsync completes on the consumer's poll thread; go on on the thread pool.

@@ -47,9 +47,9 @@ internal sealed class KafkaInboundMessage : InboundMessage
     /// <summary>Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata; reports what could not be read.</summary>
     public static (TransportMessage Message, string? ReadError) Decode(ConsumeResult<byte[]?, byte[]?> record)
     {
-        // The record's headers plus the five kafka_* ones: sized once, no rehash while filling.
+        // The record's headers, the two implied ones and the five kafka_* ones: sized once, no rehash while filling.
         var recordHeaders = record.Message.Headers;
-        var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 5);
+        var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 7);
         string? error = null;
         for (var i = 0; i < (recordHeaders?.Count ?? 0); i++)
         {
@@ -64,6 +64,7 @@ internal sealed class KafkaInboundMessage : InboundMessage
             }
         }
 
+        KafkaRecords.RestoreImplied(headers);
         headers.Set("kafka_topic", record.Topic);
         headers.Set("kafka_partition", record.Partition.Value.ToString(CultureInfo.InvariantCulture));
         headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));

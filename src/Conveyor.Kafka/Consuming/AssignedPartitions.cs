@@ -10,6 +10,7 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
 {
     private readonly Dictionary<TopicPartition, PartitionWorker> _workers = [];
     private readonly Dictionary<TopicPartition, long> _atEnd = [];
+    private readonly List<PartitionWorker> _unstarted = [];
     private bool _everAssigned;
 
     public IReadOnlyCollection<PartitionWorker> Workers => _workers.Values;
@@ -45,21 +46,41 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
 
     public List<PartitionWorker> RemoveAll() => Remove(_workers.Keys.ToList());
 
-    /// <summary>Hands a record to its partition's worker; false when the partition is not assigned.</summary>
+    /// <summary>
+    /// Queues a record in its partition's worker, to run on <see cref="StartDispatched"/>; false when the partition
+    /// is not assigned.
+    /// </summary>
     public bool TryDispatch(ConsumeResult<byte[]?, byte[]?> record)
     {
-        if (!_workers.TryGetValue(record.TopicPartition, out var worker))
+        var partition = record.TopicPartition;
+        if (!_workers.TryGetValue(partition, out var worker))
         {
             return false;
         }
 
         if (_atEnd.Count > 0)
         {
-            _atEnd.Remove(record.TopicPartition);
+            _atEnd.Remove(partition);
+        }
+
+        if (!worker.HasUnstarted)
+        {
+            _unstarted.Add(worker);
         }
 
         worker.Enqueue(record);
         return true;
+    }
+
+    /// <summary>Starts the workers that records were dispatched to since the last call: one thread-pool hand-off per worker and batch, not per record.</summary>
+    public void StartDispatched()
+    {
+        foreach (var worker in _unstarted)
+        {
+            worker.Start();
+        }
+
+        _unstarted.Clear();
     }
 
     /// <summary>

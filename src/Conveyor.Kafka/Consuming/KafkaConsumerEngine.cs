@@ -11,6 +11,10 @@ namespace Conveyor.Kafka.Consuming;
 internal sealed class KafkaConsumerEngine
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan BusyPollTimeout = TimeSpan.FromMilliseconds(10);
+
+    // The most records taken from the client's queue before the partitions they belong to start on them.
+    private const int MaxBatch = 500;
 
     private readonly ConsumerConfig _config;
     private readonly IReadOnlyList<string> _topics;
@@ -161,38 +165,54 @@ internal sealed class KafkaConsumerEngine
                 continue;
             }
 
-            ConsumeResult<byte[]?, byte[]?>? record;
-            try
+            // Waits for one record, then takes what the client has already fetched, up to a batch, before starting
+            // the partitions' work: a worker that finished its queue is handed to the thread pool once per batch
+            // rather than once per record.
+            // With records in flight, a stop (a message limit reached, a record that asked to stop) may come any
+            // moment from a worker: wait briefly, so that the stop is not held up by a wait for records.
+            var timeout = _context.Outstanding > 0 ? BusyPollTimeout : PollTimeout;
+            for (var taken = 0; taken < MaxBatch && (taken == 0 || flow.MayConsume(consumer)); taken++)
             {
-                record = consumer.Consume(PollTimeout);
-            }
-            catch (KafkaException exception)
-            {
-                if (exception.Error.IsFatal)
+                if (!TryConsume(consumer, timeout, out var record) || record is null)
                 {
-                    _fatalError = exception.Error;
-                }
-                else
-                {
-                    Log.ConsumeFailed(_context.Logger, exception.Error.Reason, exception.Error.Code);
+                    break;
                 }
 
-                continue;
+                timeout = TimeSpan.Zero;
+                if (record.IsPartitionEOF)
+                {
+                    partitions.EndReached(record.TopicPartition, record.Offset.Value);
+                }
+                else if (!partitions.TryDispatch(record))
+                {
+                    Log.UnassignedRecord(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
+                }
             }
 
-            if (record is null)
+            partitions.StartDispatched();
+        }
+    }
+
+    private bool TryConsume(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout, out ConsumeResult<byte[]?, byte[]?>? record)
+    {
+        try
+        {
+            record = consumer.Consume(timeout);
+            return true;
+        }
+        catch (KafkaException exception)
+        {
+            if (exception.Error.IsFatal)
             {
-                continue;
+                _fatalError = exception.Error;
+            }
+            else
+            {
+                Log.ConsumeFailed(_context.Logger, exception.Error.Reason, exception.Error.Code);
             }
 
-            if (record.IsPartitionEOF)
-            {
-                partitions.EndReached(record.TopicPartition, record.Offset.Value);
-            }
-            else if (!partitions.TryDispatch(record))
-            {
-                Log.UnassignedRecord(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
-            }
+            record = null;
+            return false;
         }
     }
 

@@ -39,6 +39,13 @@ internal sealed class PartitionWorker
     /// <summary>Completes once the worker is closing and no record of it is running any more.</summary>
     public Task Drained => _drained.Task;
 
+    /// <summary>
+    /// Whether records were enqueued since the last <see cref="Start"/>: set and cleared by the poll thread only,
+    /// which enqueues a batch of records and then starts each worker it touched once.
+    /// </summary>
+    public bool HasUnstarted { get; private set; }
+
+    /// <summary>Queues a record; it runs once <see cref="Start"/> is called, or sooner when a running record of this partition finishes.</summary>
     public void Enqueue(ConsumeResult<byte[]?, byte[]?> record)
     {
         lock (_gate)
@@ -51,6 +58,16 @@ internal sealed class PartitionWorker
             _offsets.Delivered(record.Offset.Value);
             _dispatcher.Enqueue(_keyed ? RecordKey.From(record.Message.Key) : RecordKey.Null, record);
             _context.Accepted();
+            HasUnstarted = true;
+        }
+    }
+
+    /// <summary>Starts the queued records that may run now on the thread pool.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            HasUnstarted = false;
             StartRunnable();
         }
     }

@@ -18,7 +18,7 @@ internal static class KafkaRecords
         var headers = new Headers();
         foreach (var (name, value) in message.Headers)
         {
-            if (!name.StartsWith("kafka_", StringComparison.Ordinal) && skipHeader?.Invoke(name) != true)
+            if (!name.StartsWith("kafka_", StringComparison.Ordinal) && !IsImplied(name, value, message.Headers) && skipHeader?.Invoke(name) != true)
             {
                 headers.Add(name, Encoding.UTF8.GetBytes(value));
             }
@@ -30,6 +30,36 @@ internal static class KafkaRecords
             Value = AsArray(message.Body),
             Headers = headers,
         };
+    }
+
+    /// <summary>
+    /// Headers whose value is their default are not written (<see cref="RestoreImplied"/> puts them back on receipt):
+    /// a correlation id equal to the message id (a message that starts a flow), a routing key equal to the message name.
+    /// </summary>
+    private static bool IsImplied(string name, string value, MessageHeaders headers) => name switch
+    {
+        MessageHeaderNames.CorrelationId => value == headers.MessageId,
+        MessageHeaderNames.RoutingKey => value == headers.MessageName,
+        _ => false,
+    };
+
+    /// <summary>Restores the headers <see cref="From"/> left out because their value was implied, on a record written by Conveyor.</summary>
+    public static void RestoreImplied(MessageHeaders headers)
+    {
+        if (headers.MessageId is not { } id || headers.MessageName is not { } name)
+        {
+            return;
+        }
+
+        if (headers.CorrelationId is null)
+        {
+            headers.Set(MessageHeaderNames.CorrelationId, id);
+        }
+
+        if (headers.RoutingKey is null)
+        {
+            headers.Set(MessageHeaderNames.RoutingKey, name);
+        }
     }
 
     /// <summary>

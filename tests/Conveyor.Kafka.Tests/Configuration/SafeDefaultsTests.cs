@@ -47,6 +47,7 @@ public sealed class SafeDefaultsTests(KafkaTestCluster cluster) : IClassFixture<
             config.Get("enable.auto.commit").ShouldBe("false");
             config.Get("enable.auto.offset.store").ShouldBe("false");
             config.Get("auto.offset.reset").ShouldBe("earliest");
+            config.Get("fetch.wait.max.ms").ShouldBe("100");
         }
     }
 
@@ -59,6 +60,7 @@ public sealed class SafeDefaultsTests(KafkaTestCluster cluster) : IClassFixture<
     [InlineData("Consumer", "enable.auto.commit", "true")]
     [InlineData("Consumer", "enable.auto.offset.store", "true")]
     [InlineData("Consumer", "auto.offset.reset", "latest")]
+    [InlineData("Consumer", "fetch.wait.max.ms", "500")]
     public void EachDefault_CanBeOverridden_Globally_PerChannel_AndPerPublisherOrConsumer(string kind, string key, string value)
     {
         string[] paths = [$"{kind}:{key}", $"Properties:{key}", $"Channels:orders:{kind}:{key}", $"Consumers:shipping:{kind}:{key}", .. kind == "Producer" ? [$"Publishers:partner:Producer:{key}"] : Array.Empty<string>()];

@@ -137,6 +137,23 @@ public sealed class DeduplicationTests
     }
 
     [Fact]
+    public async Task InMemoryStore_UuidKeys_RememberedPerEndpoint_AndNotConfusedWithTheirUpperCaseOrOtherText()
+    {
+        var store = new Conveyor.Deduplication.InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), TimeProvider.System);
+        var id = Guid.CreateVersion7().ToString();
+        await store.MarkHandledAsync("e", id, default);
+        await store.MarkHandledAsync("e", "not-a-uuid", default);
+
+        (await store.IsHandledAsync("e", id, default)).ShouldBeTrue();
+        (await store.IsHandledAsync("other", id, default)).ShouldBeFalse();
+        (await store.IsHandledAsync("e", id.ToUpperInvariant(), default)).ShouldBeFalse();
+        (await store.IsHandledAsync("e", "{" + id + "}", default)).ShouldBeFalse();
+        (await store.IsHandledAsync("e", Guid.Empty.ToString(), default)).ShouldBeFalse();
+        (await store.IsHandledAsync("e", "not-a-uuid", default)).ShouldBeTrue();
+        store.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task FailedHandling_NotMarked_SoTheRetryRuns()
     {
         var ledger = new Ledger();
