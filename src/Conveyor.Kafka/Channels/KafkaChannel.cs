@@ -85,7 +85,7 @@ internal sealed class KafkaChannel : IReceivingChannel
     /// </summary>
     public Task<KafkaDeliveryResult> AppendAsync(TopicPartition destination, TransportMessage message, CancellationToken cancellationToken)
     {
-        var sent = KafkaSender.SendAsync(Producer, destination, message, cancellationToken);
+        var sent = KafkaSender.SendAsync(Producer, destination, message, cancellationToken, omitImpliedHeaders: true);
         return Volatile.Read(ref _receiving) > 0 ? RememberAsync(sent) : sent;
 
         async Task<KafkaDeliveryResult> RememberAsync(Task<KafkaDeliveryResult> sending)

@@ -13,12 +13,17 @@ internal static class KafkaRecords
     /// <summary>Set to <c>base64</c> when the consumed key was not UTF-8 text and <see cref="KeyHeader"/> holds it in base64.</summary>
     public const string KeyEncodingHeader = "kafka_key_encoding";
 
-    public static Message<byte[]?, byte[]?> From(TransportMessage message, Func<string, bool>? skipHeader = null)
+    /// <summary>
+    /// The record for <paramref name="message"/>. <paramref name="omitImpliedHeaders"/> leaves out headers whose value
+    /// follows from others, for records only Conveyor reads (its channels' topics); records for other consumers
+    /// (named publishers, dead-letter topics) carry every header.
+    /// </summary>
+    public static Message<byte[]?, byte[]?> From(TransportMessage message, bool omitImpliedHeaders = false)
     {
         var headers = new Headers();
         foreach (var (name, value) in message.Headers)
         {
-            if (!name.StartsWith("kafka_", StringComparison.Ordinal) && !IsImplied(name, value, message.Headers) && skipHeader?.Invoke(name) != true)
+            if (!name.StartsWith("kafka_", StringComparison.Ordinal) && !(omitImpliedHeaders && IsImplied(name, value, message.Headers)))
             {
                 headers.Add(name, Encoding.UTF8.GetBytes(value));
             }

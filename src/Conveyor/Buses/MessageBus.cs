@@ -68,10 +68,21 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             ?? throw new MessageRoutingException($"No command handler takes {command.GetType().Name}. Mark a method taking it with [CommandHandler].");
     }
 
-    private async ValueTask PublishAsync(object @event, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken)
+    private ValueTask PublishAsync(object @event, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(@event);
         var endpoints = routingKey is null ? Runtime.EventsFor(@event.GetType()) : Runtime.EventsFor(routingKey);
+        return endpoints.Length switch
+        {
+            0 => ValueTask.CompletedTask,
+            1 => Discard(dispatcher.DispatchAsync(endpoints[0], @event, metadata, routingKey, cancellationToken)),
+            _ => PublishToEachAsync(endpoints, @event, metadata, routingKey, cancellationToken),
+        };
+    }
+
+    /// <summary>Synchronous subscribers first (in-process, in the caller's flow), then one message per asynchronous one.</summary>
+    private async ValueTask PublishToEachAsync(RuntimeEndpoint[] endpoints, object @event, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken)
+    {
         foreach (var endpoint in endpoints)
         {
             if (!endpoint.Info.IsAsynchronous)

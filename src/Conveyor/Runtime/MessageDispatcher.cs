@@ -97,13 +97,26 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
         return new TransportMessage(headers, body);
     }
 
-    private async ValueTask<object?> SendAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, HandlerContext? parent, CancellationToken cancellationToken)
+    private ValueTask<object?> SendAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, HandlerContext? parent, CancellationToken cancellationToken)
     {
         var headers = MessageHeadersFactory.Create(payload, metadata, parent, endpoint.Info.Kind);
         headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
         headers.Set(MessageHeaderNames.RoutingKey, routingKey ?? headers.MessageName);
-        await runtime.Channels[endpoint.Info.Channel!].SendAsync(Serialize(payload, headers), cancellationToken).ConfigureAwait(false);
-        return null;
+        var sending = runtime.Channels[endpoint.Info.Channel!].SendAsync(Serialize(payload, headers), cancellationToken);
+        if (sending.IsCompletedSuccessfully)
+        {
+            sending.GetAwaiter().GetResult();
+            return default;
+        }
+
+        // Awaited without the payload and headers: a send in flight keeps only what the channel holds.
+        return AwaitSent(sending);
+
+        static async ValueTask<object?> AwaitSent(ValueTask sending)
+        {
+            await sending.ConfigureAwait(false);
+            return null;
+        }
     }
 
     private async ValueTask<object?> InvokeScopedAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)

@@ -55,4 +55,33 @@ public sealed class KafkaChannelTests(KafkaTestCluster cluster) : IClassFixture<
         lag.Where(p => p.Topic == topic).Sum(p => p.Lag).ShouldBe(0);
         lag.Where(p => p.Topic == topic).Sum(p => p.Committed ?? 0).ShouldBe(20);
     }
+
+    [Fact]
+    public async Task ChannelRecords_LeaveOffHeadersImpliedByOthers_AndTheHandlerReceivesThemRestored()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        var received = new Received();
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<Subscribers>().AddKafkaChannel("tickets", topic, groupId: $"g-{topic}"),
+            s => s.AddSingleton(received));
+        var bus = services.GetRequiredService<IEventBus>();
+        await bus.PublishAsync(new TicketOpened("t-1", 1));
+        await bus.PublishAsync(new TicketOpened("t-2", 2), new Dictionary<string, string> { [MessageHeaderNames.CorrelationId] = "flow-9" });
+
+        // Written by Conveyor for Conveyor: a correlation id equal to the message id and a routing key equal to the
+        // message name follow from other headers and are not on the record; a correlation id that differs is.
+        var records = await Kcat.ConsumeAllAsync(cluster, topic);
+        var started = records.Where(r => r.Payload!.Contains("t-1")).ToList();
+        started.Count.ShouldBe(2, "one record per subscriber");
+        started.ShouldAllBe(r => r.Header(MessageHeaderNames.CorrelationId) == null && r.Header(MessageHeaderNames.RoutingKey) == null);
+        started.ShouldAllBe(r => r.Header(MessageHeaderNames.MessageName) == "ticket.opened" && r.Header(MessageHeaderNames.MessageId) != null);
+        records.Where(r => r.Payload!.Contains("t-2")).Select(r => r.Header(MessageHeaderNames.CorrelationId)).ShouldBe(["flow-9", "flow-9"]);
+
+        await services.RunUntilEmpty("tickets");
+        var first = received.Messages.First(m => m.Ticket.TicketId == "t-1").Headers;
+        first.CorrelationId.ShouldBe(first.MessageId);
+        first.RoutingKey.ShouldBe("ticket.opened");
+        received.Messages.Where(m => m.Ticket.TicketId == "t-2").ShouldAllBe(m => m.Headers.CorrelationId == "flow-9");
+    }
 }

@@ -11,6 +11,13 @@ public sealed class PartitionWorkerTests
 {
     private static readonly TopicPartition Partition0 = new("test-topic", 0);
 
+    // What the poll thread does with each record of a batch (here: batches of one).
+    private static void Dispatch(PartitionWorker worker, ConsumeResult<byte[]?, byte[]?> record)
+    {
+        worker.Enqueue(record);
+        worker.Start();
+    }
+
     [Fact]
     public async Task Enqueue_PartitionSequential_RunsOneRecordAtATimeInOffsetOrder()
     {
@@ -30,7 +37,7 @@ public sealed class PartitionWorkerTests
 
         for (var offset = 0; offset < 200; offset++)
         {
-            worker.Enqueue(TestRecords.At(offset, key: $"k{offset % 7}"));
+            Dispatch(worker, TestRecords.At(offset, key: $"k{offset % 7}"));
         }
 
         await Eventually.Until(() => context.Completed == 200, "all 200 records completed");
@@ -41,15 +48,44 @@ public sealed class PartitionWorkerTests
     }
 
     [Fact]
+    public async Task Enqueue_ABatch_RunsNothingUntilStart_ThenAllInOrder()
+    {
+        var order = new ConcurrentQueue<long>();
+        var context = Context((record, _, _) =>
+        {
+            order.Enqueue(record.Offset.Value);
+            return ValueTask.FromResult(RecordOutcome.Completed);
+        });
+        var worker = new PartitionWorker(Partition0, context);
+
+        for (var offset = 0; offset < 5; offset++)
+        {
+            worker.Enqueue(TestRecords.At(offset));
+        }
+
+        // Nothing but Start hands a queued record to the thread pool.
+        worker.HasUnstarted.ShouldBeTrue();
+        order.ShouldBeEmpty();
+        context.Outstanding.ShouldBe(5);
+
+        worker.Start();
+
+        worker.HasUnstarted.ShouldBeFalse();
+        await Eventually.Until(() => context.Completed == 5, "the batch completed");
+        order.ShouldBe([0L, 1, 2, 3, 4]);
+        CommitOffset(worker).ShouldBe(5);
+    }
+
+    [Fact]
     public async Task Enqueue_KeyParallel_OtherKeyRunsWhileSameKeyWaits()
     {
         var processor = new ScriptedProcessor();
         var context = Context(processor.Processor, KeyParallel(4));
         var worker = new PartitionWorker(Partition0, context);
 
-        worker.Enqueue(TestRecords.At(0, "a"));
-        worker.Enqueue(TestRecords.At(1, "a"));
-        worker.Enqueue(TestRecords.At(2, "b"));
+        Dispatch(worker, TestRecords.At(0, "a"));
+        Dispatch(worker, TestRecords.At(1, "a"));
+        Dispatch(worker, TestRecords.At(2, "b"));
 
         // Both start on the thread pool, so they may arrive in either order.
         var started = new[] { await processor.NextCallAsync(), await processor.NextCallAsync() }.OrderBy(call => call.Offset).ToList();
@@ -78,7 +114,7 @@ public sealed class PartitionWorkerTests
         var worker = new PartitionWorker(Partition0, context);
         for (var offset = 0; offset < 10; offset++)
         {
-            worker.Enqueue(TestRecords.At(offset, $"key-{offset}"));
+            Dispatch(worker, TestRecords.At(offset, $"key-{offset}"));
         }
 
         var calls = new Dictionary<long, ScriptedProcessor.Call>();
@@ -108,8 +144,8 @@ public sealed class PartitionWorkerTests
         var time = new TimerSignallingTimeProvider();
         var context = Context(processor.Processor, new KafkaConsumerOptions(), time);
         var worker = new PartitionWorker(Partition0, context);
-        worker.Enqueue(TestRecords.At(0));
-        worker.Enqueue(TestRecords.At(1));
+        Dispatch(worker, TestRecords.At(0));
+        Dispatch(worker, TestRecords.At(1));
 
         var first = await processor.NextCallAsync();
         first.Outcome.SetResult(RecordOutcome.Release);
@@ -140,9 +176,9 @@ public sealed class PartitionWorkerTests
         var processor = new ScriptedProcessor();
         var context = Context(processor.Processor);
         var worker = new PartitionWorker(Partition0, context);
-        worker.Enqueue(TestRecords.At(0));
-        worker.Enqueue(TestRecords.At(1));
-        worker.Enqueue(TestRecords.At(2));
+        Dispatch(worker, TestRecords.At(0));
+        Dispatch(worker, TestRecords.At(1));
+        Dispatch(worker, TestRecords.At(2));
 
         (await processor.NextCallAsync()).Complete();
         var stopping = await processor.NextCallAsync();
@@ -166,7 +202,7 @@ public sealed class PartitionWorkerTests
         var context = Context((_, _, _) => throw failure);
         var worker = new PartitionWorker(Partition0, context);
 
-        worker.Enqueue(TestRecords.At(4));
+        Dispatch(worker, TestRecords.At(4));
 
         await Eventually.Until(() => context.StopRequested, "the stop request");
         context.StopError.ShouldBeSameAs(failure);
@@ -181,8 +217,8 @@ public sealed class PartitionWorkerTests
         var time = new TimerSignallingTimeProvider();
         var context = Context(processor.Processor, new KafkaConsumerOptions(), time);
         var worker = new PartitionWorker(Partition0, context);
-        worker.Enqueue(TestRecords.At(0));
-        worker.Enqueue(TestRecords.At(1));
+        Dispatch(worker, TestRecords.At(0));
+        Dispatch(worker, TestRecords.At(1));
         (await processor.NextCallAsync()).Outcome.SetResult(RecordOutcome.Release);
         await time.WaitForTimerAsync();
 
@@ -200,7 +236,7 @@ public sealed class PartitionWorkerTests
         var processor = new ScriptedProcessor();
         var context = Context(processor.Processor);
         var worker = new PartitionWorker(Partition0, context);
-        worker.Enqueue(TestRecords.At(0));
+        Dispatch(worker, TestRecords.At(0));
         var call = await processor.NextCallAsync();
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         call.CancellationToken.Register(() => cancelled.TrySetResult());
@@ -225,7 +261,7 @@ public sealed class PartitionWorkerTests
         var processor = new ScriptedProcessor();
         var context = Context(processor.Processor);
         var worker = new PartitionWorker(Partition0, context);
-        worker.Enqueue(TestRecords.At(0));
+        Dispatch(worker, TestRecords.At(0));
         var call = await processor.NextCallAsync();
         call.Revoked.IsCancellationRequested.ShouldBeFalse();
 
@@ -248,8 +284,8 @@ public sealed class PartitionWorkerTests
         var worker1 = new PartitionWorker(new TopicPartition("test-topic", 1), context);
         for (var offset = 0; offset < 3; offset++)
         {
-            worker0.Enqueue(TestRecords.At(offset, $"p0-{offset}", partition: 0));
-            worker1.Enqueue(TestRecords.At(offset, $"p1-{offset}", partition: 1));
+            Dispatch(worker0, TestRecords.At(offset, $"p0-{offset}", partition: 0));
+            Dispatch(worker1, TestRecords.At(offset, $"p1-{offset}", partition: 1));
         }
 
         var first = await processor.NextCallAsync();
@@ -268,7 +304,7 @@ public sealed class PartitionWorkerTests
         var worker = new PartitionWorker(Partition0, context);
         worker.BeginClose();
 
-        worker.Enqueue(TestRecords.At(0));
+        Dispatch(worker, TestRecords.At(0));
 
         await worker.Drained.WithinDeadline("the empty worker to drain");
         context.Outstanding.ShouldBe(0);
