@@ -1,4 +1,5 @@
 using Conveyor.Diagnostics;
+using Conveyor.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -102,21 +103,8 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
         var headers = MessageHeadersFactory.Create(payload, metadata, parent, endpoint.Info.Kind);
         headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
         headers.Set(MessageHeaderNames.RoutingKey, routingKey ?? headers.MessageName);
-        var sending = runtime.Channels[endpoint.Info.Channel!].SendAsync(Serialize(payload, headers), cancellationToken);
-        if (sending.IsCompletedSuccessfully)
-        {
-            sending.GetAwaiter().GetResult();
-            return default;
-        }
-
-        // Awaited without the payload and headers: a send in flight keeps only what the channel holds.
-        return AwaitSent(sending);
-
-        static async ValueTask<object?> AwaitSent(ValueTask sending)
-        {
-            await sending.ConfigureAwait(false);
-            return null;
-        }
+        // Not awaited here: a send in flight keeps only what the channel holds, not this payload and these headers.
+        return ReturnAdapters.FromValueTask(runtime.Channels[endpoint.Info.Channel!].SendAsync(Serialize(payload, headers), cancellationToken));
     }
 
     private async ValueTask<object?> InvokeScopedAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)

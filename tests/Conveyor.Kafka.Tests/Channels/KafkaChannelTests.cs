@@ -25,15 +25,17 @@ public sealed class KafkaChannelTests(KafkaTestCluster cluster) : IClassFixture<
         public void Audit(TicketOpened e, MessageHeaders headers) => received.Messages.Enqueue(("audit", e, headers));
     }
 
+    private ServiceProvider Tickets(string topic, Received received) => ConveyorOnKafka.Build(
+        cluster,
+        c => c.AddHandler<Subscribers>().AddKafkaChannel("tickets", topic, groupId: $"g-{topic}"),
+        s => s.AddSingleton(received));
+
     [Fact]
     public async Task PublishAsync_TwoSubscribersOnAKafkaChannel_EachHandlesItsOwnCopyAndOffsetsAreCommitted()
     {
         var topic = await cluster.CreateTopicAsync(3);
         var received = new Received();
-        await using var services = ConveyorOnKafka.Build(
-            cluster,
-            c => c.AddHandler<Subscribers>().AddKafkaChannel("tickets", topic, groupId: $"g-{topic}"),
-            s => s.AddSingleton(received));
+        await using var services = Tickets(topic, received);
         var bus = services.GetRequiredService<IEventBus>();
 
         for (var i = 0; i < 10; i++)
@@ -61,10 +63,7 @@ public sealed class KafkaChannelTests(KafkaTestCluster cluster) : IClassFixture<
     {
         var topic = await cluster.CreateTopicAsync(1);
         var received = new Received();
-        await using var services = ConveyorOnKafka.Build(
-            cluster,
-            c => c.AddHandler<Subscribers>().AddKafkaChannel("tickets", topic, groupId: $"g-{topic}"),
-            s => s.AddSingleton(received));
+        await using var services = Tickets(topic, received);
         var bus = services.GetRequiredService<IEventBus>();
         await bus.PublishAsync(new TicketOpened("t-1", 1));
         await bus.PublishAsync(new TicketOpened("t-2", 2), new Dictionary<string, string> { [MessageHeaderNames.CorrelationId] = "flow-9" });
