@@ -44,15 +44,61 @@ internal static class SynchronousInvocation
         HandlerContext? asyncAmbient)
     {
         var slot = t_slot ??= new Slot();
-        var outer = slot.Frame;
-        if (outer.Endpoint is not null)
+        if (slot.Frame.Endpoint is not null)
+        {
+            return InvokeNested(slot, invoker, instance, endpoint, payload, metadata, parent, services, cancellationToken, asyncAmbient);
+        }
+
+        Fill(ref slot.Frame, endpoint, payload, metadata, parent, cancellationToken, asyncAmbient);
+        try
+        {
+            return invoker(instance, payload, services, cancellationToken);
+        }
+        finally
         {
             slot.Frame = default;
         }
+    }
 
-        // The frame is empty here: only the references that are not null are written (each store to the heap costs a
-        // GC write barrier), and clearing it again afterwards stores none.
-        ref var frame = ref slot.Frame;
+    /// <summary>A handler called from a synchronous handler: the outer frame is kept on the stack and put back.</summary>
+    private static object? InvokeNested(
+        Slot slot,
+        DirectInvoker invoker,
+        object? instance,
+        RuntimeEndpoint endpoint,
+        object? payload,
+        IReadOnlyDictionary<string, string>? metadata,
+        HandlerContext? parent,
+        IServiceProvider services,
+        CancellationToken cancellationToken,
+        HandlerContext? asyncAmbient)
+    {
+        var outer = slot.Frame;
+        slot.Frame = default;
+        Fill(ref slot.Frame, endpoint, payload, metadata, parent, cancellationToken, asyncAmbient);
+        try
+        {
+            return invoker(instance, payload, services, cancellationToken);
+        }
+        finally
+        {
+            slot.Frame = outer;
+        }
+    }
+
+    /// <summary>
+    /// Fills an empty frame. Only the references that are not null are written: each store of a reference to the heap
+    /// costs a GC write barrier, and clearing the frame afterwards stores none.
+    /// </summary>
+    private static void Fill(
+        ref Frame frame,
+        RuntimeEndpoint endpoint,
+        object? payload,
+        IReadOnlyDictionary<string, string>? metadata,
+        HandlerContext? parent,
+        CancellationToken cancellationToken,
+        HandlerContext? asyncAmbient)
+    {
         frame.Endpoint = endpoint;
         frame.Payload = payload;
         if (metadata is not null)
@@ -69,22 +115,6 @@ internal static class SynchronousInvocation
         if (asyncAmbient is not null)
         {
             frame.AsyncAmbient = asyncAmbient;
-        }
-
-        try
-        {
-            return invoker(instance, payload, services, cancellationToken);
-        }
-        finally
-        {
-            if (outer.Endpoint is null)
-            {
-                slot.Frame = default;
-            }
-            else
-            {
-                slot.Frame = outer;
-            }
         }
     }
 
