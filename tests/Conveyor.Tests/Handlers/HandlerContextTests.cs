@@ -64,9 +64,14 @@ public sealed class HandlerContextTests
         [CommandHandler]
         public async Task HandleWaitForSignal(WaitForSignal command)
         {
+            // Registered before the test may signal, and run by whoever completes the signal, on its thread.
+            var woken = seen.Signal.Task.ContinueWith(
+                _ => seen.Contexts.Add(("woken inline", HandlerContext.Current)),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
             seen.Waiting.SetResult();
-            await seen.Signal.Task;
-            seen.Contexts.Add(("woken inline", HandlerContext.Current));
+            await woken;
         }
     }
 
