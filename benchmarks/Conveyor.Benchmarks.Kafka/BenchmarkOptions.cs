@@ -28,6 +28,12 @@ internal sealed record BenchmarkOptions
     /// <summary>Sends in flight at once on the producing side (both the raw loop's queue and Conveyor's outstanding PublishAsync calls are bounded by the client's own queue).</summary>
     public int SendWindow { get; init; } = 10_000;
 
+    /// <summary>
+    /// The raw loop writes the six headers a Conveyor channel record carries (same names, same value sizes), to tell
+    /// what carrying them costs Confluent.Kafka from what Conveyor's own code costs. Reported in a file of its own.
+    /// </summary>
+    public bool RawHeaders { get; init; }
+
     /// <summary>Where the markdown reports go; <c>benchmarks/results</c> of the repository by default.</summary>
     public string? Output { get; init; }
 
@@ -48,6 +54,7 @@ internal sealed record BenchmarkOptions
           --kp-degree D        MaxDegreeOfParallelism of the key-parallel run (default 64)
           --sides S            both | raw | conveyor: one side alone, e.g. under a profiler (default both)
           --window W           sends in flight on the producing side (default 10000)
+          --raw-headers        the raw loop writes the six headers of a Conveyor record too (report: kafka-end-to-end-raw-with-headers.md)
           --output DIR         where to write the markdown reports (default benchmarks/results)
         """;
 
@@ -60,6 +67,12 @@ internal sealed record BenchmarkOptions
             if (name is "-h" or "--help")
             {
                 throw new ArgumentException(Usage);
+            }
+
+            if (name == "--raw-headers")
+            {
+                options = options with { RawHeaders = true };
+                continue;
             }
 
             if (i + 1 >= args.Length)

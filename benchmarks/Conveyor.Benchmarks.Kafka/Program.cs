@@ -38,8 +38,11 @@ if (options.RunThroughput)
     var body = Report.Throughput(runs, options);
     Console.WriteLine();
     Console.WriteLine(body);
-    var path = Path.Combine(output, "kafka-end-to-end.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop", command, machine, date, load, Machine.LoadAverage()) + body);
+    var (file, title) = options.RawHeaders
+        ? ("kafka-end-to-end-raw-with-headers.md", "Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop that writes Conveyor's headers")
+        : ("kafka-end-to-end.md", "Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop");
+    var path = Path.Combine(output, file);
+    await File.WriteAllTextAsync(path, Report.Header(title, command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }
 

@@ -40,7 +40,7 @@ internal static class RawKafka
         HeartbeatIntervalMs = 500,
     };
 
-    public static Phase Produce(string bootstrapServers, string topic, int messages)
+    public static Phase Produce(string bootstrapServers, string topic, int messages, bool withConveyorHeaders)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(ProducerConfig(bootstrapServers)).Build();
         long delivered = 0;
@@ -65,6 +65,7 @@ internal static class RawKafka
             {
                 Key = Encoding.UTF8.GetBytes(order.OrderId),
                 Value = JsonSerializer.SerializeToUtf8Bytes(order, Json.Options),
+                Headers = withConveyorHeaders ? ConveyorLikeHeaders(order) : null,
             };
             while (true)
             {
@@ -92,6 +93,17 @@ internal static class RawKafka
 
         return phase;
     }
+
+    /// <summary>The six headers a Conveyor channel record carries, with values of the same sizes (see FirstRecordSize in the report).</summary>
+    private static Headers ConveyorLikeHeaders(OrderPlaced order) => new()
+    {
+        { MessageHeaderNames.MessageId, Encoding.UTF8.GetBytes(order.OrderId) },
+        { MessageHeaderNames.Timestamp, Encoding.UTF8.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+        { MessageHeaderNames.MessageKind, "event"u8.ToArray() },
+        { MessageHeaderNames.MessageName, "bench.order-placed"u8.ToArray() },
+        { MessageHeaderNames.TargetEndpoint, "bench.order-placed.count"u8.ToArray() },
+        { MessageHeaderNames.ContentType, "application/json"u8.ToArray() },
+    };
 
     public static Phase Consume(string bootstrapServers, string topic, string groupId, int messages, Action<OrderPlaced> handle)
     {

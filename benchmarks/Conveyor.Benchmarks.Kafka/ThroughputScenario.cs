@@ -112,7 +112,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
         try
         {
             Settle();
-            var produce = RawKafka.Produce(cluster.BootstrapServers, topic, messages);
+            var produce = RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders);
             Settle();
             var counter = new HandledCounter();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
