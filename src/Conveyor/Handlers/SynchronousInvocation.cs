@@ -10,8 +10,10 @@ namespace Conveyor.Handlers;
 /// <see cref="HandlerContext"/> itself is created only if something asks for it.
 /// </summary>
 /// <remarks>
-/// The slot is only seen while the async-local value is the one it was pushed under: an asynchronous handler that the
-/// synchronous one calls sets the async-local value, and inside it the slot is hidden until it returns.
+/// The slot is only seen while the async-local value is the one it was pushed under. An asynchronous handler that the
+/// synchronous one calls sets the async-local value, so inside it the slot is hidden until it returns; and code of
+/// another invocation that the handler wakes inline on its thread (the continuation of a task it completes) runs
+/// under that invocation's async-local value and sees its own invocation, not the handler's.
 /// </remarks>
 internal static class SynchronousInvocation
 {
