@@ -71,6 +71,10 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     /// <summary>An endpoint and a key: a UUID key in its lower-case form as a <see cref="Guid"/>, any other as its text.</summary>
     private readonly record struct Entry(string Endpoint, Guid Id, string? Text)
     {
+        // The key alone spreads the entries: a message id is unique, and hashing the endpoint id too would hash a
+        // string on every lookup. Equality still compares the endpoint.
+        public override int GetHashCode() => Text?.GetHashCode(StringComparison.Ordinal) ?? Id.GetHashCode();
+
         public static Entry Of(string endpoint, string key) =>
             key.Length == 36 && !key.AsSpan().ContainsAnyInRange('A', 'F') && Guid.TryParseExact(key, "D", out var id)
                 ? new Entry(endpoint, id, null)
