@@ -18,7 +18,7 @@ public sealed class KeyOrderTracker
     private long _handled;
     private long _violations;
     private int _inFlight;
-    private int _maxInFlight;
+    private long _maxInFlight;
     private long _first = long.MaxValue;
     private long _last;
     private string? _firstViolation;
@@ -36,7 +36,7 @@ public sealed class KeyOrderTracker
 
     public string? FirstViolation => _firstViolation;
 
-    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+    public int MaxInFlight => (int)Interlocked.Read(ref _maxInFlight);
 
     /// <summary>From the first handler's start to the last handler's end.</summary>
     public TimeSpan HandlingWindow => Stopwatch.GetElapsedTime(_first, _last);
@@ -90,40 +90,15 @@ public sealed class KeyOrderTracker
         Interlocked.CompareExchange(ref _firstViolation, what, null);
     }
 
-    private static void InterlockedMin(ref long target, long value)
+    private static void InterlockedMin(ref long target, long value) => Replace(ref target, value, whenLower: true);
+
+    private static void InterlockedMax(ref long target, long value) => Replace(ref target, value, whenLower: false);
+
+    /// <summary>Sets <paramref name="target"/> to <paramref name="value"/> when it is lower (or higher), racing other threads.</summary>
+    private static void Replace(ref long target, long value, bool whenLower)
     {
         var current = Volatile.Read(ref target);
-        while (value < current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
+        while (whenLower ? value < current : value > current)
         {
             var seen = Interlocked.CompareExchange(ref target, value, current);
             if (seen == current)
