@@ -17,11 +17,16 @@ namespace Conveyor.Testing;
 public sealed class ConveyorFlow : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _scheduling;
 
     private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock)
     {
         _services = services;
         Clock = clock;
+
+        // Messages due later than a channel holds itself wait in the scheduler, whose timers the fake clock fires.
+        _scheduling = services.GetRequiredService<Scheduling.ScheduledDeliveries>().RunAsync(_stopping.Token);
     }
 
     /// <summary>The fake clock driving delayed retries, releases and deduplication windows.</summary>
@@ -123,7 +128,13 @@ public sealed class ConveyorFlow : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _scheduling.ConfigureAwait(false);
+        _stopping.Dispose();
+        await _services.DisposeAsync().ConfigureAwait(false);
+    }
 
     private static void SwapToInMemory(ConveyorBuilder builder)
     {

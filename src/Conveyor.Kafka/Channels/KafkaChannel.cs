@@ -34,12 +34,22 @@ internal sealed class KafkaChannel : IReceivingChannel
         _logger = loggers.CreateLogger<KafkaChannel>();
         Producer = producers.For(settings.Producer);
         DeadLetters = new KafkaDeadLetterTopic(settings, Producer, loggers.CreateLogger<KafkaDeadLetterTopic>());
+        Capabilities = new ChannelCapabilities
+        {
+            CanReceive = true,
+            KeepsOrderOnRelease = true,
+            MaxDeliveryDelay = settings.MaxRetryTopicDelay ?? Timeout.InfiniteTimeSpan,
+            RetriesWaitInPlace = settings.RetryMode == KafkaRetryMode.Blocking,
+            ReportsLag = true,
+        };
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
         _sendDestination = new TopicPartition(sendTopic, Partition.Any);
     }
 
     public string Name => Settings.Name;
+
+    public ChannelCapabilities Capabilities { get; }
 
     public KafkaChannelSettings Settings { get; }
 
@@ -59,6 +69,13 @@ internal sealed class KafkaChannel : IReceivingChannel
 
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
+        if (message.DeliverAt is { } due && due > Time.GetUtcNow())
+        {
+            // Not on the channel's topic, where it would hold every record behind it in its partition: the group's
+            // retry topic holds it until it is due.
+            return RedeliverAsync(message, cancellationToken);
+        }
+
         // Once the topic is known to exist (after the first send), no async state machine of our own per message.
         return _topics.AreKnown(_sendTopics)
             ? new ValueTask(AppendAsync(_sendDestination, message, cancellationToken))
@@ -74,7 +91,6 @@ internal sealed class KafkaChannel : IReceivingChannel
     public async ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         await _topics.EnsureAsync([Settings.RetryTopic], cancellationToken).ConfigureAwait(false);
-        message.Headers.Set(MessageHeaderNames.DeliverAt, null);
         await AppendAsync(new TopicPartition(Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
     }
 
@@ -126,7 +142,7 @@ internal sealed class KafkaChannel : IReceivingChannel
         async ValueTask<RecordOutcome> Process(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token, CancellationToken revoked)
         {
             var inbound = KafkaInboundMessage.From(record, this, revoked);
-            if (inbound.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
+            if (inbound.Message.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
             {
                 // A retry not yet due holds no work: a revoke ends the wait at once, not after the grace period.
                 await Task.Delay(wait, Time, revoked).ConfigureAwait(false);

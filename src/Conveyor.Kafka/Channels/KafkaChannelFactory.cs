@@ -1,7 +1,7 @@
 using Conveyor.Kafka.Configuration;
 using Conveyor.Kafka.Consuming;
 using Conveyor.Kafka.Publishing;
-using Conveyor.Runtime;
+using Conveyor.Outgoing;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -18,11 +18,15 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
 
     public KafkaChannel Consumer(KafkaConsumerAttribute attribute, EndpointInfo endpoint) => Create(ConsumerSettings(attribute, endpoint.EndpointId));
 
-    public IKafkaPublisher Publisher(string name, KafkaPublisherOptions code)
+    public KafkaPublisherChannel PublisherChannel(string name, KafkaPublisherOptions code)
     {
         var (topic, config) = PublisherSettings(name, code);
-        return new KafkaPublisher(name, topic, config, producers.For(config), services.GetRequiredService<MessageDispatcher>());
+        return new KafkaPublisherChannel(name, topic, config, producers.For(config));
     }
+
+    /// <summary>The publisher's API over the outgoing path; needs no broker, so that a flow test can resolve it.</summary>
+    public IKafkaPublisher Publisher(string name, KafkaPublisherOptions code) =>
+        new KafkaPublisher(name, PublisherTopic(name, code), services.GetRequiredService<IMessageSender>());
 
     /// <summary>A channel's effective settings: code options overlaid with <c>Conveyor:Kafka:Channels:&lt;name&gt;</c>. Creates no client.</summary>
     public KafkaChannelSettings ChannelSettings(string name, KafkaChannelOptions code)
@@ -56,10 +60,16 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
     public (string Topic, ProducerConfig Config) PublisherSettings(string name, KafkaPublisherOptions code)
     {
         var configured = Options.Publishers.GetValueOrDefault(name);
-        var topic = configured?.Topic ?? code.Topic
-            ?? throw new ConveyorConfigurationException($"Kafka publisher '{name}' has no topic. Pass one to AddKafkaPublisher or set Conveyor:Kafka:Publishers:{name}:Topic.");
-        return (topic, KafkaClientConfigs.Producer(Options, code.Producer, configured?.Producer));
+        return (PublisherTopic(name, code), KafkaClientConfigs.Producer(Options, code.Producer, configured?.Producer));
     }
+
+    private string PublisherTopic(string name, KafkaPublisherOptions code) =>
+        Options.Publishers.GetValueOrDefault(name)?.Topic ?? code.Topic
+            ?? throw new ConveyorConfigurationException($"Kafka publisher '{name}' has no topic. Pass one to AddKafkaPublisher or set Conveyor:Kafka:Publishers:{name}:Topic.");
+
+    // With the in-memory scheduler a long delay is safer on the retry topic (kept on restart) than in memory.
+    private TimeSpan DefaultMaxRetryTopicDelay() =>
+        services.GetService<Scheduling.IMessageScheduler>()?.IsDurable == true ? TimeSpan.FromMinutes(1) : Timeout.InfiniteTimeSpan;
 
     private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, time, loggers);
 
@@ -79,6 +89,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
             consumer,
             configured?.Consuming ?? code.Consuming ?? Options.Consuming,
             KafkaClientConfigs.Admin(Options),
-            configured?.FinalFailureStrategy ?? code.FinalFailureStrategy);
+            configured?.FinalFailureStrategy ?? code.FinalFailureStrategy,
+            configured?.MaxRetryTopicDelay ?? code.MaxRetryTopicDelay ?? DefaultMaxRetryTopicDelay());
     }
 }

@@ -16,6 +16,7 @@ namespace Conveyor.Kafka.Channels;
 /// <param name="Consuming">Ordering, commits and draining.</param>
 /// <param name="Admin">The admin client configuration (metadata, topic creation).</param>
 /// <param name="FinalFailureStrategy">The channel's final failure strategy (configured, else code), or null for the global one.</param>
+/// <param name="MaxRetryTopicDelay">The longest delay a message waits on the retry topic; <see cref="Timeout.InfiniteTimeSpan"/> for any.</param>
 internal sealed record KafkaChannelSettings(
     string Name,
     IReadOnlyList<string> Topics,
@@ -28,4 +29,5 @@ internal sealed record KafkaChannelSettings(
     ConsumerConfig Consumer,
     KafkaConsumerOptions Consuming,
     AdminClientConfig Admin,
-    FinalFailureStrategy? FinalFailureStrategy = null);
+    FinalFailureStrategy? FinalFailureStrategy = null,
+    TimeSpan? MaxRetryTopicDelay = null);

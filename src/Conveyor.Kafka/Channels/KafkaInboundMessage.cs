@@ -30,14 +30,6 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
     public override CancellationToken Revoked => _revoked;
 
-    public override bool CanSchedule => _channel.Settings.RetryMode == KafkaRetryMode.RetryTopic;
-
-    /// <summary>When a record from the retry topic may be handled; null for records due now.</summary>
-    public DateTimeOffset? DeliverAt =>
-        long.TryParse(Message.Headers.Get(MessageHeaderNames.DeliverAt), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-            : null;
-
     public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel, CancellationToken revoked)
     {
         var (message, error) = Decode(record);
@@ -99,12 +91,5 @@ internal sealed class KafkaInboundMessage : InboundMessage
             ? _record.TopicPartition
             : new TopicPartition(_channel.Settings.RetryTopic, Partition.Any);
         await _channel.AppendAsync(destination, message, cancellationToken).ConfigureAwait(false);
-    }
-
-    public override async ValueTask ScheduleAsync(TransportMessage message, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        var due = _channel.Time.GetUtcNow() + delay;
-        message.Headers.Set(MessageHeaderNames.DeliverAt, due.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        await _channel.AppendAsync(new TopicPartition(_channel.Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
     }
 }

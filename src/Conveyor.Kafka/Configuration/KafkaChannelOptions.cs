@@ -32,6 +32,14 @@ public sealed class KafkaChannelOptions
     /// <summary>How delayed retries wait; <see cref="KafkaRetryMode.RetryTopic"/> when null.</summary>
     public KafkaRetryMode? RetryMode { get; set; }
 
+    /// <summary>
+    /// The longest delay a message waits on the retry topic (delayed retries, <see cref="DelayedAttribute"/> handlers); a
+    /// message due later goes to the application's scheduler, so that it does not hold the retry-topic partition for the
+    /// retries queued behind it. Default: 1 minute when the scheduler is durable (a database store); unlimited with the
+    /// in-memory scheduler, which would lose such a message on restart while the retry topic keeps it.
+    /// </summary>
+    public TimeSpan? MaxRetryTopicDelay { get; set; }
+
     /// <summary>The retry topic; <c>&lt;topic&gt;.&lt;group&gt;.retry</c> by default, private to this consumer group.</summary>
     public string? RetryTopic { get; set; }
 

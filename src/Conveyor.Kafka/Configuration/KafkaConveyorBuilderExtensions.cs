@@ -110,7 +110,7 @@ public static class KafkaConveyorBuilderExtensions
         var options = new KafkaPublisherOptions { Topic = topic };
         configure?.Invoke(options);
         builder.Services.AddKeyedSingleton<IKafkaPublisher>(referenceName, (sp, _) => sp.GetRequiredService<KafkaChannelFactory>().Publisher(referenceName, options));
-        return builder;
+        return builder.AddChannel(referenceName, sp => sp.GetRequiredService<KafkaChannelFactory>().PublisherChannel(referenceName, options), "kafka-publisher");
     }
 
     private static void AddKafkaServices(ConveyorBuilder builder)

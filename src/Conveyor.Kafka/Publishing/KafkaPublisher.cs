@@ -1,14 +1,14 @@
-using Conveyor.Runtime;
-using Confluent.Kafka;
+using Conveyor.Outgoing;
 
 namespace Conveyor.Kafka.Publishing;
 
-/// <summary>A named publisher: converts payloads like the buses do, propagates headers from the handler that sends, waits for acknowledgement.</summary>
-internal sealed class KafkaPublisher(string name, string topic, ProducerConfig config, IProducer<byte[]?, byte[]?> producer, MessageDispatcher dispatcher) : IKafkaPublisher
+/// <summary>
+/// A named publisher: converts payloads like the buses do, propagates headers from the handler that sends, and sends
+/// through the outgoing path to its <see cref="KafkaPublisherChannel"/>, waiting for the acknowledgement. Its sends
+/// leave at once, also inside a handler, because the caller waits for where the record was written.
+/// </summary>
+internal sealed class KafkaPublisher(string name, string topic, IMessageSender sender) : IKafkaPublisher
 {
-    /// <summary>The effective producer configuration (shared with every sender of the same configuration).</summary>
-    public ProducerConfig Config => config;
-
     public string Name => name;
 
     public string Topic => topic;
@@ -28,15 +28,12 @@ internal sealed class KafkaPublisher(string name, string topic, ProducerConfig c
         return SendCoreAsync(payload.ToArray(), contentType, metadata, cancellationToken);
     }
 
-    private Task<KafkaDeliveryResult> SendCoreAsync(object payload, string? contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    private async Task<KafkaDeliveryResult> SendCoreAsync(object payload, string? contentType, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
-        var headers = MessageHeadersFactory.Create(payload is byte[] ? null : payload, metadata, HandlerContext.Current, EndpointKind.Event);
-        headers.Set(MessageHeaderNames.MessageKind, null);
-        if (contentType is not null)
-        {
-            headers.Set(MessageHeaderNames.ContentType, contentType);
-        }
+        var outgoing = new OutgoingMessage(sender.Create(payload, metadata, contentType), name, OutgoingIntent.Send);
+        await sender.SendAsync(outgoing, cancellationToken).ConfigureAwait(false);
 
-        return KafkaSender.SendAsync(producer, new TopicPartition(topic, Partition.Any), dispatcher.Serialize(payload, headers), cancellationToken);
+        // Another channel stands in for the publisher in a flow test: it reports no position.
+        return outgoing.Receipt as KafkaDeliveryResult ?? new KafkaDeliveryResult(topic, -1, -1);
     }
 }

@@ -6,9 +6,14 @@ public interface IMessageChannel
     /// <summary>The channel name handlers refer to in <see cref="AsynchronousAttribute"/>.</summary>
     string Name { get; }
 
+    /// <summary>What the channel can do.</summary>
+    ChannelCapabilities Capabilities { get; }
+
     /// <summary>
     /// Sends <paramref name="message"/>; completes once the channel has it durably (for Kafka: the broker acknowledged it).
-    /// A failure throws; nothing is reported as sent that was not.
+    /// A failure throws; nothing is reported as sent that was not. A message with a due time
+    /// (<see cref="TransportMessage.DeliverAt"/>) is not delivered before it; the outgoing path only sends a channel
+    /// due times within its <see cref="ChannelCapabilities.MaxDeliveryDelay"/>.
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="cancellationToken">Cancels the send.</param>
@@ -37,28 +42,32 @@ public interface IReceivingChannel : IMessageChannel
     /// The dead letter this channel keeps its finally failed messages in (for Kafka: the dead-letter topic), or null
     /// to use the application's <see cref="Failures.DeadLetters.IDeadLetterStore"/>.
     /// </summary>
-    Failures.DeadLetters.IDeadLetterStore? DeadLetters => null;
+    Failures.DeadLetters.IDeadLetterStore? DeadLetters { get; }
 
     /// <summary>
     /// The final failure strategy the channel was configured with once created (e.g. from a transport's configuration
     /// section), or null for the one given at registration, else the global one. An endpoint's
     /// <see cref="FinalFailureAttribute"/> still wins.
     /// </summary>
-    FinalFailureStrategy? FinalFailureStrategy => null;
+    FinalFailureStrategy? FinalFailureStrategy { get; }
 
     /// <summary>
-    /// Delivers <paramref name="message"/> again to this channel's own consumers only, e.g. a replayed dead letter.
-    /// A Kafka channel writes it to its consumer group's retry topic so that other groups reading the same topic never see it.
+    /// Delivers <paramref name="message"/> again to this channel's own consumers only: a delayed retry, a replayed dead
+    /// letter. A Kafka channel writes it to its consumer group's retry topic so that other groups reading the same topic
+    /// never see it. A due time (<see cref="TransportMessage.DeliverAt"/>) is honoured as in <see cref="IMessageChannel.SendAsync"/>.
     /// </summary>
     /// <param name="message">The message, addressed to its endpoint.</param>
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes once the message is stored.</returns>
-    ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken) => SendAsync(message, cancellationToken);
+    ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken);
 
-    /// <summary>How many messages wait to be consumed (for Kafka: the consumer group's lag over all partitions), or null when unknown.</summary>
+    /// <summary>
+    /// How many messages wait to be consumed (for Kafka: the consumer group's lag over all partitions), or null when
+    /// unknown (<see cref="ChannelCapabilities.ReportsLag"/> is false).
+    /// </summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The lag.</returns>
-    ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) => ValueTask.FromResult<long?>(null);
+    ValueTask<long?> GetLagAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Processes one received message and tells the channel what to do with it.</summary>

@@ -1,9 +1,8 @@
 namespace Conveyor.Channels;
 
 /// <summary>
-/// A message as a receive loop delivers it, with what the channel can do with it besides acknowledging:
-/// append it again (<see cref="FinalFailureStrategy.Resend"/>) and, where the channel supports it, hold a retry
-/// back until later without blocking what follows.
+/// A message as a receive loop delivers it, with what the channel can do with it besides acknowledging: append it
+/// again at the end of its source (<see cref="FinalFailureStrategy.Resend"/>, fan-out copies).
 /// </summary>
 public abstract class InboundMessage(TransportMessage message, string channelName)
 {
@@ -30,20 +29,9 @@ public abstract class InboundMessage(TransportMessage message, string channelNam
     /// </summary>
     public virtual CancellationToken Revoked => CancellationToken.None;
 
-    /// <summary>Whether <see cref="ScheduleAsync"/> is supported.</summary>
-    public virtual bool CanSchedule => false;
-
     /// <summary>Appends <paramref name="message"/> at the end of the source this message came from.</summary>
     /// <param name="message">The message to append (usually a copy of <see cref="Message"/>).</param>
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes once it is stored.</returns>
     public abstract ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken);
-
-    /// <summary>Stores <paramref name="message"/> durably for delivery after <paramref name="delay"/>.</summary>
-    /// <param name="message">The message to deliver later.</param>
-    /// <param name="delay">How long to wait.</param>
-    /// <param name="cancellationToken">Cancels the scheduling.</param>
-    /// <returns>A task that completes once the message is stored.</returns>
-    public virtual ValueTask ScheduleAsync(TransportMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
-        throw new NotSupportedException($"Channel '{ChannelName}' cannot schedule messages.");
 }

@@ -1,13 +1,13 @@
 using Conveyor.Channels;
 using Conveyor.Diagnostics;
-using Conveyor.Receiving;
+using Conveyor.Inbound;
 using Conveyor.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Consumers;
 
 /// <summary>Runs a channel's receive loop with the inbound processor and the run's limits.</summary>
-internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor processor, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
+internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pipeline, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
 {
     public IReadOnlyList<string> ConsumerNames =>
         [.. runtime.Channels.Where(c => c.Value is IReceivingChannel).Select(c => c.Key).Order(StringComparer.Ordinal)];
@@ -51,7 +51,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
         var shutdownTimeout = runtime.Options.ShutdownTimeout;
         ITimer? grace = null;
         var onStop = limit.Token.Register(() => grace = time.CreateTimer(_ => CancelQuietly(abort), null, shutdownTimeout, Timeout.InfiniteTimeSpan));
-        long finished = 0, failed = 0;
+        long finished = 0, failed = 0, duplicates = 0;
         string? reason = null;
 
         Log.ConsumerStarted(logger, channelName);
@@ -77,18 +77,23 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
             : limit.IsCancellationRequested ? reason ?? "limit reached"
             : "channel empty";
         Log.ConsumerStopped(logger, channelName, finished);
-        return new ConsumerRunResult(channelName, finished, failed, reason);
+        return new ConsumerRunResult(channelName, finished, failed, reason) { Duplicates = duplicates };
 
         async ValueTask<Acknowledgement> Handle(InboundMessage message, CancellationToken lost)
         {
             using var linked = lost.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(lost, abort.Token) : null;
-            var result = await processor.ProcessAsync(message, linked?.Token ?? abort.Token).ConfigureAwait(false);
+            var result = await pipeline.ProcessAsync(message, linked?.Token ?? abort.Token).ConfigureAwait(false);
             if (result.Acknowledgement != Acknowledgement.Completed)
             {
                 return result.Acknowledgement;
             }
 
             var count = Interlocked.Increment(ref finished);
+            if (result.Outcome == ProcessingOutcome.Duplicate)
+            {
+                Interlocked.Increment(ref duplicates);
+            }
+
             if (result.Failed)
             {
                 Interlocked.Increment(ref failed);

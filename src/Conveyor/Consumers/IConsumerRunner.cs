@@ -38,4 +38,8 @@ public sealed record ConsumerRunOptions
 /// <param name="Finished">Messages finished (handled or resolved by failure handling).</param>
 /// <param name="Failed">Of those, messages that finally failed.</param>
 /// <param name="StopReason">Why the run ended.</param>
-public sealed record ConsumerRunResult(string Name, long Finished, long Failed, string StopReason);
+public sealed record ConsumerRunResult(string Name, long Finished, long Failed, string StopReason)
+{
+    /// <summary>Of the finished messages, those skipped because their endpoint had handled their deduplication key already.</summary>
+    public long Duplicates { get; init; }
+}

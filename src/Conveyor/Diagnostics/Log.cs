@@ -2,10 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Diagnostics;
 
-/// <summary>Conveyor core's log messages. Event ids: 1xxx receiving, 2xxx failures, 3xxx consumers and hosting.</summary>
+/// <summary>Conveyor core's log messages. Event ids: 1xxx receiving, 2xxx failures, 3xxx consumers and hosting, 4xxx sending and scheduling.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1001, LogLevel.Debug, "Skipped duplicate message {MessageId} on endpoint {EndpointId} (key {Key})")]
+    [LoggerMessage(1001, LogLevel.Information, "Skipped duplicate message {MessageId} on endpoint {EndpointId}: key {Key} was handled already")]
     public static partial void DuplicateSkipped(ILogger logger, string? messageId, string endpointId, string key);
 
     [LoggerMessage(1002, LogLevel.Debug, "Fanned out message {MessageId} on channel {Channel} to {Count} endpoints")]
@@ -37,4 +37,10 @@ internal static partial class Log
 
     [LoggerMessage(3004, LogLevel.Warning, "Consumer {Name} stopped on message {MessageId} by its final failure strategy")]
     public static partial void ConsumerStoppedOnMessage(ILogger logger, string name, string? messageId);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Scheduled message {MessageId} could not be sent to channel {Channel}; trying again in {Delay}")]
+    public static partial void DeliveryFailed(ILogger logger, Exception exception, string? messageId, string channel, TimeSpan delay);
+
+    [LoggerMessage(4002, LogLevel.Debug, "Message {MessageId} to channel {Channel} is due at {DueAt}, later than the channel can wait; it goes to the scheduler")]
+    public static partial void Scheduled(ILogger logger, string? messageId, string channel, DateTimeOffset dueAt);
 }

@@ -2,7 +2,8 @@ using System.Globalization;
 using Conveyor.Channels;
 using Conveyor.Diagnostics;
 using Conveyor.Failures.DeadLetters;
-using Conveyor.Receiving;
+using Conveyor.Inbound;
+using Conveyor.Outgoing;
 using Conveyor.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -10,9 +11,10 @@ namespace Conveyor.Failures;
 
 /// <summary>
 /// Where a message that finally failed goes: its endpoint's error channel, else the dead letter, else — when
-/// neither took it — the final failure strategy decides (release, resend, ignore or stop).
+/// neither took it — the final failure strategy decides (release, resend, ignore or stop). Error-channel messages,
+/// dead letters and resends leave through the outgoing path like every other message.
 /// </summary>
-internal sealed class FailureHandler(MessageDispatcher dispatcher, IDeadLetterStore deadLetters, TimeProvider time, ILogger<FailureHandler> logger)
+internal sealed class FailureHandler(MessageDispatcher dispatcher, TimeProvider time, ILogger<FailureHandler> logger)
 {
     private ConveyorRuntime Runtime => dispatcher.Runtime;
 
@@ -30,8 +32,8 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, IDeadLetterSt
         {
             if (errorChannel is not null)
             {
-                await dispatcher.SendFailedAsync(errorChannel, Annotate(message, inbound, endpointId, exception, attempts), cancellationToken).ConfigureAwait(false);
-                return new ProcessingResult(Acknowledgement.Completed, true);
+                await ToErrorChannelAsync(errorChannel, Annotate(message, inbound, endpointId, exception, attempts), cancellationToken).ConfigureAwait(false);
+                return Failed(Acknowledgement.Completed);
             }
 
             if (deadLetter)
@@ -46,9 +48,10 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, IDeadLetterSt
                     exception.Message,
                     attempts,
                     time.GetUtcNow());
-                var store = (Runtime.Channels.GetValueOrDefault(inbound.ChannelName) as IReceivingChannel)?.DeadLetters ?? deadLetters;
-                await store.AddAsync(entry, cancellationToken).ConfigureAwait(false);
-                return new ProcessingResult(Acknowledgement.Completed, true);
+                await dispatcher.Sender.SendAsync(
+                    new OutgoingMessage(entry.Message, inbound.ChannelName, OutgoingIntent.DeadLetter) { Source = inbound, DeadLetter = entry },
+                    cancellationToken).ConfigureAwait(false);
+                return Failed(Acknowledgement.Completed);
             }
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -65,24 +68,40 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, IDeadLetterSt
         switch (strategy)
         {
             case FinalFailureStrategy.Ignore:
-                return new ProcessingResult(Acknowledgement.Completed, true);
+                return Failed(Acknowledgement.Completed);
             case FinalFailureStrategy.Stop:
-                return new ProcessingResult(Acknowledgement.Stop, true);
+                return Failed(Acknowledgement.Stop);
             case FinalFailureStrategy.Resend:
                 try
                 {
-                    await inbound.ResendAsync(inbound.Message.Copy(), cancellationToken).ConfigureAwait(false);
-                    return new ProcessingResult(Acknowledgement.Completed, true);
+                    await dispatcher.Sender.SendAsync(
+                        new OutgoingMessage(inbound.Message.Copy(), inbound.ChannelName, OutgoingIntent.Resend) { Source = inbound }, cancellationToken).ConfigureAwait(false);
+                    return Failed(Acknowledgement.Completed);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     Log.FailureDestinationFailed(logger, e, inbound.Message.MessageId, "its channel (resend)", FinalFailureStrategy.Release);
-                    return new ProcessingResult(Acknowledgement.Release, true);
+                    return Failed(Acknowledgement.Release);
                 }
 
             default:
-                return new ProcessingResult(Acknowledgement.Release, true);
+                return Failed(Acknowledgement.Release);
         }
+    }
+
+    private static ProcessingResult Failed(Acknowledgement acknowledgement) => new(acknowledgement, ProcessingOutcome.Failed);
+
+    /// <summary>Hands a failed message to an error channel: its internal handler, or the registered channel.</summary>
+    private async ValueTask ToErrorChannelAsync(string channel, TransportMessage message, CancellationToken cancellationToken)
+    {
+        if (Runtime.InternalByChannel.TryGetValue(channel, out var endpoint))
+        {
+            await dispatcher.InvokeErrorHandlerAsync(endpoint, message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        message.Headers.Set(MessageHeaderNames.TargetEndpoint, Runtime.EndpointsOn(channel).FirstOrDefault(e => e.Info.Kind == EndpointKind.Internal)?.Id);
+        await dispatcher.Sender.SendAsync(new OutgoingMessage(message, channel, OutgoingIntent.Send), cancellationToken).ConfigureAwait(false);
     }
 
     private static TransportMessage Annotate(TransportMessage message, InboundMessage inbound, string endpointId, Exception exception, int attempts)

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Conveyor.Outgoing;
 
 namespace Conveyor;
 
@@ -12,23 +12,28 @@ public sealed class HandlerContext
     private MessageHeaders? _headers;
     private readonly IReadOnlyDictionary<string, string>? _metadata;
 
-    internal HandlerContext(EndpointInfo endpoint, object? payload, MessageHeaders headers, IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>The invocation of a received message, whose messages sent while handling wait in <paramref name="pending"/>.</summary>
+    internal HandlerContext(EndpointInfo endpoint, object? payload, MessageHeaders headers, IServiceProvider services, TimeProvider time, PendingMessages? pending, CancellationToken cancellationToken)
     {
         Endpoint = endpoint;
         Payload = payload;
         _headers = headers;
         Services = services;
+        Time = time;
+        Pending = pending;
         CancellationToken = cancellationToken;
     }
 
     /// <summary>An in-process invocation whose headers are built only if someone reads them.</summary>
-    internal HandlerContext(EndpointInfo endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, IServiceProvider services, CancellationToken cancellationToken)
+    internal HandlerContext(EndpointInfo endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
     {
         Endpoint = endpoint;
         Payload = payload;
         _metadata = metadata;
         Parent = parent;
         Services = services;
+        Time = time;
+        Pending = parent?.Pending;
         CancellationToken = cancellationToken;
     }
 
@@ -53,7 +58,7 @@ public sealed class HandlerContext
     public object? Payload { get; }
 
     /// <summary>The message headers.</summary>
-    public MessageHeaders Headers => _headers ??= MessageHeadersFactory.Create(Payload, _metadata, Parent, Endpoint.Kind);
+    public MessageHeaders Headers => _headers ??= MessageHeadersFactory.Create(Payload, _metadata, Parent, Endpoint.Kind, Time);
 
     /// <summary>The DI scope of this invocation.</summary>
     public IServiceProvider Services { get; }
@@ -62,6 +67,16 @@ public sealed class HandlerContext
     public CancellationToken CancellationToken { get; }
 
     internal HandlerContext? Parent { get; }
+
+    /// <summary>The clock message ids and timestamps are taken from.</summary>
+    internal TimeProvider Time { get; }
+
+    /// <summary>
+    /// Where messages sent to asynchronous endpoints while a received message is handled wait until the handler
+    /// succeeded; the inbound pipeline then hands them to the outgoing path before it commits. Null outside a
+    /// received message: sends leave at once.
+    /// </summary>
+    internal PendingMessages? Pending { get; }
 
     internal static HandlerContext? Swap(HandlerContext? context) => Swap(context, Ambient.Value);
 
@@ -75,60 +90,4 @@ public sealed class HandlerContext
 
         return current;
     }
-}
-
-/// <summary>Builds the headers of a new message, propagating correlation and user metadata from the handler that sends it.</summary>
-internal static class MessageHeadersFactory
-{
-    public static MessageHeaders Create(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, EndpointKind kind)
-    {
-        // Id, timestamp, kind, name, correlation, causation, and the target endpoint and routing key a channel adds:
-        // sized once, no rehash while filling.
-        var headers = new MessageHeaders(8 + (metadata?.Count ?? 0));
-        var id = MessageIds.New();
-        headers.Set(MessageHeaderNames.MessageId, id);
-        headers.Set(MessageHeaderNames.Timestamp, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        headers.Set(MessageHeaderNames.MessageKind, KindName(kind));
-        if (payload is not null and not string and not byte[])
-        {
-            headers.Set(MessageHeaderNames.MessageName, MessageNames.Of(payload.GetType()));
-        }
-
-        if (parent is not null)
-        {
-            var parentHeaders = parent.Headers;
-            foreach (var (name, value) in parentHeaders)
-            {
-                if (!MessageHeaderNames.IsFrameworkHeader(name))
-                {
-                    headers.Set(name, value);
-                }
-            }
-
-            headers.Set(MessageHeaderNames.CorrelationId, parentHeaders.CorrelationId ?? parentHeaders.MessageId);
-            headers.Set(MessageHeaderNames.CausationId, parentHeaders.MessageId);
-        }
-        else
-        {
-            headers.Set(MessageHeaderNames.CorrelationId, id);
-        }
-
-        if (metadata is not null)
-        {
-            foreach (var (name, value) in metadata)
-            {
-                headers.Set(name, value);
-            }
-        }
-
-        return headers;
-    }
-
-    private static string KindName(EndpointKind kind) => kind switch
-    {
-        EndpointKind.Command => "command",
-        EndpointKind.Event => "event",
-        EndpointKind.Query => "query",
-        _ => "message",
-    };
 }

@@ -30,7 +30,7 @@ internal static class SynchronousInvocation
 
         ref var frame = ref slot.Frame;
         return frame.Context ??= new HandlerContext(
-            frame.Endpoint!.Info, frame.Payload, frame.Metadata, frame.Parent, frame.Parent?.Services ?? frame.Endpoint.RootServices, frame.CancellationToken);
+            frame.Endpoint!.Info, frame.Payload, frame.Metadata, frame.Parent, frame.Parent?.Services ?? frame.Endpoint.RootServices, frame.Endpoint.Time, frame.CancellationToken);
     }
 
     /// <summary>Calls <paramref name="invoker"/> with its invocation as the ambient one on this thread.</summary>

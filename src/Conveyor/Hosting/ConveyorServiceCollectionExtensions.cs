@@ -4,7 +4,10 @@ using Conveyor.Deduplication;
 using Conveyor.Failures;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
-using Conveyor.Receiving;
+using Conveyor.Inbound;
+using Conveyor.Outgoing;
+using Conveyor.Scheduling;
+using Conveyor.UnitOfWork;
 using Conveyor.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,18 +54,25 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(
             sp.GetRequiredService<IOptions<Conveyor.ConveyorOptions>>().Value.DeduplicationRetention, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
+        services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
         services.AddSingleton<ConveyorRuntime>();
+        services.AddSingleton<MessageSender>();
+        services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<MessageSender>());
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<MessageBus>();
         services.AddSingleton<Conveyor.ICommandBus>(sp => sp.GetRequiredService<MessageBus>());
         services.AddSingleton<Conveyor.IEventBus>(sp => sp.GetRequiredService<MessageBus>());
         services.AddSingleton<Conveyor.IQueryBus>(sp => sp.GetRequiredService<MessageBus>());
         services.AddSingleton<FailureHandler>();
-        services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<InboundRouter>();
+        services.AddSingleton<InboundPipeline>();
         services.AddSingleton<ConsumerRunner>();
         services.AddSingleton<Conveyor.IConsumerRunner>(sp => sp.GetRequiredService<ConsumerRunner>());
         services.AddSingleton<IDeadLetters, DeadLetters>();
+        services.AddSingleton<ScheduledDeliveries>();
         services.AddHostedService<ConveyorHostedService>();
+        services.AddHostedService<SchedulerHostedService>();
         return services;
     }
 }

@@ -11,6 +11,20 @@ public sealed record TransportMessage(MessageHeaders Headers, ReadOnlyMemory<byt
     /// <summary>The message id header.</summary>
     public string? MessageId => Headers.MessageId;
 
+    /// <summary>
+    /// When the message is due (<see cref="MessageHeaderNames.DeliverAt"/>), or null when it is due at once. Channels do
+    /// not deliver it before; the header carries it on the wire so that a consumer holds a record that arrives early.
+    /// </summary>
+    public DateTimeOffset? DeliverAt =>
+        long.TryParse(Headers.Get(MessageHeaderNames.DeliverAt), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+
+    /// <summary>Sets or clears <see cref="DeliverAt"/>.</summary>
+    /// <param name="due">When the message is due; null for at once.</param>
+    public void SetDeliverAt(DateTimeOffset? due) =>
+        Headers.Set(MessageHeaderNames.DeliverAt, due?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Returns a copy with its own headers, so that headers can be changed without touching this one.</summary>
     /// <returns>The copy.</returns>
     public TransportMessage Copy() => new(Headers.Clone(), Body);

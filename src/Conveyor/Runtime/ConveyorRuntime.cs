@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Reflection;
 using Conveyor.Channels;
 using Conveyor.Deduplication;
 using Conveyor.Failures;
@@ -24,6 +25,7 @@ internal sealed class ConveyorRuntime
     {
         Options = options.Value;
         Serializer = setup.Serializer;
+        Time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var errors = new List<string>();
         var descriptors = setup.HandlerTypes.SelectMany(t => HandlerScanner.Describe(t, errors)).ToList();
         var lifetimes = Lifetimes(setup.Services);
@@ -84,6 +86,9 @@ internal sealed class ConveyorRuntime
     public ConveyorOptions Options { get; }
 
     public MessageSerializer Serializer { get; }
+
+    /// <summary>The application's clock: due times, message ids and timestamps.</summary>
+    public TimeProvider Time { get; }
 
     public FrozenDictionary<string, RuntimeEndpoint> Endpoints { get; }
 
@@ -161,15 +166,44 @@ internal sealed class ConveyorRuntime
         DeduplicationKey? deduplication = null;
         if (descriptor.Deduplication is { Enabled: true } attribute)
         {
-            deduplication = DeduplicationKey.Parse(attribute.Expression, info, errors);
+            if (info.Kind == EndpointKind.Consumer && string.IsNullOrWhiteSpace(attribute.Expression))
+            {
+                // A foreign producer's own "id" header is not Conveyor's message id: it may repeat across different records.
+                errors.Add($"{info.EndpointId}: [Deduplicated] on a consumer of a foreign topic must name its key, e.g. [Deduplicated(\"header.eventId\")] or [Deduplicated(\"payload.OrderId\")]: records from other producers carry no Conveyor message id.");
+            }
+            else
+            {
+                deduplication = DeduplicationKey.Parse(attribute.Expression, info, errors);
+            }
         }
-        else if (descriptor.Deduplication is null && info.IsAsynchronous && Options.DeduplicateAsynchronousEndpoints)
+        else if (descriptor.Deduplication is null && info.IsAsynchronous && info.Kind != EndpointKind.Consumer && Options.DeduplicateAsynchronousEndpoints)
         {
             deduplication = DeduplicationKey.ByMessageId;
         }
 
+        var delay = Delay(descriptor, info, channels, errors);
+
         var direct = HandlerInvokerCompiler.CompileDirect(descriptor.Method, descriptor.Bindings);
-        return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, needsScope, interceptors, failure, deduplication);
+        return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, needsScope, interceptors, failure, deduplication, delay);
+    }
+
+    private static TimeSpan? Delay(HandlerDescriptor descriptor, EndpointInfo info, Dictionary<string, IMessageChannel> channels, List<string> errors)
+    {
+        if (descriptor.Method.GetCustomAttribute<DelayedAttribute>() is not { } delayed)
+        {
+            return null;
+        }
+
+        if (delayed.Delay < TimeSpan.Zero)
+        {
+            errors.Add($"{info.EndpointId}: [Delayed] needs a delay of zero or more, in milliseconds or as a TimeSpan such as \"00:10:00\".");
+        }
+        else if (!info.IsAsynchronous || info.Kind == EndpointKind.Consumer || info.Channel is null || !channels.ContainsKey(info.Channel))
+        {
+            errors.Add($"{info.EndpointId}: [Delayed] works on asynchronous command and event handlers only. Add [Asynchronous(\"<channel>\")], or remove [Delayed].");
+        }
+
+        return delayed.Delay;
     }
 
     private static bool IsConveyorService(Type type) =>

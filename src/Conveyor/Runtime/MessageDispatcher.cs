@@ -1,5 +1,6 @@
 using Conveyor.Diagnostics;
 using Conveyor.Handlers;
+using Conveyor.Outgoing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -8,11 +9,14 @@ namespace Conveyor.Runtime;
 /// <summary>
 /// Delivers a payload to endpoints: invokes synchronous handlers in-process (in the caller's DI scope when called
 /// from a handler, else in a scope of their own when they need one) and turns each asynchronous endpoint into one
-/// transport message addressed to it.
+/// transport message addressed to it, which leaves through the outgoing path — at once, or, when a received message
+/// is being handled, once its handler succeeded.
 /// </summary>
-internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFactory scopes, IServiceProvider root, ILogger<MessageDispatcher> logger)
+internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender sender, IServiceScopeFactory scopes, IServiceProvider root, ILogger<MessageDispatcher> logger)
 {
     public ConveyorRuntime Runtime => runtime;
+
+    public MessageSender Sender => sender;
 
     public IServiceProvider RootServices => root;
 
@@ -42,7 +46,7 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
             return new ValueTask<object?>(endpoint.InvokeDirect(payload, metadata, parent, services, cancellationToken, ambient));
         }
 
-        var context = new HandlerContext(endpoint.Info, payload, metadata, parent, services, cancellationToken);
+        var context = new HandlerContext(endpoint.Info, payload, metadata, parent, services, runtime.Time, cancellationToken);
         return endpoint.RunsWithoutPolicies
             ? endpoint.InvokeAsync(context, ambient)
             : InvokeWithPoliciesAsync(endpoint, context);
@@ -66,45 +70,47 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
             return;
         }
 
-        var headers = MessageHeadersFactory.Create(payload, null, parent, EndpointKind.Command);
-        headers.Set(MessageHeaderNames.TargetEndpoint, runtime.EndpointsOn(channel).FirstOrDefault(e => e.Info.Kind == EndpointKind.Internal)?.Id);
-        await runtime.Channels[channel].SendAsync(Serialize(payload, headers), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Hands a failed message to an error channel: its internal handler in a scope of its own, or the registered channel.</summary>
-    public async ValueTask SendFailedAsync(string channel, TransportMessage message, CancellationToken cancellationToken)
-    {
-        if (runtime.InternalByChannel.TryGetValue(channel, out var endpoint))
-        {
-            var scope = scopes.CreateAsyncScope();
-            await using (scope.ConfigureAwait(false))
-            {
-                var payload = endpoint.PayloadType is { } type ? runtime.Serializer.Deserialize(message.Body, message.Headers.ContentType, type) : null;
-                var context = new HandlerContext(endpoint.Info, payload, message.Headers, scope.ServiceProvider, cancellationToken);
-                await InvokeWithPoliciesAsync(endpoint, context).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
+        var message = sender.Create(payload, null, parent, EndpointKind.Command);
         message.Headers.Set(MessageHeaderNames.TargetEndpoint, runtime.EndpointsOn(channel).FirstOrDefault(e => e.Info.Kind == EndpointKind.Internal)?.Id);
-        await runtime.Channels[channel].SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await SendOrHoldAsync(new OutgoingMessage(message, channel, OutgoingIntent.Send), parent, cancellationToken).ConfigureAwait(false);
     }
 
-    public TransportMessage Serialize(object? payload, MessageHeaders headers)
+    /// <summary>Hands a failed message to an error channel's internal handler, in a scope of its own.</summary>
+    public async ValueTask InvokeErrorHandlerAsync(RuntimeEndpoint endpoint, TransportMessage message, CancellationToken cancellationToken)
     {
-        var (body, contentType) = runtime.Serializer.Serialize(payload, headers.ContentType);
-        headers.Set(MessageHeaderNames.ContentType, contentType);
-        return new TransportMessage(headers, body);
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var payload = endpoint.PayloadType is { } type ? runtime.Serializer.Deserialize(message.Body, message.Headers.ContentType, type) : null;
+            var context = new HandlerContext(endpoint.Info, payload, message.Headers, scope.ServiceProvider, runtime.Time, pending: null, cancellationToken);
+            await InvokeWithPoliciesAsync(endpoint, context).ConfigureAwait(false);
+        }
     }
 
     private ValueTask<object?> SendAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, HandlerContext? parent, CancellationToken cancellationToken)
     {
-        var headers = MessageHeadersFactory.Create(payload, metadata, parent, endpoint.Info.Kind);
-        headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
-        headers.Set(MessageHeaderNames.RoutingKey, routingKey ?? headers.MessageName);
+        var message = sender.Create(payload, metadata, parent, endpoint.Info.Kind);
+        message.Headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
+        message.Headers.Set(MessageHeaderNames.RoutingKey, routingKey ?? message.Headers.MessageName);
+        if (endpoint.Delay is { } delay && message.DeliverAt is null)
+        {
+            message.SetDeliverAt(runtime.Time.GetUtcNow() + delay);
+        }
+
         // Not awaited here: a send in flight keeps only what the channel holds, not this payload and these headers.
-        return ReturnAdapters.FromValueTask(runtime.Channels[endpoint.Info.Channel!].SendAsync(Serialize(payload, headers), cancellationToken));
+        return ReturnAdapters.FromValueTask(SendOrHoldAsync(new OutgoingMessage(message, endpoint.Info.Channel!, OutgoingIntent.Send), parent, cancellationToken));
+    }
+
+    /// <summary>Holds <paramref name="message"/> until the received message being handled succeeded, or sends it now outside one.</summary>
+    private ValueTask SendOrHoldAsync(OutgoingMessage message, HandlerContext? parent, CancellationToken cancellationToken)
+    {
+        if (parent?.Pending is { } pending)
+        {
+            pending.Add(message);
+            return ValueTask.CompletedTask;
+        }
+
+        return sender.SendAsync(message, cancellationToken);
     }
 
     private async ValueTask<object?> InvokeScopedAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
@@ -112,13 +118,13 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
         var scope = scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            var context = new HandlerContext(endpoint.Info, payload, metadata, null, scope.ServiceProvider, cancellationToken);
+            var context = new HandlerContext(endpoint.Info, payload, metadata, null, scope.ServiceProvider, runtime.Time, cancellationToken);
             return await InvokeWithPoliciesAsync(endpoint, context).ConfigureAwait(false);
         }
     }
 
     /// <summary>Runs the handler with instant retries and sends its result to the output channel.</summary>
-    public async ValueTask<object?> InvokeWithPoliciesAsync(RuntimeEndpoint endpoint, HandlerContext context)
+    public async ValueTask<object?> InvokeWithPoliciesAsync(RuntimeEndpoint endpoint, HandlerContext context, bool instantRetries = true)
     {
         object? result;
         for (var retries = 0; ; retries++)
@@ -128,7 +134,7 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, IServiceScopeFa
                 result = await endpoint.InvokeAsync(context).ConfigureAwait(false);
                 break;
             }
-            catch (Exception e) when (endpoint.Failure.ShouldRetryInstantly(e, retries) && !context.CancellationToken.IsCancellationRequested)
+            catch (Exception e) when (instantRetries && endpoint.Failure.ShouldRetryInstantly(e, retries) && !context.CancellationToken.IsCancellationRequested)
             {
                 Log.InstantRetry(logger, e, endpoint.Id, context.Headers.MessageId, retries + 1);
             }

@@ -26,7 +26,8 @@ internal sealed class RuntimeEndpoint
         bool needsScope,
         IReadOnlyList<Type> interceptors,
         FailurePolicy failure,
-        DeduplicationKey? deduplication)
+        DeduplicationKey? deduplication,
+        TimeSpan? delay)
     {
         Descriptor = descriptor;
         _invoker = invoker;
@@ -39,6 +40,8 @@ internal sealed class RuntimeEndpoint
         _hasInterceptors = _before.Length + _around.Length + _after.Length > 0;
         Failure = failure;
         Deduplication = deduplication;
+        Delay = delay;
+        Time = rootServices.GetService<TimeProvider>() ?? TimeProvider.System;
         IsAsynchronous = descriptor.Info.IsAsynchronous;
         PayloadType = descriptor.Info.PayloadType;
         RunsWithoutPolicies = failure.InstantRetries == 0 && descriptor.OutputChannel is null;
@@ -67,6 +70,12 @@ internal sealed class RuntimeEndpoint
     public FailurePolicy Failure { get; }
 
     public DeduplicationKey? Deduplication { get; }
+
+    /// <summary>How long after sending a message is delivered to the endpoint (<see cref="DelayedAttribute"/>), or null.</summary>
+    public TimeSpan? Delay { get; }
+
+    /// <summary>The application's clock.</summary>
+    public TimeProvider Time { get; }
 
     public string? OutputChannel => Descriptor.OutputChannel;
 

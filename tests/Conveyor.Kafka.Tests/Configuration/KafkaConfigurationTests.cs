@@ -257,14 +257,14 @@ public sealed class KafkaConfigurationTests(KafkaTestCluster cluster) : IClassFi
         channel.Producer.Get("linger.ms").ShouldBe("25");
         channel.Producer.Get("compression.type").ShouldBe("lz4");
         channel.Producer.Get("client.id").ShouldBe("configured-app");
-        var publisher = (KafkaPublisher)services.GetRequiredKeyedService<IKafkaPublisher>("partner");
+        var publisher = (KafkaPublisherChannel)runtime.Channels["partner"];
         publisher.Config.Get("linger.ms").ShouldBe("35");
         publisher.Config.Get("client.id").ShouldBe("configured-app");
         var consumer = ((KafkaChannel)runtime.Channels["audit.trail"]).Settings;
         consumer.Consumer.Get("fetch.wait.max.ms").ShouldBe("100");
         consumer.Topics.ShouldBe([topic]);
 
-        var delivery = await publisher.SendAsync("configured", "text/plain");
+        var delivery = await services.GetRequiredKeyedService<IKafkaPublisher>("partner").SendAsync("configured", "text/plain");
         delivery.Topic.ShouldBe(topic, "the configured clients really work against the cluster");
     }
 

@@ -1,3 +1,4 @@
+using Conveyor.Runtime;
 using System.Globalization;
 using Confluent.Kafka;
 using Conveyor.Kafka.Channels;
@@ -120,7 +121,7 @@ public sealed class SafeDefaultsTests(KafkaTestCluster cluster) : IClassFixture<
             embedded.StopRequestTracking();
         }
 
-        ((KafkaPublisher)publisher).Config.Get("enable.idempotence").ShouldBe("false");
+        ((KafkaPublisherChannel)services.GetRequiredService<ConveyorRuntime>().Channels["partner"]).Config.Get("enable.idempotence").ShouldBe("false");
     }
 
     private static ClientConfig Of(KafkaChannelSettings settings, string kind) => kind == "Producer" ? settings.Producer : settings.Consumer;

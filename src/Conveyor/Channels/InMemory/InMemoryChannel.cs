@@ -3,8 +3,9 @@ namespace Conveyor.Channels.InMemory;
 /// <summary>
 /// An ordered in-process queue. It behaves like one Kafka partition consumed by one group: the head message
 /// stays in place until it is acknowledged, <see cref="Acknowledgement.Release"/> redelivers it after
-/// <see cref="InMemoryChannelOptions.ReleaseDelay"/> with nothing behind it overtaking, and scheduled retries
-/// wait on the <see cref="TimeProvider"/> and then join the tail.
+/// <see cref="InMemoryChannelOptions.ReleaseDelay"/> with nothing behind it overtaking, and a message sent with a due
+/// time (a delayed retry, a <see cref="DelayedAttribute"/> handler's message) waits on the <see cref="TimeProvider"/>
+/// for any delay and then joins the tail.
 /// </summary>
 public sealed class InMemoryChannel : IReceivingChannel
 {
@@ -30,6 +31,21 @@ public sealed class InMemoryChannel : IReceivingChannel
 
     /// <inheritdoc />
     public string Name { get; }
+
+    /// <inheritdoc />
+    public ChannelCapabilities Capabilities { get; } = new()
+    {
+        CanReceive = true,
+        KeepsOrderOnRelease = true,
+        MaxDeliveryDelay = Timeout.InfiniteTimeSpan,
+        ReportsLag = true,
+    };
+
+    /// <inheritdoc />
+    public Failures.DeadLetters.IDeadLetterStore? DeadLetters => null;
+
+    /// <inheritdoc />
+    public FinalFailureStrategy? FinalFailureStrategy => null;
 
     /// <summary>Messages waiting in the queue (deliverable now or released for later).</summary>
     public int Count
@@ -74,8 +90,35 @@ public sealed class InMemoryChannel : IReceivingChannel
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Enqueue(message, record: true);
+        Deliver(message, record: true);
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Deliver(message, record: false);
+        return ValueTask.CompletedTask;
+    }
+
+    private void Deliver(TransportMessage message, bool record)
+    {
+        if (message.DeliverAt is { } due && due - _time.GetUtcNow() is { Ticks: > 0 } delay)
+        {
+            if (record && _options.RecordSentMessages)
+            {
+                lock (_gate)
+                {
+                    _sent.Add(message);
+                }
+            }
+
+            Schedule(message, delay);
+            return;
+        }
+
+        Enqueue(message, record);
     }
 
     /// <inheritdoc />
@@ -217,15 +260,7 @@ public sealed class InMemoryChannel : IReceivingChannel
     {
         public override string Position => $"{channel.Name}#{Message.MessageId}";
 
-        public override bool CanSchedule => true;
-
         public override ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken) =>
             channel.SendAsync(message, cancellationToken);
-
-        public override ValueTask ScheduleAsync(TransportMessage message, TimeSpan delay, CancellationToken cancellationToken)
-        {
-            channel.Schedule(message, delay);
-            return ValueTask.CompletedTask;
-        }
     }
 }

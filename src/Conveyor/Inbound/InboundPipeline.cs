@@ -1,0 +1,262 @@
+using Conveyor.Channels;
+using Conveyor.Deduplication;
+using Conveyor.Diagnostics;
+using Conveyor.Failures;
+using Conveyor.Outgoing;
+using Conveyor.Runtime;
+using Conveyor.Serialization;
+using Conveyor.UnitOfWork;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Inbound;
+
+/// <summary>
+/// Where every received message is handled, its steps in this order:
+/// <list type="number">
+/// <item>route — <see cref="InboundRouter"/> finds the endpoint (several: fan out one copy each, then done);</item>
+/// <item>decode — the body becomes the handler's payload type;</item>
+/// <item>begin the unit of work, and claim the deduplication key inside it (a duplicate is skipped);</item>
+/// <item>get the handler instance, invoke it with its interceptors around (instant retries re-run these steps in a new unit of work);</item>
+/// <item>handle the result — the output channel;</item>
+/// <item>hand the messages sent while handling to the outgoing path;</item>
+/// <item>commit the unit of work;</item>
+/// <item>acknowledge — returned to the channel, which commits the offset or removes the message.</item>
+/// </list>
+/// A failure after the instant retries is retried later (a redelivery with a due time through the outgoing path) or
+/// given to <see cref="FailureHandler"/>. The pipeline returns only when the message is finished, so the channel
+/// acknowledges nothing early.
+/// </summary>
+internal sealed class InboundPipeline(
+    MessageDispatcher dispatcher,
+    InboundRouter router,
+    FailureHandler failures,
+    IDeduplicationStore deduplication,
+    IUnitOfWorkFactory unitsOfWork,
+    IServiceScopeFactory scopes,
+    ILogger<InboundPipeline> logger)
+{
+    private ConveyorRuntime Runtime => dispatcher.Runtime;
+
+    public async ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        if (inbound.ReadError is { } readError)
+        {
+            return await failures.FailAsync(inbound, null, new MessageConversionException(readError), 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        // 1. Route.
+        RuntimeEndpoint endpoint;
+        try
+        {
+            var (single, fanOut) = router.Route(inbound);
+            if (fanOut is not null)
+            {
+                await FanOutAsync(inbound, fanOut, cancellationToken).ConfigureAwait(false);
+                return ProcessingResult.Handled;
+            }
+
+            endpoint = single!;
+        }
+        catch (MessageRoutingException e)
+        {
+            return await failures.FailAsync(inbound, null, e, 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        // 2. Decode, once: a body that does not convert will not convert on a retry either.
+        object? payload;
+        try
+        {
+            payload = endpoint.PayloadType is { } type ? Runtime.Serializer.Deserialize(inbound.Message.Body, inbound.Message.Headers.ContentType, type) : null;
+        }
+        catch (MessageConversionException e)
+        {
+            return await failures.FailAsync(inbound, endpoint, e, 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        var attempts = inbound.Message.Headers.DeliveryAttempt;
+        while (true)
+        {
+            var (error, duplicate) = await HandleAsync(endpoint, inbound.Message, payload, cancellationToken).ConfigureAwait(false);
+            if (error is null)
+            {
+                return duplicate ? ProcessingResult.Duplicate : ProcessingResult.Handled;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return new ProcessingResult(Acknowledgement.Release, ProcessingOutcome.Handled);
+            }
+
+            attempts++;
+            if (endpoint.Failure.DelayedRetry is not { } retry || error is INonRetryableException || attempts > retry.MaxAttempts)
+            {
+                return await failures.FailAsync(inbound, endpoint, error, attempts, cancellationToken).ConfigureAwait(false);
+            }
+
+            var delay = retry.DelayFor(attempts - 1);
+            Log.RetryScheduled(logger, error, endpoint.Id, inbound.Message.MessageId, attempts, delay);
+            var channel = Runtime.Channels.GetValueOrDefault(inbound.ChannelName);
+            if (channel is null || channel.Capabilities.RetriesWaitInPlace)
+            {
+                if (!await WaitInPlaceAsync(inbound, delay, cancellationToken).ConfigureAwait(false))
+                {
+                    return new ProcessingResult(Acknowledgement.Release, ProcessingOutcome.Handled);
+                }
+
+                continue;
+            }
+
+            try
+            {
+                await RedeliverLaterAsync(inbound, endpoint, attempts, delay, cancellationToken).ConfigureAwait(false);
+                return ProcessingResult.Handled;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                return await failures.FailAsync(
+                    inbound, endpoint, new ConveyorException($"Scheduling a delayed retry failed ({e.Message}) after the handler failed: {error.Message}", error), attempts, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Steps 3 to 7 for one attempt, with the endpoint's instant retries: each attempt runs in a unit of work of its own
+    /// that commits only when the handler succeeded. Returns the exception the last attempt ended with, or null.
+    /// </summary>
+    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, TransportMessage message, object? payload, CancellationToken cancellationToken)
+    {
+        for (var retries = 0; ; retries++)
+        {
+            Exception? error;
+            try
+            {
+                var duplicate = await HandleOnceAsync(endpoint, message, payload, cancellationToken).ConfigureAwait(false);
+                return (null, duplicate);
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+
+            if (!endpoint.Failure.ShouldRetryInstantly(error, retries) || cancellationToken.IsCancellationRequested)
+            {
+                return (error, false);
+            }
+
+            Log.InstantRetry(logger, error, endpoint.Id, message.MessageId, retries + 1);
+        }
+    }
+
+    private async ValueTask<bool> HandleOnceAsync(RuntimeEndpoint endpoint, TransportMessage message, object? payload, CancellationToken cancellationToken)
+    {
+        AsyncServiceScope? scope = endpoint.NeedsScope ? scopes.CreateAsyncScope() : null;
+        try
+        {
+            var services = scope?.ServiceProvider ?? dispatcher.RootServices;
+            // 3. Begin the unit of work; the deduplication claim is made inside it, so that a database store's claim
+            // commits in the same transaction as the handler's own writes and its outbox rows.
+            var unitOfWork = await unitsOfWork.BeginAsync(services, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var key = endpoint.Deduplication?.KeyOf(message.Headers, payload);
+                if (key is not null && !await ClaimAsync(endpoint, key, unitOfWork, cancellationToken).ConfigureAwait(false))
+                {
+                    Log.DuplicateSkipped(logger, message.MessageId, endpoint.Id, key);
+                    await unitOfWork.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    return true;
+                }
+
+                // 4. Instance and invocation, with the interceptors around it; 5. the result (output channel).
+                var pending = new PendingMessages();
+                var context = new HandlerContext(endpoint.Info, payload, message.Headers, services, Runtime.Time, pending, cancellationToken);
+                await dispatcher.InvokeWithPoliciesAsync(endpoint, context, instantRetries: false).ConfigureAwait(false);
+
+                // 6. Hand what the handler sent to the outgoing path, in the order it was sent.
+                if (pending.Take() is { } sent)
+                {
+                    foreach (var outgoing in sent)
+                    {
+                        await dispatcher.Sender.SendAsync(outgoing, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                // 7. Commit.
+                await unitOfWork.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            catch
+            {
+                await unitOfWork.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            if (scope is { } s)
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    // TODO(merge): the atomic claim (IDeduplicationStore.TryClaimAsync) replaces this look-up-then-mark.
+    private async ValueTask<bool> ClaimAsync(RuntimeEndpoint endpoint, string key, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        if (await deduplication.IsHandledAsync(endpoint.Id, key, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        unitOfWork.Enlist(new MarkHandled(deduplication, endpoint.Id, key));
+        return true;
+    }
+
+    private sealed class MarkHandled(IDeduplicationStore store, string endpointId, string key) : IUnitOfWorkParticipant
+    {
+        public ValueTask CommitAsync(CancellationToken cancellationToken) => store.MarkHandledAsync(endpointId, key, cancellationToken);
+
+        public ValueTask RollbackAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    private async ValueTask FanOutAsync(InboundMessage inbound, IReadOnlyList<RuntimeEndpoint> endpoints, CancellationToken cancellationToken)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            var copy = inbound.Message.Copy();
+            copy.Headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
+            await dispatcher.Sender.SendAsync(new OutgoingMessage(copy, inbound.ChannelName, OutgoingIntent.Resend) { Source = inbound }, cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.FannedOut(logger, inbound.Message.MessageId, inbound.ChannelName, endpoints.Count);
+    }
+
+    /// <summary>A delayed retry: the message goes back to its channel's own consumers, addressed to the endpoint, due after the delay.</summary>
+    private ValueTask RedeliverLaterAsync(InboundMessage inbound, RuntimeEndpoint endpoint, int attempts, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var later = inbound.Message.Copy();
+        later.Headers.Set(MessageHeaderNames.DeliveryAttempt, attempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        later.Headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
+        later.SetDeliverAt(Runtime.Time.GetUtcNow() + delay);
+        return dispatcher.Sender.SendAsync(new OutgoingMessage(later, inbound.ChannelName, OutgoingIntent.Redeliver) { Source = inbound }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits before the next attempt on a channel whose retries wait in place. Waiting is no work in progress: it ends as
+    /// soon as the channel gives the message up, not after the grace period the handler's token allows (KafkaFlow #581:
+    /// a retry must not hold a rebalance). False when it was given up.
+    /// </summary>
+    private async ValueTask<bool> WaitInPlaceAsync(InboundMessage inbound, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, inbound.Revoked);
+        try
+        {
+            await Task.Delay(delay, Runtime.Time, wait.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

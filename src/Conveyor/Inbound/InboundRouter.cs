@@ -1,0 +1,93 @@
+using Conveyor.Channels;
+using Conveyor.Runtime;
+
+namespace Conveyor.Inbound;
+
+/// <summary>
+/// The first step of the inbound pipeline: finds the endpoint a received message is for — the consumer endpoint that
+/// owns its source, the endpoint it is addressed to, or the endpoints on its channel that accept its name. A message
+/// no endpoint can take is a <see cref="MessageRoutingException"/> that names why, so it reaches the dead letter.
+/// </summary>
+internal sealed class InboundRouter(ConveyorRuntime runtime)
+{
+    /// <summary>The endpoint for <paramref name="inbound"/>, or the endpoints to fan it out to when several accept it.</summary>
+    public (RuntimeEndpoint? Endpoint, IReadOnlyList<RuntimeEndpoint>? FanOut) Route(InboundMessage inbound)
+    {
+        var headers = inbound.Message.Headers;
+        if (runtime.Endpoints.GetValueOrDefault(inbound.ChannelName) is { Info.Kind: EndpointKind.Consumer } owner)
+        {
+            // A consumer endpoint owns everything on its source, whatever a foreign producer's headers say.
+            return (owner, null);
+        }
+
+        var name = headers.RoutingKey ?? headers.MessageName;
+        if (headers.TargetEndpoint is { } target)
+        {
+            var addressed = runtime.Endpoints.GetValueOrDefault(target)
+                ?? throw new MessageRoutingException(
+                    $"The message is addressed to endpoint '{target}', which this service does not have. Deploy the endpoint, then replay the message from the dead letter.");
+            if (name is not null && !MayTake(addressed, headers))
+            {
+                throw new MessageRoutingException(
+                    $"The message is addressed to endpoint '{target}', which handles {Describe(addressed)}, but the message is '{name}'. It was addressed to the wrong endpoint; fix its producer, then replay it.");
+            }
+
+            return (addressed, null);
+        }
+
+        var onChannel = runtime.EndpointsOn(inbound.ChannelName).ToList();
+        if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Internal)
+        {
+            return (onChannel[0], null);
+        }
+
+        if (name is null)
+        {
+            throw new MessageRoutingException(
+                $"The message on channel '{inbound.ChannelName}' has neither a '{MessageHeaderNames.TargetEndpoint}', '{MessageHeaderNames.RoutingKey}' nor '{MessageHeaderNames.MessageName}' header, so no handler can be chosen.");
+        }
+
+        var matching = onChannel.Where(e => Accepts(e, name)).ToList();
+        return matching.Count switch
+        {
+            0 => throw new MessageRoutingException(
+                $"No handler on channel '{inbound.ChannelName}' accepts message name '{name}'. Known names here: {string.Join(", ", onChannel.Select(Describe).Distinct())}."),
+            1 => (matching[0], null),
+            _ => (null, matching),
+        };
+    }
+
+    private static bool Accepts(RuntimeEndpoint endpoint, string name) =>
+        endpoint.Info.Routing is { } routing
+            ? RoutingPattern.Matches(routing, name)
+            : endpoint.PayloadType is { } type && MessageNames.Of(type) == name;
+
+    /// <summary>
+    /// Whether an addressed endpoint can take a message of this name. Only a sealed payload type is checked: an endpoint
+    /// for a base type or interface takes names this service cannot tell apart without reading CLR types from the wire,
+    /// which it never does; one for raw text or bytes takes anything.
+    /// </summary>
+    private static bool MayTake(RuntimeEndpoint endpoint, MessageHeaders headers)
+    {
+        if (endpoint.Info.Kind is EndpointKind.Consumer or EndpointKind.Internal)
+        {
+            return true;
+        }
+
+        if (endpoint.Info.Routing is { } routing)
+        {
+            return (headers.RoutingKey is { } key && RoutingPattern.Matches(routing, key))
+                || (headers.MessageName is { } messageName && RoutingPattern.Matches(routing, messageName))
+                || !IsCheckable(endpoint.PayloadType)
+                || headers.MessageName == MessageNames.Of(endpoint.PayloadType!);
+        }
+
+        return !IsCheckable(endpoint.PayloadType) || headers.MessageName is null || headers.MessageName == MessageNames.Of(endpoint.PayloadType!);
+    }
+
+    private static bool IsCheckable(Type? type) =>
+        type is not null && (type.IsSealed || type.IsValueType) && type != typeof(string) && type != typeof(byte[]) && type != typeof(ReadOnlyMemory<byte>)
+        && type.FullName != "System.Text.Json.JsonElement";
+
+    private static string Describe(RuntimeEndpoint endpoint) => endpoint.Info.Routing ?? (endpoint.PayloadType is { } type ? MessageNames.Of(type) : "(no payload)");
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace Conveyor.Outgoing;
+
+/// <summary>Builds the headers of a new message, propagating correlation and user metadata from the handler that sends it.</summary>
+internal static class MessageHeadersFactory
+{
+    public static MessageHeaders Create(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, EndpointKind? kind, TimeProvider time)
+    {
+        // Id, timestamp, kind, name, correlation, causation, and the target endpoint and routing key a channel adds:
+        // sized once, no rehash while filling.
+        var headers = new MessageHeaders(8 + (metadata?.Count ?? 0));
+        var now = time.GetUtcNow();
+        var id = MessageIds.New(now);
+        headers.Set(MessageHeaderNames.MessageId, id);
+        headers.Set(MessageHeaderNames.Timestamp, now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        if (kind is { } known)
+        {
+            headers.Set(MessageHeaderNames.MessageKind, KindName(known));
+        }
+
+        if (payload is not null and not string and not byte[])
+        {
+            headers.Set(MessageHeaderNames.MessageName, MessageNames.Of(payload.GetType()));
+        }
+
+        if (parent is not null)
+        {
+            var parentHeaders = parent.Headers;
+            foreach (var (name, value) in parentHeaders)
+            {
+                if (!MessageHeaderNames.IsFrameworkHeader(name))
+                {
+                    headers.Set(name, value);
+                }
+            }
+
+            headers.Set(MessageHeaderNames.CorrelationId, parentHeaders.CorrelationId ?? parentHeaders.MessageId);
+            headers.Set(MessageHeaderNames.CausationId, parentHeaders.MessageId);
+        }
+        else
+        {
+            headers.Set(MessageHeaderNames.CorrelationId, id);
+        }
+
+        if (metadata is not null)
+        {
+            foreach (var (name, value) in metadata)
+            {
+                headers.Set(name, value);
+            }
+        }
+
+        return headers;
+    }
+
+    private static string KindName(EndpointKind kind) => kind switch
+    {
+        EndpointKind.Command => "command",
+        EndpointKind.Event => "event",
+        EndpointKind.Query => "query",
+        _ => "message",
+    };
+}
