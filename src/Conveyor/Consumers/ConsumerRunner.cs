@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Consumers;
 
 /// <summary>Runs a channel's receive loop with the inbound processor and the run's limits.</summary>
-internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pipeline, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
+internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pipeline, Scheduling.ScheduledDeliveries scheduled, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
 {
     public IReadOnlyList<string> ConsumerNames =>
         [.. runtime.Channels.Where(c => c.Value is IReceivingChannel).Select(c => c.Key).Order(StringComparer.Ordinal)];
@@ -54,6 +54,11 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         long finished = 0, failed = 0, duplicates = 0;
         string? reason = null;
 
+        // Scheduled messages (delays longer than a channel holds) are delivered while any consumer runs, also when it
+        // runs outside the host (conveyor run); the host's own scheduler service shares the same run.
+        using var scheduling = new CancellationTokenSource();
+        var deliveries = scheduled.RunAsync(scheduling.Token);
+
         Log.ConsumerStarted(logger, channelName);
         ReceiveSummary summary;
         try
@@ -64,6 +69,8 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         {
             await onStop.DisposeAsync().ConfigureAwait(false);
             grace?.Dispose();
+            await scheduling.CancelAsync().ConfigureAwait(false);
+            await deliveries.ConfigureAwait(false);
         }
 
         if (summary.StoppedOn is not null)

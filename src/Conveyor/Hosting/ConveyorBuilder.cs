@@ -138,6 +138,18 @@ public sealed class ConveyorBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a step to the outgoing path that every message leaving the application passes through (sends, publishes,
+    /// named publishers, retries, resends, dead letters), in the order added: the first added runs first.
+    /// </summary>
+    /// <typeparam name="TMiddleware">The middleware, a singleton.</typeparam>
+    /// <returns>The builder.</returns>
+    public ConveyorBuilder AddOutgoingMiddleware<TMiddleware>() where TMiddleware : class, Outgoing.IOutgoingMiddleware
+    {
+        Services.AddSingleton<Outgoing.IOutgoingMiddleware, TMiddleware>();
+        return this;
+    }
+
     /// <summary>Adds a converter for another content type; with <paramref name="asDefault"/> it also writes outgoing payloads.</summary>
     /// <param name="converter">The converter.</param>
     /// <param name="asDefault">Use it for outgoing messages instead of JSON.</param>

@@ -13,6 +13,12 @@ internal sealed class ScheduledDeliveries(IMessageScheduler scheduler, MessageSe
     private CancellationTokenSource? _stop;
     private int _users;
 
+    private async Task RunAfterAsync(Task previous, CancellationToken cancellationToken)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await scheduler.RunAsync(sender.DeliverScheduledAsync, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Delivers due messages until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -21,8 +27,9 @@ internal sealed class ScheduledDeliveries(IMessageScheduler scheduler, MessageSe
         {
             if (_users++ == 0)
             {
+                // A run that is still stopping finishes first: a scheduler runs once at a time.
                 _stop = new CancellationTokenSource();
-                _running = scheduler.RunAsync(sender.DeliverScheduledAsync, _stop.Token);
+                _running = RunAfterAsync(_running ?? Task.CompletedTask, _stop.Token);
             }
 
             running = _running!;

@@ -58,6 +58,21 @@ public sealed class KafkaConsumerAttributeTests(KafkaTestCluster cluster) : ICla
         public void Handle(Order order, MessageHeaders headers) => received.Orders.Enqueue((order, headers));
     }
 
+    public sealed class DeduplicatedByForeignIdConsumer(Received received)
+    {
+        [Deduplicated]
+        [KafkaConsumer("orders.by-foreign-id", AttributeTopic)]
+        public void Handle(Order order, MessageHeaders headers) => received.Orders.Enqueue((order, headers));
+    }
+
+    [Fact]
+    public void Deduplicated_WithoutAKey_OnAForeignTopic_FailsAtStartUpAskingForOne()
+    {
+        var error = Should.Throw<ConveyorConfigurationException>(() => ConveyorOnKafka.Build(cluster, c => c.AddHandler<DeduplicatedByForeignIdConsumer>()));
+
+        error.Message.ShouldContain("orders.by-foreign-id: [Deduplicated] on a consumer of a foreign topic must name its key");
+    }
+
     [Fact]
     public async Task GroupId_DefaultsToTheEndpointId_OffsetsAreCommittedForThatGroup()
     {
@@ -163,6 +178,7 @@ public sealed class KafkaConsumerAttributeTests(KafkaTestCluster cluster) : ICla
         var result = await services.RunUntilEmpty("orders.deduplicated");
 
         result.Finished.ShouldBe(5, "duplicates are finished (skipped and committed), not left behind");
+        result.Duplicates.ShouldBe(2, "skipped duplicates are counted");
         received.Orders.Select(o => o.Order.OrderId).ShouldBe(["o-1", "o-2", "o-3"]);
         received.Orders.Select(o => long.Parse(o.Headers.Get("kafka_offset")!, System.Globalization.CultureInfo.InvariantCulture)).ShouldBe([0L, 1L, 3L]);
         Committed(cluster, $"g-{topic}", topic, 1).ShouldBe(5);

@@ -89,6 +89,20 @@ public sealed class KcatToKafkaConsumerTests(KafkaTestCluster cluster) : IClassF
     }
 
     [Fact]
+    public async Task Bug_ForeignRecordsSharingTheirProducersIdHeader_AreAllHandled()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        for (var i = 0; i < 3; i++)
+        {
+            await Kcat.ProduceAsync(cluster, topic, Encoding.UTF8.GetBytes($"version {i}"), key: "entity-42", headers: [("id", "entity-42"), ("tenant", "acme"), ("trace", $"t-{i}")]);
+        }
+
+        var received = await RunAsync<TextConsumer>("interop.text", topic);
+
+        received.Texts.Select(t => t.Payload).ShouldBe(["version 0", "version 1", "version 2"], "a foreign producer's own id header is not a Conveyor message id: nothing is skipped as a duplicate");
+    }
+
+    [Fact]
     public async Task BytesHandler_GetsTheExactValueBytes()
     {
         var topic = await cluster.CreateTopicAsync(1);

@@ -20,8 +20,6 @@ internal sealed class CommandLineContext(IServiceProvider services, TextWriter o
 
     public IDeadLetters DeadLetters => Required<IDeadLetters>();
 
-    public Scheduling.ScheduledDeliveries ScheduledDeliveries => Required<Scheduling.ScheduledDeliveries>();
-
     public ConveyorOptions Options => Runtime.Options;
 
     /// <summary>

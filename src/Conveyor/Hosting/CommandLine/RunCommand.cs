@@ -63,23 +63,11 @@ internal static class RunCommand
         var kind = runtime.ChannelKinds.GetValueOrDefault(channel, "channel");
         await output.WriteLineAsync($"Consuming {kind} channel '{channel}'{Limits(options)}. Press Ctrl+C to stop.").ConfigureAwait(false);
 
-        // The hosted services do not run here: deliver scheduled messages (delayed retries past what the channel holds,
-        // [Delayed] handlers) for as long as the consumer runs.
         ConsumerRunResult result;
-        using var scheduling = new CancellationTokenSource();
-        var deliveries = context.ScheduledDeliveries.RunAsync(scheduling.Token);
         using (cancellationToken.Register(() => output.WriteLine(
             $"Stopping: in-flight messages finish first (up to {context.Options.ShutdownTimeout:c}, ConveyorOptions.ShutdownTimeout).")))
         {
-            try
-            {
-                result = await consumers.RunAsync(name, options, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                await scheduling.CancelAsync().ConfigureAwait(false);
-                await deliveries.ConfigureAwait(false);
-            }
+            result = await consumers.RunAsync(name, options, cancellationToken).ConfigureAwait(false);
         }
 
         await output.WriteLineAsync($"Stopped: {result.StopReason}.").ConfigureAwait(false);
