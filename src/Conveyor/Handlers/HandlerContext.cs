@@ -68,6 +68,26 @@ public sealed class HandlerContext
 
     internal HandlerContext? Parent { get; }
 
+    /// <summary>
+    /// One header, without building the whole set for an in-process invocation whose headers nobody read: a user header
+    /// is the sender's metadata, else the one propagated from the handler that sent it; only Conveyor's own headers
+    /// (id, correlation, timestamp, …) need <see cref="Headers"/>. The same value <see cref="Headers"/> would hold.
+    /// </summary>
+    internal string? GetHeader(string name)
+    {
+        if (_headers is not null)
+        {
+            return _headers.Get(name);
+        }
+
+        if (_metadata is not null && _metadata.TryGetValue(name, out var value))
+        {
+            return value;
+        }
+
+        return MessageHeaderNames.IsFrameworkHeader(name) ? Headers.Get(name) : Parent?.GetHeader(name);
+    }
+
     /// <summary>The clock message ids and timestamps are taken from.</summary>
     internal TimeProvider Time { get; }
 

@@ -88,7 +88,7 @@ internal static class HeaderReader
 {
     public static T? Read<T>(HandlerContext context, string name, string parameter, bool optional)
     {
-        var raw = context.Headers.Get(name);
+        var raw = context.GetHeader(name);
         if (raw is null)
         {
             return optional
