@@ -50,7 +50,7 @@ public sealed class KafkaConsumerOptions
 
     /// <summary>
     /// The longest wait between two deliveries of a released record; the wait doubles from
-    /// <see cref="ReleaseBackoffInitial"/> up to this. Default: 5 seconds.
+    /// <see cref="ReleaseBackoffInitial"/> up to this (a <see cref="Backoff"/> without jitter). Default: 5 seconds.
     /// </summary>
     public TimeSpan ReleaseBackoffMax { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -76,11 +76,6 @@ public sealed class KafkaConsumerOptions
 
     internal KafkaConsumerOptions Clone() => (KafkaConsumerOptions)MemberwiseClone();
 
-    /// <summary>The wait before delivery number <paramref name="attempt"/> + 1 of a released record (attempt ≥ 1).</summary>
-    internal TimeSpan ReleaseBackoff(int attempt)
-    {
-        var exponent = Math.Clamp(attempt - 1, 0, 30);
-        var ticks = ReleaseBackoffInitial.Ticks * Math.Pow(2, exponent);
-        return ticks >= ReleaseBackoffMax.Ticks ? ReleaseBackoffMax : TimeSpan.FromTicks((long)ticks);
-    }
+    /// <summary>The waits between deliveries of a released record: doubling, no jitter, so a partition's order is kept predictably.</summary>
+    internal Backoff ReleaseBackoff() => new(ReleaseBackoffInitial, 2, ReleaseBackoffMax);
 }

@@ -15,6 +15,12 @@ namespace Conveyor.Hosting;
 internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<ConveyorOptions> options, TimeProvider time, ILogger<ConveyorHostedService> logger)
     : IHostedService, IAsyncDisposable
 {
+    /// <summary>
+    /// The waits before a crashed consumer is started again: from 1 s, doubling up to a minute, with jitter so that
+    /// consumers that crashed together (a broker outage) do not all reconnect at the same moment.
+    /// </summary>
+    internal static readonly Backoff RestartBackoff = new(TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(1), jitter: 0.2);
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _consumers = [];
 
@@ -52,7 +58,7 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
 
     private async Task RunForeverAsync(ConsumerRunner runner, string name)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var crashes = 0;
         while (!_stopping.IsCancellationRequested)
         {
             try
@@ -67,6 +73,7 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
             }
             catch (Exception e) when (!_stopping.IsCancellationRequested)
             {
+                var delay = RestartBackoff.DelayFor(++crashes);
                 Log.ConsumerCrashed(logger, e, name, delay);
                 try
                 {
@@ -76,8 +83,6 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
                 {
                     return;
                 }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
             }
             catch (OperationCanceledException)
             {
