@@ -14,7 +14,18 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
 {
     private KafkaOptions Options => options.Value;
 
-    public KafkaChannel Channel(string name, KafkaChannelOptions code) => Create(ChannelSettings(name, code));
+    public KafkaChannel Channel(string name, KafkaChannelOptions code)
+    {
+        // Configured sections are checked by KafkaOptionsValidator; what the code gave is checked here, at start-up too.
+        var errors = new List<string>();
+        KafkaOptionsValidator.Channel(code, $"AddKafkaChannel(\"{name}\") options", errors);
+        if (errors.Count > 0)
+        {
+            throw new ConveyorConfigurationException(string.Join(Environment.NewLine, errors));
+        }
+
+        return Create(ChannelSettings(name, code));
+    }
 
     public KafkaChannel Consumer(KafkaConsumerAttribute attribute, EndpointInfo endpoint) => Create(ConsumerSettings(attribute, endpoint.EndpointId));
 

@@ -6,7 +6,6 @@ using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
 using Conveyor.Receiving;
 using Conveyor.Runtime;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,7 +18,7 @@ public static class ConveyorServiceCollectionExtensions
     /// <summary>
     /// Adds Conveyor: the buses, the handlers found by <paramref name="configure"/>, channels, failure handling and a
     /// hosted service that validates the configuration at start-up and runs the consumers. Options bind from the
-    /// <c>Conveyor</c> configuration section when an <see cref="IConfiguration"/> is registered.
+    /// <c>Conveyor</c> configuration section when an <see cref="Microsoft.Extensions.Configuration.IConfiguration"/> is registered.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures Conveyor.</param>
@@ -34,9 +33,8 @@ public static class ConveyorServiceCollectionExtensions
         }
 
         var builder = new Conveyor.ConveyorBuilder(services);
-        services.AddOptions<Conveyor.ConveyorOptions>();
-        services.AddSingleton<IConfigureOptions<Conveyor.ConveyorOptions>>(sp => new ConfigureOptions<Conveyor.ConveyorOptions>(o =>
-            sp.GetService<IConfiguration>()?.GetSection(Conveyor.ConveyorOptions.SectionName).Bind(o)));
+        services.AddOptions<Conveyor.ConveyorOptions>().BindSection(Conveyor.ConveyorOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Conveyor.ConveyorOptions>, ConveyorOptionsValidator>());
         configure(builder);
 
         var handlerTypes = builder.HandlerTypes();
