@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Kafka.Channels;
 
 /// <summary>Creates Kafka channels, consumer endpoints and publishers from code options overlaid with <c>Conveyor:Kafka</c> configuration.</summary>
-internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaProducers producers, KafkaTopics topics, IServiceProvider services, TimeProvider time, ILoggerFactory loggers)
+internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptions<ConveyorOptions> conveyor, KafkaProducers producers, KafkaTopics topics, IServiceProvider services, TimeProvider time, ILoggerFactory loggers)
 {
     private KafkaOptions Options => options.Value;
 
@@ -78,6 +78,15 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
     {
         var producer = KafkaClientConfigs.Producer(Options, code.Properties, code.Producer, configured?.Properties, configured?.Producer);
         var consumer = KafkaClientConfigs.Consumer(Options, group, code.Properties, code.Consumer, configured?.Properties, configured?.Consumer);
+
+        // One shutdown setting for every consumer: handlers get ShutdownTimeout to finish, on Kafka as anywhere.
+        var consuming = (configured?.Consuming ?? code.Consuming ?? Options.Consuming).Clone();
+        consuming.ShutdownGracePeriod = conveyor.Value.ShutdownTimeout;
+        if (KafkaConsumerEngine.PollIntervalProblem(consumer, consuming) is { } problem)
+        {
+            throw new ConveyorConfigurationException($"Kafka channel '{name}': {problem}");
+        }
+
         return new KafkaChannelSettings(
             name,
             topicNames,
@@ -88,7 +97,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
             configured?.RetryMode ?? code.RetryMode ?? KafkaRetryMode.RetryTopic,
             producer,
             consumer,
-            configured?.Consuming ?? code.Consuming ?? Options.Consuming,
+            consuming,
             KafkaClientConfigs.Admin(Options),
             configured?.FinalFailureStrategy ?? code.FinalFailureStrategy);
     }

@@ -41,9 +41,10 @@ public sealed class KafkaConsumerOptions
 
     /// <summary>
     /// On shutdown, how long records already being processed may take to finish before their cancellation
-    /// token is cancelled. Default: 10 seconds.
+    /// token is cancelled. Not an option of its own: channels set it from <see cref="ConveyorOptions.ShutdownTimeout"/>,
+    /// so one setting governs every consumer's stop.
     /// </summary>
-    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+    internal TimeSpan ShutdownGracePeriod { get; set; } = new ConveyorOptions().ShutdownTimeout;
 
     /// <summary>The wait before a released record is processed again the first time. Default: 100 ms.</summary>
     public TimeSpan ReleaseBackoffInitial { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -94,11 +95,6 @@ public sealed class KafkaConsumerOptions
         if (RevokeGracePeriod < TimeSpan.Zero)
         {
             yield return (nameof(RevokeGracePeriod), $"{RevokeGracePeriod:c} is negative. Use zero or more, e.g. \"00:00:05\".");
-        }
-
-        if (ShutdownGracePeriod < TimeSpan.Zero)
-        {
-            yield return (nameof(ShutdownGracePeriod), $"{ShutdownGracePeriod:c} is negative. Use zero or more, e.g. \"00:00:10\".");
         }
 
         if (ReleaseBackoffInitial <= TimeSpan.Zero)
