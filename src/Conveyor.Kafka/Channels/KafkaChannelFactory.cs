@@ -1,3 +1,4 @@
+using Conveyor.Consumers;
 using Conveyor.Kafka.Configuration;
 using Conveyor.Kafka.Consuming;
 using Conveyor.Kafka.Publishing;
@@ -72,7 +73,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
         return (topic, KafkaClientConfigs.Producer(Options, code.Producer, configured?.Producer));
     }
 
-    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, time, loggers);
+    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, services.GetRequiredService<ConsumerStatusRegistry>(), time, loggers);
 
     private KafkaChannelSettings Settings(string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured)
     {

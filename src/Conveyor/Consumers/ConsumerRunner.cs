@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Consumers;
 
 /// <summary>Runs a channel's receive loop with the inbound processor and the run's limits.</summary>
-internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor processor, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
+internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor processor, ConsumerStatusRegistry status, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
 {
     public IReadOnlyList<string> ConsumerNames =>
         [.. runtime.Channels.Where(c => c.Value is IReceivingChannel).Select(c => c.Key).Order(StringComparer.Ordinal)];
@@ -55,6 +55,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
         string? reason = null;
 
         Log.ConsumerStarted(logger, channelName);
+        status.Running(channelName);
         ReceiveSummary summary;
         try
         {
@@ -62,6 +63,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
         }
         finally
         {
+            status.Stopped(channelName);
             await onStop.DisposeAsync().ConfigureAwait(false);
             grace?.Dispose();
         }
@@ -88,6 +90,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundProcessor p
                 return result.Acknowledgement;
             }
 
+            status.MessageFinished(channelName);
             var count = Interlocked.Increment(ref finished);
             if (result.Failed)
             {

@@ -33,12 +33,14 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
         }
 
         var runner = services.GetRequiredService<ConsumerRunner>();
+        var status = services.GetRequiredService<ConsumerStatusRegistry>();
         var names = options.Value.HostedConsumers is { Count: > 0 } configured
             ? configured.Select(runner.ResolveChannel).Distinct()
             : runner.ChannelsWithEndpoints;
         foreach (var name in names)
         {
-            _consumers.Add(Task.Run(() => RunForeverAsync(runner, name), CancellationToken.None));
+            status.Starting(name);
+            _consumers.Add(Task.Run(() => RunForeverAsync(runner, status, name), CancellationToken.None));
         }
 
         return Task.CompletedTask;
@@ -56,7 +58,7 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
         return ValueTask.CompletedTask;
     }
 
-    private async Task RunForeverAsync(ConsumerRunner runner, string name)
+    private async Task RunForeverAsync(ConsumerRunner runner, ConsumerStatusRegistry status, string name)
     {
         var crashes = 0;
         while (!_stopping.IsCancellationRequested)
@@ -71,8 +73,16 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
 
                 return;
             }
+            catch (ConveyorConfigurationException e) when (!_stopping.IsCancellationRequested)
+            {
+                // Restarting cannot fix a configuration: report it once instead of looping.
+                status.Failed(name, e);
+                Log.ConsumerFailed(logger, e, name);
+                return;
+            }
             catch (Exception e) when (!_stopping.IsCancellationRequested)
             {
+                status.BackingOff(name, e);
                 var delay = RestartBackoff.DelayFor(++crashes);
                 Log.ConsumerCrashed(logger, e, name, delay);
                 try
@@ -81,8 +91,11 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
                 }
                 catch (OperationCanceledException)
                 {
+                    status.Stopped(name);
                     return;
                 }
+
+                status.Starting(name);
             }
             catch (OperationCanceledException)
             {

@@ -57,6 +57,8 @@ public static class ConveyorServiceCollectionExtensions
         services.AddSingleton<Conveyor.IQueryBus>(sp => sp.GetRequiredService<MessageBus>());
         services.AddSingleton<FailureHandler>();
         services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<ConsumerStatusRegistry>();
+        services.AddSingleton<Conveyor.IConsumerStatusRegistry>(sp => sp.GetRequiredService<ConsumerStatusRegistry>());
         services.AddSingleton<ConsumerRunner>();
         services.AddSingleton<Conveyor.IConsumerRunner>(sp => sp.GetRequiredService<ConsumerRunner>());
         services.AddSingleton<IDeadLetters, DeadLetters>();

@@ -21,6 +21,8 @@ internal sealed class CommandLineContext(IServiceProvider services, TextWriter o
 
     public IDeadLetters DeadLetters => Required<IDeadLetters>();
 
+    public IConsumerStatusRegistry Status => Required<IConsumerStatusRegistry>();
+
     public ConveyorOptions Options => Runtime.Options;
 
     /// <summary>
