@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Conveyor.Channels;
+using Conveyor.Consumers;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.Consuming;
 using Conveyor.Kafka.DeadLetters;
@@ -25,8 +26,11 @@ internal sealed class KafkaChannel : IReceivingChannel
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
 
-    public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, TimeProvider time, ILoggerFactory loggers)
+    private readonly ConsumerStatusRegistry _status;
+
+    public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, ConsumerStatusRegistry status, TimeProvider time, ILoggerFactory loggers)
     {
+        _status = status;
         Settings = settings;
         Time = time;
         _topics = topics;
@@ -119,7 +123,7 @@ internal sealed class KafkaChannel : IReceivingChannel
         Log.ChannelStarting(_logger, Name, string.Join(",", Settings.Topics), Settings.GroupId, Settings.RetryTopic, Settings.DeadLetterTopic, Configuration.KafkaClientConfigs.Describe(Settings.Consumer));
 
         var engine = new KafkaConsumerEngine(
-            Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), observer: null, Time,
+            Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), new StatusObserver(_status, Name), Time,
             appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1);
         Interlocked.Increment(ref _receiving);
         KafkaConsumerRunResult result;

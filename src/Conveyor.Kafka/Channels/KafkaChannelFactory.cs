@@ -1,3 +1,4 @@
+using Conveyor.Consumers;
 using Conveyor.Kafka.Configuration;
 using Conveyor.Kafka.Consuming;
 using Conveyor.Kafka.Publishing;
@@ -10,11 +11,22 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Kafka.Channels;
 
 /// <summary>Creates Kafka channels, consumer endpoints and publishers from code options overlaid with <c>Conveyor:Kafka</c> configuration.</summary>
-internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaProducers producers, KafkaTopics topics, IServiceProvider services, TimeProvider time, ILoggerFactory loggers)
+internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptions<ConveyorOptions> conveyor, KafkaProducers producers, KafkaTopics topics, IServiceProvider services, TimeProvider time, ILoggerFactory loggers)
 {
     private KafkaOptions Options => options.Value;
 
-    public KafkaChannel Channel(string name, KafkaChannelOptions code) => Create(ChannelSettings(name, code));
+    public KafkaChannel Channel(string name, KafkaChannelOptions code)
+    {
+        // Configured sections are checked by KafkaOptionsValidator; what the code gave is checked here, at start-up too.
+        var errors = new List<string>();
+        KafkaOptionsValidator.Channel(code, $"AddKafkaChannel(\"{name}\") options", errors);
+        if (errors.Count > 0)
+        {
+            throw new ConveyorConfigurationException(string.Join(Environment.NewLine, errors));
+        }
+
+        return Create(ChannelSettings(name, code));
+    }
 
     public KafkaChannel Consumer(KafkaConsumerAttribute attribute, EndpointInfo endpoint) => Create(ConsumerSettings(attribute, endpoint.EndpointId));
 
@@ -71,12 +83,21 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
     private TimeSpan DefaultMaxRetryTopicDelay() =>
         services.GetService<Scheduling.IMessageScheduler>()?.IsDurable == true ? TimeSpan.FromMinutes(1) : Timeout.InfiniteTimeSpan;
 
-    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, time, loggers);
+    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, services.GetRequiredService<ConsumerStatusRegistry>(), time, loggers);
 
     private KafkaChannelSettings Settings(string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured)
     {
         var producer = KafkaClientConfigs.Producer(Options, code.Properties, code.Producer, configured?.Properties, configured?.Producer);
         var consumer = KafkaClientConfigs.Consumer(Options, group, code.Properties, code.Consumer, configured?.Properties, configured?.Consumer);
+
+        // One shutdown setting for every consumer: handlers get ShutdownTimeout to finish, on Kafka as anywhere.
+        var consuming = (configured?.Consuming ?? code.Consuming ?? Options.Consuming).Clone();
+        consuming.ShutdownGracePeriod = conveyor.Value.ShutdownTimeout;
+        if (KafkaConsumerEngine.PollIntervalProblem(consumer, consuming) is { } problem)
+        {
+            throw new ConveyorConfigurationException($"Kafka channel '{name}': {problem}");
+        }
+
         return new KafkaChannelSettings(
             name,
             topicNames,
@@ -87,7 +108,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, KafkaP
             configured?.RetryMode ?? code.RetryMode ?? KafkaRetryMode.RetryTopic,
             producer,
             consumer,
-            configured?.Consuming ?? code.Consuming ?? Options.Consuming,
+            consuming,
             KafkaClientConfigs.Admin(Options),
             configured?.FinalFailureStrategy ?? code.FinalFailureStrategy,
             configured?.MaxRetryTopicDelay ?? code.MaxRetryTopicDelay ?? DefaultMaxRetryTopicDelay());

@@ -1,6 +1,8 @@
 using Conveyor;
 using Conveyor.Kafka;
+using Conveyor.Hosting;
 using Conveyor.Kafka.Channels;
+using Conveyor.Kafka.Configuration;
 using Conveyor.Kafka.Embedded;
 using Conveyor.Kafka.Lag;
 using Conveyor.Kafka.Publishing;
@@ -42,7 +44,7 @@ public static class KafkaConveyorBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(section);
         AddKafkaServices(builder);
-        builder.Services.Configure<KafkaOptions>(section.Bind);
+        builder.Services.Configure<KafkaOptions>(o => OptionsSectionBinding.Bind(section, o, Microsoft.Extensions.Options.Options.DefaultName));
         return builder;
     }
 
@@ -60,6 +62,7 @@ public static class KafkaConveyorBuilderExtensions
         AddKafkaServices(builder);
         var options = new EmbeddedKafkaOptions();
         configure?.Invoke(options);
+        options.Validate();
         builder.Services.TryAddSingleton(sp =>
         {
             var cluster = EmbeddedKafkaCluster.Start(options);
@@ -121,9 +124,8 @@ public static class KafkaConveyorBuilderExtensions
             return;
         }
 
-        services.AddOptions<KafkaOptions>();
-        services.AddSingleton<IConfigureOptions<KafkaOptions>>(sp => new ConfigureOptions<KafkaOptions>(o =>
-            sp.GetService<IConfiguration>()?.GetSection(KafkaOptions.SectionName).Bind(o)));
+        services.AddOptions<KafkaOptions>().BindSection(KafkaOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
         services.TryAddSingleton<KafkaProducers>();
         services.TryAddSingleton<KafkaTopics>();
         services.TryAddSingleton<KafkaChannelFactory>();

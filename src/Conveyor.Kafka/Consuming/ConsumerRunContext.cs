@@ -23,6 +23,7 @@ internal sealed class ConsumerRunContext
         Options = options;
         Time = timeProvider;
         Logger = logger;
+        ReleaseBackoff = options.ReleaseBackoff();
         Slots = options.Ordering == KafkaOrderingMode.KeyParallel
             ? new SemaphoreSlim(options.MaxDegreeOfParallelism)
             : null;
@@ -35,6 +36,9 @@ internal sealed class ConsumerRunContext
     public TimeProvider Time { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>The waits between deliveries of a released record.</summary>
+    public Backoff ReleaseBackoff { get; }
 
     /// <summary>The consumer-wide limit on records processed at once (key-parallel mode only).</summary>
     public SemaphoreSlim? Slots { get; }

@@ -80,21 +80,29 @@ internal sealed class KafkaConsumerEngine
     // would evict this member and its partitions would be lost instead of handed over.
     private static void ValidateAgainstPollInterval(ConsumerConfig config, KafkaConsumerOptions options)
     {
+        if (PollIntervalProblem(config, options) is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), problem);
+        }
+    }
+
+    /// <summary>Why the grace periods do not fit in <c>max.poll.interval.ms</c>, or null when they do.</summary>
+    internal static string? PollIntervalProblem(ConsumerConfig config, KafkaConsumerOptions options)
+    {
         var pollInterval = TimeSpan.FromMilliseconds(config.MaxPollIntervalMs ?? 300_000);
         foreach (var (name, grace) in new[]
                  {
-                     (nameof(options.RevokeGracePeriod), options.RevokeGracePeriod),
-                     (nameof(options.ShutdownGracePeriod), options.ShutdownGracePeriod),
+                     ("Consuming:RevokeGracePeriod", options.RevokeGracePeriod),
+                     ("Conveyor:ShutdownTimeout", options.ShutdownGracePeriod),
                  })
         {
             if (grace + PartitionDrain.AbortWait >= pollInterval)
             {
-                throw new ArgumentOutOfRangeException(
-                    nameof(options),
-                    grace,
-                    $"{name} plus {PartitionDrain.AbortWait.TotalSeconds:0} s must stay below max.poll.interval.ms ({pollInterval.TotalMilliseconds:0} ms).");
+                return $"{name} ({grace:c}) plus {PartitionDrain.AbortWait.TotalSeconds:0} s must stay below max.poll.interval.ms ({pollInterval.TotalMilliseconds:0} ms): lower it, or raise max.poll.interval.ms.";
             }
         }
+
+        return null;
     }
 
     private KafkaConsumerRunResult Run(bool stopWhenIdle, CancellationToken cancellationToken)

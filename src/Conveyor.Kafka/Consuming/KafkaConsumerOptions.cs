@@ -41,46 +41,75 @@ public sealed class KafkaConsumerOptions
 
     /// <summary>
     /// On shutdown, how long records already being processed may take to finish before their cancellation
-    /// token is cancelled. Default: 10 seconds.
+    /// token is cancelled. Not an option of its own: channels set it from <see cref="ConveyorOptions.ShutdownTimeout"/>,
+    /// so one setting governs every consumer's stop.
     /// </summary>
-    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+    internal TimeSpan ShutdownGracePeriod { get; set; } = new ConveyorOptions().ShutdownTimeout;
 
     /// <summary>The wait before a released record is processed again the first time. Default: 100 ms.</summary>
     public TimeSpan ReleaseBackoffInitial { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// The longest wait between two deliveries of a released record; the wait doubles from
-    /// <see cref="ReleaseBackoffInitial"/> up to this. Default: 5 seconds.
+    /// <see cref="ReleaseBackoffInitial"/> up to this (a <see cref="Backoff"/> without jitter). Default: 5 seconds.
     /// </summary>
     public TimeSpan ReleaseBackoffMax { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
+        if (Problems().FirstOrDefault() is ({ } setting, { } problem))
+        {
+            throw new ArgumentOutOfRangeException(setting, problem);
+        }
+    }
+
+    /// <summary>Each invalid setting, by property name, with what is wrong and how to fix it.</summary>
+    internal IEnumerable<(string Setting, string Problem)> Problems()
+    {
         if (!Enum.IsDefined(Ordering))
         {
-            throw new ArgumentOutOfRangeException(nameof(Ordering), Ordering, "Unknown ordering mode.");
+            yield return (nameof(Ordering), $"{(int)Ordering} is not valid. Use one of: {string.Join(", ", Enum.GetNames<KafkaOrderingMode>())}.");
         }
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDegreeOfParallelism, 1, nameof(MaxDegreeOfParallelism));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBufferedRecords, 1, nameof(MaxBufferedRecords));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CommitInterval, TimeSpan.Zero, nameof(CommitInterval));
-        ArgumentOutOfRangeException.ThrowIfLessThan(CommitBatchSize, 1, nameof(CommitBatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(RevokeGracePeriod, TimeSpan.Zero, nameof(RevokeGracePeriod));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownGracePeriod, TimeSpan.Zero, nameof(ShutdownGracePeriod));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(
-            ReleaseBackoffInitial, TimeSpan.Zero, nameof(ReleaseBackoffInitial));
-        ArgumentOutOfRangeException.ThrowIfLessThan(
-            ReleaseBackoffMax, ReleaseBackoffInitial, nameof(ReleaseBackoffMax));
+        if (MaxDegreeOfParallelism < 1)
+        {
+            yield return (nameof(MaxDegreeOfParallelism), $"{MaxDegreeOfParallelism} is below 1. Set how many records may run at once, e.g. 32.");
+        }
+
+        if (MaxBufferedRecords < 1)
+        {
+            yield return (nameof(MaxBufferedRecords), $"{MaxBufferedRecords} is below 1. Set how many records may be read ahead, e.g. 1000.");
+        }
+
+        if (CommitInterval <= TimeSpan.Zero)
+        {
+            yield return (nameof(CommitInterval), $"{CommitInterval:c} is not positive. Set how often offsets are committed, e.g. \"00:00:01\".");
+        }
+
+        if (CommitBatchSize < 1)
+        {
+            yield return (nameof(CommitBatchSize), $"{CommitBatchSize} is below 1. Set after how many records offsets are committed early, e.g. 5000.");
+        }
+
+        if (RevokeGracePeriod < TimeSpan.Zero)
+        {
+            yield return (nameof(RevokeGracePeriod), $"{RevokeGracePeriod:c} is negative. Use zero or more, e.g. \"00:00:05\".");
+        }
+
+        if (ReleaseBackoffInitial <= TimeSpan.Zero)
+        {
+            yield return (nameof(ReleaseBackoffInitial), $"{ReleaseBackoffInitial:c} is not positive. Use e.g. \"00:00:00.100\".");
+        }
+
+        if (ReleaseBackoffMax < ReleaseBackoffInitial)
+        {
+            yield return (nameof(ReleaseBackoffMax), $"{ReleaseBackoffMax:c} is below ReleaseBackoffInitial ({ReleaseBackoffInitial:c}). Raise it, e.g. \"00:00:05\".");
+        }
     }
 
     internal KafkaConsumerOptions Clone() => (KafkaConsumerOptions)MemberwiseClone();
 
-    /// <summary>The wait before delivery number <paramref name="attempt"/> + 1 of a released record (attempt ≥ 1).</summary>
-    internal TimeSpan ReleaseBackoff(int attempt)
-    {
-        var exponent = Math.Clamp(attempt - 1, 0, 30);
-        var ticks = ReleaseBackoffInitial.Ticks * Math.Pow(2, exponent);
-        return ticks >= ReleaseBackoffMax.Ticks ? ReleaseBackoffMax : TimeSpan.FromTicks((long)ticks);
-    }
+    /// <summary>The waits between deliveries of a released record: doubling, no jitter, so a partition's order is kept predictably.</summary>
+    internal Backoff ReleaseBackoff() => new(ReleaseBackoffInitial, 2, ReleaseBackoffMax);
 }

@@ -199,7 +199,7 @@ internal sealed class PartitionWorker
                 return outcome;
             }
 
-            var delay = _context.Options.ReleaseBackoff(attempt);
+            var delay = _context.ReleaseBackoff.DelayFor(attempt);
             Log.RecordReleased(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value, attempt, delay);
             try
             {

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Consumers;
 
-/// <summary>Runs a channel's receive loop with the inbound processor and the run's limits.</summary>
-internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pipeline, Scheduling.ScheduledDeliveries scheduled, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
+/// <summary>Runs a channel's receive loop with the inbound pipeline and the run's limits.</summary>
+internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pipeline, Scheduling.ScheduledDeliveries scheduled, ConsumerStatusRegistry status, TimeProvider time, ILogger<ConsumerRunner> logger) : IConsumerRunner
 {
     public IReadOnlyList<string> ConsumerNames =>
         [.. runtime.Channels.Where(c => c.Value is IReceivingChannel).Select(c => c.Key).Order(StringComparer.Ordinal)];
@@ -60,6 +60,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         var deliveries = scheduled.RunAsync(scheduling.Token);
 
         Log.ConsumerStarted(logger, channelName);
+        status.Running(channelName);
         ReceiveSummary summary;
         try
         {
@@ -67,6 +68,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         }
         finally
         {
+            status.Stopped(channelName);
             await onStop.DisposeAsync().ConfigureAwait(false);
             grace?.Dispose();
             await scheduling.CancelAsync().ConfigureAwait(false);
@@ -95,6 +97,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
                 return result.Acknowledgement;
             }
 
+            status.MessageFinished(channelName);
             var count = Interlocked.Increment(ref finished);
             if (result.Outcome == ProcessingOutcome.Duplicate)
             {

@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(3003, LogLevel.Error, "Consumer {Name} crashed; restarting in {Delay}")]
     public static partial void ConsumerCrashed(ILogger logger, Exception exception, string name, TimeSpan delay);
 
+    [LoggerMessage(3005, LogLevel.Critical, "Consumer {Name} cannot run and is not restarted; fix the configuration and restart the host")]
+    public static partial void ConsumerFailed(ILogger logger, Exception exception, string name);
+
     [LoggerMessage(3004, LogLevel.Warning, "Consumer {Name} stopped on message {MessageId} by its final failure strategy")]
     public static partial void ConsumerStoppedOnMessage(ILogger logger, string name, string? messageId);
 

@@ -14,7 +14,7 @@ namespace Conveyor.Failures;
 /// neither took it — the final failure strategy decides (release, resend, ignore or stop). Error-channel messages,
 /// dead letters and resends leave through the outgoing path like every other message.
 /// </summary>
-internal sealed class FailureHandler(MessageDispatcher dispatcher, TimeProvider time, ILogger<FailureHandler> logger)
+internal sealed class FailureHandler(MessageDispatcher dispatcher, Consumers.ConsumerStatusRegistry status, TimeProvider time, ILogger<FailureHandler> logger)
 {
     private ConveyorRuntime Runtime => dispatcher.Runtime;
 
@@ -56,7 +56,10 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, TimeProvider 
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            // Counted where operators look (conveyor list, health checks): a dead letter that cannot be written means the
+            // final failure strategy decides instead, and Release redelivers the message until the destination works.
             Log.FailureDestinationFailed(logger, e, message.MessageId, destination, strategy);
+            status.DeadLetterWriteFailed(inbound.ChannelName);
         }
 
         return await ApplyAsync(strategy, inbound, cancellationToken).ConfigureAwait(false);

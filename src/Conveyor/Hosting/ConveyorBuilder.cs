@@ -84,6 +84,11 @@ public sealed class ConveyorBuilder
     {
         var options = new InMemoryChannelOptions();
         configure?.Invoke(options);
+        if (options.ReleaseDelay < TimeSpan.Zero)
+        {
+            throw new ConveyorConfigurationException($"In-memory channel '{name}': ReleaseDelay {options.ReleaseDelay:c} is negative. Set how long a released message waits before it is delivered again, e.g. TimeSpan.FromSeconds(1).");
+        }
+
         return AddChannel(name, sp => new InMemoryChannel(name, options, sp.GetService<TimeProvider>()), "in-memory", options.FinalFailureStrategy);
     }
 

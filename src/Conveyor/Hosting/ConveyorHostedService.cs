@@ -15,6 +15,12 @@ namespace Conveyor.Hosting;
 internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<ConveyorOptions> options, TimeProvider time, ILogger<ConveyorHostedService> logger)
     : IHostedService, IAsyncDisposable
 {
+    /// <summary>
+    /// The waits before a crashed consumer is started again: from 1 s, doubling up to a minute, with jitter so that
+    /// consumers that crashed together (a broker outage) do not all reconnect at the same moment.
+    /// </summary>
+    internal static readonly Backoff RestartBackoff = new(TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(1), jitter: 0.2);
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _consumers = [];
 
@@ -27,12 +33,14 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
         }
 
         var runner = services.GetRequiredService<ConsumerRunner>();
+        var status = services.GetRequiredService<ConsumerStatusRegistry>();
         var names = options.Value.HostedConsumers is { Count: > 0 } configured
             ? configured.Select(runner.ResolveChannel).Distinct()
             : runner.ChannelsWithEndpoints;
         foreach (var name in names)
         {
-            _consumers.Add(Task.Run(() => RunForeverAsync(runner, name), CancellationToken.None));
+            status.Starting(name);
+            _consumers.Add(Task.Run(() => RunForeverAsync(runner, status, name), CancellationToken.None));
         }
 
         return Task.CompletedTask;
@@ -50,9 +58,9 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
         return ValueTask.CompletedTask;
     }
 
-    private async Task RunForeverAsync(ConsumerRunner runner, string name)
+    private async Task RunForeverAsync(ConsumerRunner runner, ConsumerStatusRegistry status, string name)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var crashes = 0;
         while (!_stopping.IsCancellationRequested)
         {
             try
@@ -65,8 +73,17 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
 
                 return;
             }
+            catch (ConveyorConfigurationException e) when (!_stopping.IsCancellationRequested)
+            {
+                // Restarting cannot fix a configuration: report it once instead of looping.
+                status.Failed(name, e);
+                Log.ConsumerFailed(logger, e, name);
+                return;
+            }
             catch (Exception e) when (!_stopping.IsCancellationRequested)
             {
+                status.BackingOff(name, e);
+                var delay = RestartBackoff.DelayFor(++crashes);
                 Log.ConsumerCrashed(logger, e, name, delay);
                 try
                 {
@@ -74,10 +91,11 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
                 }
                 catch (OperationCanceledException)
                 {
+                    status.Stopped(name);
                     return;
                 }
 
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+                status.Starting(name);
             }
             catch (OperationCanceledException)
             {

@@ -9,7 +9,6 @@ using Conveyor.Outgoing;
 using Conveyor.Scheduling;
 using Conveyor.UnitOfWork;
 using Conveyor.Runtime;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -22,7 +21,7 @@ public static class ConveyorServiceCollectionExtensions
     /// <summary>
     /// Adds Conveyor: the buses, the handlers found by <paramref name="configure"/>, channels, failure handling and a
     /// hosted service that validates the configuration at start-up and runs the consumers. Options bind from the
-    /// <c>Conveyor</c> configuration section when an <see cref="IConfiguration"/> is registered.
+    /// <c>Conveyor</c> configuration section when an <see cref="Microsoft.Extensions.Configuration.IConfiguration"/> is registered.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures Conveyor.</param>
@@ -37,9 +36,8 @@ public static class ConveyorServiceCollectionExtensions
         }
 
         var builder = new Conveyor.ConveyorBuilder(services);
-        services.AddOptions<Conveyor.ConveyorOptions>();
-        services.AddSingleton<IConfigureOptions<Conveyor.ConveyorOptions>>(sp => new ConfigureOptions<Conveyor.ConveyorOptions>(o =>
-            sp.GetService<IConfiguration>()?.GetSection(Conveyor.ConveyorOptions.SectionName).Bind(o)));
+        services.AddOptions<Conveyor.ConveyorOptions>().BindSection(Conveyor.ConveyorOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Conveyor.ConveyorOptions>, ConveyorOptionsValidator>());
         configure(builder);
 
         var handlerTypes = builder.HandlerTypes();
@@ -67,6 +65,8 @@ public static class ConveyorServiceCollectionExtensions
         services.AddSingleton<FailureHandler>();
         services.AddSingleton<InboundRouter>();
         services.AddSingleton<InboundPipeline>();
+        services.AddSingleton<ConsumerStatusRegistry>();
+        services.AddSingleton<Conveyor.IConsumerStatusRegistry>(sp => sp.GetRequiredService<ConsumerStatusRegistry>());
         services.AddSingleton<ConsumerRunner>();
         services.AddSingleton<Conveyor.IConsumerRunner>(sp => sp.GetRequiredService<ConsumerRunner>());
         services.AddSingleton<IDeadLetters, DeadLetters>();

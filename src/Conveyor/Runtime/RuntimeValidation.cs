@@ -40,6 +40,7 @@ internal static class RuntimeValidation
                 errors.Add($"{info.EndpointId}: [ErrorChannel(\"{error}\")] is neither a registered channel nor the input channel of an [InternalHandler].");
             }
 
+            Retries(descriptor, errors);
             foreach (var binding in descriptor.Bindings.OfType<ParameterBinding.Service>())
             {
                 var type = binding.Parameter.ParameterType;
@@ -53,6 +54,40 @@ internal static class RuntimeValidation
                         : $"{info.EndpointId}: parameter '{binding.Parameter.Name}' asks for the keyed service \"{binding.Key}\" of type {type.Name}, which is not registered.");
                 }
             }
+        }
+    }
+
+    private static void Retries(HandlerDescriptor descriptor, List<string> errors)
+    {
+        var id = descriptor.Info.EndpointId;
+        if (descriptor.InstantRetry is { RetryTimes: < 0 } instant)
+        {
+            errors.Add($"{id}: [InstantRetry({instant.RetryTimes})] retries a negative number of times. Use 0 or more, e.g. [InstantRetry(2)] for two retries after the first attempt.");
+        }
+
+        if (descriptor.DelayedRetry is not { } delayed)
+        {
+            return;
+        }
+
+        if (delayed.MaxAttempts < 0)
+        {
+            errors.Add($"{id}: [DelayedRetry({delayed.MaxAttempts})] retries a negative number of times. Use 0 or more, e.g. [DelayedRetry(3)] for three delayed retries.");
+        }
+
+        if (delayed.InitialDelayMs < 0)
+        {
+            errors.Add($"{id}: [DelayedRetry] InitialDelayMs = {delayed.InitialDelayMs} is negative. Use 0 or more milliseconds, e.g. InitialDelayMs = 1000.");
+        }
+
+        if (!(delayed.Multiplier >= 1) || double.IsInfinity(delayed.Multiplier))
+        {
+            errors.Add($"{id}: [DelayedRetry] Multiplier = {delayed.Multiplier} is not a number of at least 1. Use 1 for a fixed delay, or more for a growing one (default 2).");
+        }
+
+        if (delayed.MaxDelayMs < Math.Max(delayed.InitialDelayMs, 0))
+        {
+            errors.Add($"{id}: [DelayedRetry] MaxDelayMs = {delayed.MaxDelayMs} is below InitialDelayMs = {delayed.InitialDelayMs}. Raise MaxDelayMs (default one hour) or lower InitialDelayMs.");
         }
     }
 

@@ -35,5 +35,5 @@ public sealed class KafkaConsumerOptionsTests
     [InlineData(7, 5000)]
     [InlineData(1000, 5000)]
     public void ReleaseBackoff_Attempt_DoublesUpToMax(int attempt, int expectedMilliseconds) =>
-        new KafkaConsumerOptions().ReleaseBackoff(attempt).ShouldBe(TimeSpan.FromMilliseconds(expectedMilliseconds));
+        new KafkaConsumerOptions().ReleaseBackoff().DelayFor(attempt).ShouldBe(TimeSpan.FromMilliseconds(expectedMilliseconds));
 }

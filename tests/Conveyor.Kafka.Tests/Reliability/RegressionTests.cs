@@ -79,8 +79,8 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
             c => c.AddHandler<FailingOnce>().AddKafkaChannel(Channel, topic, $"g-{topic}", o =>
             {
                 o.RetryMode = mode;
-                o.Consuming = new KafkaConsumerOptions { ShutdownGracePeriod = TimeSpan.FromSeconds(20), CommitInterval = TimeSpan.FromMilliseconds(100) };
-            }),
+                o.Consuming = new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(100) };
+            }).Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20)),
             s => s.AddSingleton(recorded).AddSingleton<TimeProvider>(clock).AddLogging(l => l.AddProvider(logs.For("consumer"))));
         await services.GetRequiredService<ICommandBus>().SendAsync(new Sequenced("waits", 0));
         using var stop = new CancellationTokenSource();

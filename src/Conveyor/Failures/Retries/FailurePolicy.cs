@@ -21,15 +21,14 @@ internal sealed record FailurePolicy(
         && (InstantRetryOn.Count == 0 || InstantRetryOn.Any(t => t.IsInstanceOfType(exception)));
 }
 
-/// <summary>Delayed retries with backoff: <c>min(Initial × Multiplier^attempt, Max)</c>.</summary>
-internal sealed record DelayedRetryPolicy(int MaxAttempts, TimeSpan Initial, double Multiplier, TimeSpan Max)
+/// <summary>Delayed retries: up to <paramref name="MaxAttempts"/>, waiting as <paramref name="Backoff"/> says (no jitter, so the documented delays hold).</summary>
+/// <param name="MaxAttempts">How many delayed retries before giving up.</param>
+/// <param name="Backoff">The waits: <c>min(Initial × Multiplier^retry, Max)</c>.</param>
+internal sealed record DelayedRetryPolicy(int MaxAttempts, Backoff Backoff)
 {
     public static DelayedRetryPolicy From(DelayedRetryAttribute attribute) =>
-        new(attribute.MaxAttempts, TimeSpan.FromMilliseconds(attribute.InitialDelayMs), attribute.Multiplier, TimeSpan.FromMilliseconds(attribute.MaxDelayMs));
+        new(attribute.MaxAttempts, new Backoff(TimeSpan.FromMilliseconds(attribute.InitialDelayMs), attribute.Multiplier, TimeSpan.FromMilliseconds(attribute.MaxDelayMs)));
 
-    public TimeSpan DelayFor(int attempt)
-    {
-        var milliseconds = Initial.TotalMilliseconds * Math.Pow(Multiplier, attempt);
-        return milliseconds >= Max.TotalMilliseconds ? Max : TimeSpan.FromMilliseconds(milliseconds);
-    }
+    /// <summary>The wait before the delayed retry that follows <paramref name="retriesDone"/> earlier ones (0 for the first).</summary>
+    public TimeSpan DelayFor(int retriesDone) => Backoff.DelayFor(retriesDone + 1);
 }

@@ -3,6 +3,7 @@ using Conveyor.Consumers;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Runtime;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Conveyor.Hosting.CommandLine;
 
@@ -20,6 +21,8 @@ internal sealed class CommandLineContext(IServiceProvider services, TextWriter o
 
     public IDeadLetters DeadLetters => Required<IDeadLetters>();
 
+    public IConsumerStatusRegistry Status => Required<IConsumerStatusRegistry>();
+
     public ConveyorOptions Options => Runtime.Options;
 
     /// <summary>
@@ -33,12 +36,17 @@ internal sealed class CommandLineContext(IServiceProvider services, TextWriter o
             {
                 return await action(parseResult, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ConveyorException or KeyNotFoundException or CommandLineException)
+            catch (Exception e) when (e is ConveyorException or OptionsValidationException or KeyNotFoundException or CommandLineException)
             {
-                await Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+                await Error.WriteLineAsync(Describe(e)).ConfigureAwait(false);
                 return ExitCodes.Error;
             }
         });
+
+    /// <summary>What a user reads for an error they can fix: an invalid option is listed like the runtime's configuration errors.</summary>
+    public static string Describe(Exception error) => error is OptionsValidationException invalid
+        ? "Conveyor's configuration is invalid:" + Environment.NewLine + string.Join(Environment.NewLine, invalid.Failures.Select(f => "  - " + f))
+        : error.Message;
 
     private T Required<T>() where T : notnull =>
         services.GetService<ConveyorSetup>() is null

@@ -15,8 +15,20 @@ internal static class ConveyorCommandLine
     public static bool IsInvokedBy(IReadOnlyList<string> args) => args.Count > 0 && args[0] == CommandName;
 
     /// <summary>Parses and runs <paramref name="args"/> (starting with <c>conveyor</c>); returns the exit code.</summary>
-    public static Task<int> InvokeAsync(IServiceProvider services, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> InvokeAsync(IServiceProvider services, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        TimeSpan shutdownTimeout;
+        try
+        {
+            shutdownTimeout = services.GetService<IOptions<ConveyorOptions>>()?.Value.ShutdownTimeout ?? TimeSpan.FromSeconds(30);
+        }
+        catch (OptionsValidationException invalid)
+        {
+            // Read before any command runs, so outside their error handling: report it the same way.
+            await error.WriteLineAsync(CommandLineContext.Describe(invalid)).ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
+
         var context = new CommandLineContext(services, output, error);
         var root = new RootCommand("The application's commands.")
         {
@@ -28,13 +40,12 @@ internal static class ConveyorCommandLine
             },
         };
 
-        var shutdownTimeout = services.GetService<IOptions<ConveyorOptions>>()?.Value.ShutdownTimeout ?? TimeSpan.FromSeconds(30);
         var configuration = new InvocationConfiguration
         {
             Output = output,
             Error = error,
             ProcessTerminationTimeout = shutdownTimeout + TerminationMargin,
         };
-        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
+        return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 
 namespace Conveyor.Hosting.CommandLine;
 
@@ -34,15 +35,44 @@ internal static class ListCommand
         endpoints.WriteTo(output);
         output.WriteLine();
 
-        var channels = new TextTable("CHANNEL", "KIND", "LAG", "CONSUMED BY");
+        // The registry knows the consumers of this process only: 'conveyor' commands do not start the host, so from
+        // the command line it is empty, and state columns would claim that nothing runs anywhere.
+        var status = context.Status;
+        var withStatus = status.Consumers.Count > 0;
+        var channels = withStatus
+            ? new TextTable("CHANNEL", "KIND", "LAG", "STATE", "PARTITIONS", "LAST MESSAGE (UTC)", "LAST ERROR", "CONSUMED BY")
+            : new TextTable("CHANNEL", "KIND", "LAG", "CONSUMED BY");
         foreach (var name in runtime.Channels.Keys.Order(StringComparer.Ordinal))
         {
-            var consumers = runtime.EndpointsOn(name).Select(e => e.Id).Order(StringComparer.Ordinal);
-            channels.Add(name, runtime.ChannelKinds.GetValueOrDefault(name), await LagAsync(runtime.Channels[name], cancellationToken), string.Join(", ", consumers));
+            var consumers = string.Join(", ", runtime.EndpointsOn(name).Select(e => e.Id).Order(StringComparer.Ordinal));
+            var kind = runtime.ChannelKinds.GetValueOrDefault(name);
+            var lag = await LagAsync(runtime.Channels[name], cancellationToken);
+            if (!withStatus)
+            {
+                channels.Add(name, kind, lag, consumers);
+                continue;
+            }
+
+            var consumer = status.Find(name);
+            channels.Add(
+                name,
+                kind,
+                lag,
+                consumer?.State.ToString(),
+                consumer is { AssignedPartitions.Count: > 0 } ? string.Join(",", consumer.AssignedPartitions) : null,
+                consumer?.LastMessageAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                consumer?.LastError is { } error ? $"{error.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} {error.Type}: {error.Message}" : null,
+                consumers);
         }
 
         output.WriteLine($"Channels ({channels.Count})");
         channels.WriteTo(output);
+        if (!withStatus)
+        {
+            output.WriteLine();
+            output.WriteLine("Consumer state: not known here. 'conveyor' commands do not start the host, so no consumer runs in this process; the running service's state is in its own process (health checks, logs).");
+        }
+
         return ExitCodes.Success;
     }
 

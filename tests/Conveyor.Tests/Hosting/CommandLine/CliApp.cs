@@ -1,5 +1,6 @@
 using Conveyor.Channels.InMemory;
 using Conveyor.Failures.DeadLetters;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -22,9 +23,10 @@ internal sealed class CliApp
 
     public PaymentGateway Gateway { get; } = new();
 
-    public IHost BuildHost(Action<ConveyorBuilder>? configure = null)
+    public IHost BuildHost(Action<ConveyorBuilder>? configure = null, Dictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(Warehouse).AddSingleton(Gateway).AddSingleton<IDeadLetterStore>(DeadLetterStore);
         builder.Services.AddConveyor(c =>

@@ -1,3 +1,4 @@
+using Conveyor.Consumers;
 using Microsoft.Extensions.Hosting;
 
 namespace Conveyor.Tests.Hosting.CommandLine;
@@ -52,6 +53,35 @@ public sealed class ListCommandTests
         result.Error.ShouldContain("misconfigured.handle: [Asynchronous(\"nowhere\")] names a channel that is not registered");
         result.Error.ShouldNotContain("   at ");
         result.Output.ShouldNotContain("ENDPOINT");
+    }
+
+    [Fact]
+    public async Task List_ConsumersKnownInThisProcess_ShowsStatePartitionsAndLastError()
+    {
+        var app = new CliApp();
+        var host = app.BuildHost();
+        var registry = host.Services.GetRequiredService<ConsumerStatusRegistry>();
+        registry.Running("orders");
+        registry.PartitionsAssigned("orders", ["orders[0]", "orders[2]"]);
+        registry.BackingOff("payments", new TimeoutException("no broker"));
+
+        var result = await CliApp.InvokeAsync(host, "list");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Row("CHANNEL").ShouldMatch(@"^CHANNEL\s+KIND\s+LAG\s+STATE\s+PARTITIONS\s+LAST MESSAGE \(UTC\)\s+LAST ERROR\s+CONSUMED BY$");
+        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+0\s+Running\s+orders\[0\],orders\[2\]\s+-\s+-\s+shipping\.ship_order$");
+        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+0\s+BackingOff\s+-\s+-\s+\d\d:\d\d:\d\d TimeoutException: no broker\s+billing\.charge_card$");
+        result.Output.ShouldNotContain("Consumer state: not known");
+    }
+
+    [Fact]
+    public async Task List_FromTheCommandLine_SaysConsumerStateIsNotKnownHere()
+    {
+        var result = await new CliApp().InvokeAsync("list");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Line("Consumer state:").ShouldContain("no consumer runs in this process");
+        result.Row("CHANNEL").ShouldMatch(@"^CHANNEL\s+KIND\s+LAG\s+CONSUMED BY$");
     }
 
     [Fact]

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+
+namespace Conveyor.Consumers;
+
+/// <summary>The process's <see cref="IConsumerStatusRegistry"/>, with the methods its writers call. Thread-safe.</summary>
+internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatusRegistry
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<ConsumerStatus> Consumers =>
+        [.. _entries.Values.Select(e => e.Snapshot()).OrderBy(s => s.Name, StringComparer.Ordinal)];
+
+    public ConsumerStatus? Find(string name) => _entries.TryGetValue(name, out var entry) ? entry.Snapshot() : null;
+
+    public void Starting(string name) => Update(name, e => e.State = ConsumerState.Starting);
+
+    public void Running(string name) => Update(name, e => e.State = ConsumerState.Running);
+
+    /// <summary>It ended: what the transport assigned is no longer its.</summary>
+    public void Stopped(string name) => Update(name, e =>
+    {
+        e.State = ConsumerState.Stopped;
+        e.Partitions.Clear();
+    });
+
+    public void BackingOff(string name, Exception error) => Update(name, e =>
+    {
+        e.State = ConsumerState.BackingOff;
+        e.Partitions.Clear();
+        e.LastError = Describe(error);
+    });
+
+    public void Failed(string name, Exception error) => Update(name, e =>
+    {
+        e.State = ConsumerState.Failed;
+        e.Partitions.Clear();
+        e.LastError = Describe(error);
+    });
+
+    public void MessageFinished(string name) => Update(name, e => e.LastMessageAt = time.GetUtcNow());
+
+    public void PartitionsAssigned(string name, IEnumerable<string> partitions) => Update(name, e => e.Partitions.UnionWith(partitions));
+
+    public void PartitionsRemoved(string name, IEnumerable<string> partitions) => Update(name, e => e.Partitions.ExceptWith(partitions));
+
+    /// <summary>A finally failed message could not be written to the dead letter.</summary>
+    public void DeadLetterWriteFailed(string name) => Update(name, e => e.FailedDeadLetterWrites++);
+
+    private ConsumerError Describe(Exception error) => new(error.GetType().Name, error.Message, time.GetUtcNow());
+
+    private void Update(string name, Action<Entry> change)
+    {
+        var entry = _entries.GetOrAdd(name, static n => new Entry(n));
+        lock (entry)
+        {
+            change(entry);
+        }
+    }
+
+    private sealed class Entry(string name)
+    {
+        public ConsumerState State { get; set; } = ConsumerState.Starting;
+
+        public SortedSet<string> Partitions { get; } = new(StringComparer.Ordinal);
+
+        public ConsumerError? LastError { get; set; }
+
+        public DateTimeOffset? LastMessageAt { get; set; }
+
+        public long FailedDeadLetterWrites { get; set; }
+
+        public ConsumerStatus Snapshot()
+        {
+            lock (this)
+            {
+                return new ConsumerStatus(name, State, [.. Partitions], LastError, LastMessageAt, FailedDeadLetterWrites);
+            }
+        }
+    }
+}
