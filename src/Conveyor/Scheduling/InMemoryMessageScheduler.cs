@@ -12,6 +12,7 @@ namespace Conveyor.Scheduling;
 /// <param name="logger">Logs failed deliveries.</param>
 public sealed class InMemoryMessageScheduler(TimeProvider time, ILogger<InMemoryMessageScheduler> logger) : IMessageScheduler
 {
+    private static readonly Backoff RetryBackoff = new(TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(1), jitter: 0.2);
     private readonly Lock _gate = new();
     private readonly Dictionary<ScheduledMessage, ITimer?> _pending = new(ReferenceEqualityComparer.Instance);
     private ScheduledDelivery? _deliver;
@@ -137,7 +138,7 @@ public sealed class InMemoryMessageScheduler(TimeProvider time, ILogger<InMemory
         }
         catch (Exception e)
         {
-            var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempt)));
+            var delay = RetryBackoff.DelayFor(attempt + 1);
             Log.DeliveryFailed(logger, e, message.Message.MessageId, message.Channel, delay);
             lock (_gate)
             {
