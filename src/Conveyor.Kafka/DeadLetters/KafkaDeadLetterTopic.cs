@@ -46,11 +46,14 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         await KafkaSender.SendAsync(producer, new TopicPartition(settings.DeadLetterTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit, CancellationToken cancellationToken) =>
-        [.. (await ReadAsync(cancellationToken).ConfigureAwait(false)).Take(limit)];
+    public async ValueTask<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return query.Apply((await ReadAsync(cancellationToken).ConfigureAwait(false)).Values);
+    }
 
     public async ValueTask<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) =>
-        (await ReadAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
+        (await ReadAsync(cancellationToken).ConfigureAwait(false)).GetValueOrDefault(id);
 
     public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
@@ -64,8 +67,11 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         return true;
     }
 
-    /// <summary>Reads the topic from the beginning to its current end and returns this group's unresolved dead letters, oldest first.</summary>
-    private Task<List<DeadLetter>> ReadAsync(CancellationToken cancellationToken) => Task.Run(
+    /// <summary>
+    /// Reads the topic from the beginning to its current end and returns this group's unresolved dead letters by id.
+    /// A later record of an id replaces an earlier one, as <see cref="AddAsync"/> promises.
+    /// </summary>
+    private Task<Dictionary<string, DeadLetter>> ReadAsync(CancellationToken cancellationToken) => Task.Run(
         () =>
         {
             var config = new ConsumerConfig(settings.Consumer.ToDictionary(e => e.Key, e => e.Value))
@@ -81,9 +87,12 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
                 .Select(p => new TopicPartitionOffset(settings.DeadLetterTopic, p.PartitionId, Offset.Beginning))
                 .ToList();
             var letters = new Dictionary<string, DeadLetter>(StringComparer.Ordinal);
+
+            // Records written before ids named the endpoint carry the message id alone; so may the markers resolving them.
+            var formerIds = new Dictionary<string, string>(StringComparer.Ordinal);
             if (partitions.Count == 0)
             {
-                return [];
+                return letters;
             }
 
             using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).LogTo(logger).Build();
@@ -109,16 +118,21 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
 
                 if (headers.Get(ResolvedHeader) is { } resolved)
                 {
-                    letters.Remove(resolved);
+                    letters.Remove(formerIds.GetValueOrDefault(resolved, resolved));
                 }
                 else if (headers.Get(IdHeader) is { } id)
                 {
-                    letters[id] = ToDeadLetter(id, message);
+                    var deadLetter = ToDeadLetter(id, message);
+                    letters[deadLetter.Id] = deadLetter;
+                    if (deadLetter.Id != id)
+                    {
+                        formerIds[id] = deadLetter.Id;
+                    }
                 }
             }
 
             consumer.Close();
-            return letters.Values.OrderBy(d => d.FailedAt).ToList();
+            return letters;
         },
         cancellationToken);
 
@@ -133,10 +147,19 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         headers.Set(KafkaRecords.KeyHeader, stored.Headers.Get(KafkaRecords.KeyHeader));
         headers.Set(KafkaRecords.KeyEncodingHeader, stored.Headers.Get(KafkaRecords.KeyEncodingHeader));
         var failedAt = long.TryParse(headers.Get(FailedAtHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
+
+        // The id header is DeadLetter.Id, from which the message id and endpoint id are read back: no header of their
+        // own is needed. An id that does not parse is a record written when the id was the message id alone.
+        var failedEndpoint = headers.Get(MessageHeaderNames.FailedEndpoint) ?? "(unknown)";
+        if (!DeadLetterId.TryParse(id, out var messageId, out var endpointId) || endpointId != failedEndpoint)
+        {
+            (messageId, endpointId) = (id, failedEndpoint);
+        }
+
         return new DeadLetter(
-            id,
+            messageId,
+            endpointId,
             new TransportMessage(headers, stored.Body),
-            headers.Get(MessageHeaderNames.FailedEndpoint) ?? "(unknown)",
             headers.Get(MessageHeaderNames.FailedChannel) ?? "(unknown)",
             headers.Get(PositionHeader) ?? "(unknown)",
             headers.Get(MessageHeaderNames.ExceptionType) ?? "(unknown)",
