@@ -4,6 +4,7 @@ using Conveyor.Deduplication;
 using Conveyor.Diagnostics;
 using Conveyor.Failures;
 using Conveyor.Runtime;
+using Conveyor.UnitOfWork;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -104,6 +105,7 @@ internal sealed class InboundProcessor(
     public async ValueTask<Exception?> TryHandleAsync(RuntimeEndpoint endpoint, TransportMessage message, CancellationToken cancellationToken)
     {
         AsyncServiceScope? scope = endpoint.NeedsScope ? scopes.CreateAsyncScope() : null;
+        InMemoryUnitOfWork? unitOfWork = null;
         try
         {
             var payload = endpoint.PayloadType is { } type
@@ -111,25 +113,27 @@ internal sealed class InboundProcessor(
                 : null;
 
             var key = endpoint.Deduplication?.KeyOf(message.Headers, payload);
-            if (key is not null && await deduplication.IsHandledAsync(endpoint.Id, key, cancellationToken).ConfigureAwait(false))
+            var services = scope?.ServiceProvider ?? dispatcher.RootServices;
+            unitOfWork = new InMemoryUnitOfWork(services);
+            if (key is not null && !await deduplication.TryClaimAsync(endpoint.Id, key, unitOfWork, cancellationToken).ConfigureAwait(false))
             {
                 Log.DuplicateSkipped(logger, message.MessageId, endpoint.Id, key);
+                await unitOfWork.RollbackAsync(cancellationToken).ConfigureAwait(false);
                 return null;
             }
 
-            var services = scope?.ServiceProvider ?? dispatcher.RootServices;
             var context = new HandlerContext(endpoint.Info, payload, message.Headers, services, cancellationToken);
             await dispatcher.InvokeWithPoliciesAsync(endpoint, context).ConfigureAwait(false);
-
-            if (key is not null)
-            {
-                await deduplication.MarkHandledAsync(endpoint.Id, key, cancellationToken).ConfigureAwait(false);
-            }
-
+            await unitOfWork.CommitAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (Exception e)
         {
+            if (unitOfWork is not null)
+            {
+                await unitOfWork.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             return e;
         }
         finally
