@@ -79,4 +79,22 @@ public sealed class DeadLetterTests
         (await flow.DeadLetters.DeleteAsync(id)).ShouldBeFalse();
         await Should.ThrowAsync<KeyNotFoundException>(async () => await flow.DeadLetters.ReplayAsync(id));
     }
+
+    [Fact]
+    public async Task MessagesWithoutId_EachItsOwnDeadLetter_IdentifiedByItsPosition()
+    {
+        await using var flow = Flow(new Switch());
+        foreach (var number in new[] { "F-4", "F-5" })
+        {
+            var headers = new MessageHeaders([new(MessageHeaderNames.TargetEndpoint, "billing.invoice"), new(MessageHeaderNames.ContentType, "application/json"), new("tenant", "acme")]);
+            await flow.Channel("billing").SendAsync(new TransportMessage(headers, System.Text.Encoding.UTF8.GetBytes($$"""{"number":"{{number}}"}""")), CancellationToken.None);
+        }
+
+        await flow.RunAsync("billing");
+
+        var deadLetters = (await flow.DeadLetters.ListAsync()).Items;
+        deadLetters.Count.ShouldBe(2, "two messages without an id are two dead letters, not one replacing the other");
+        deadLetters.ShouldAllBe(d => d.MessageId == d.Position);
+        deadLetters.Select(d => d.Position).Distinct().Count().ShouldBe(2);
+    }
 }
