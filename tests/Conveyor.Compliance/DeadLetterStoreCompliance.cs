@@ -77,6 +77,20 @@ public abstract class DeadLetterStoreCompliance
     }
 
     [Fact]
+    public async Task Add_AfterItsDeadLetterWasDeleted_ListedAgain()
+    {
+        var store = await CreateStoreAsync();
+        await store.AddAsync(Letter("m-1", "e", T0, attempts: 1), default);
+        await store.DeleteAsync("m-1/e", default);
+
+        // Replayed, and failed again.
+        await store.AddAsync(Letter("m-1", "e", T0.AddSeconds(1), attempts: 2), default);
+
+        (await ListAllAsync(store)).ShouldHaveSingleItem().Attempts.ShouldBe(2);
+        (await store.GetAsync("m-1/e", default)).ShouldNotBeNull().Attempts.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task List_OldestFirst_SameTimeOrderedById()
     {
         var store = await CreateStoreAsync();
