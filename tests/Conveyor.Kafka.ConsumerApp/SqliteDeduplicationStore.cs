@@ -1,4 +1,5 @@
 using Conveyor.Deduplication;
+using Conveyor.UnitOfWork;
 
 namespace Conveyor.Kafka.ConsumerApp;
 
@@ -7,37 +8,47 @@ namespace Conveyor.Kafka.ConsumerApp;
 /// <c>processed</c> table.
 /// </summary>
 /// <remarks>
-/// Why the handler writes <c>processed</c> itself, in the effect's transaction, instead of leaving it to
-/// <see cref="MarkHandledAsync"/>: Conveyor marks a key after the handler returned, in a second write. A process
-/// killed between the two leaves the effect committed and the key unmarked, and the redelivery applies the effect
-/// again. Written in one transaction, effect and mark commit together or not at all. The same transaction also
-/// settles two deliveries running at once (a partition moving between processes while the old owner still works
-/// on it): both pass <see cref="IsHandledAsync"/>, and the primary key lets only one commit its effect.
-/// <see cref="IsHandledAsync"/> stays useful as the cheap read that skips a redelivery before the handler runs.
+/// The unit of work Conveyor claims in is not a transaction of this database, so the atomic claim cannot be made
+/// through it. Where it can be made — the work endpoint, whose handler writes its effect in a transaction of its
+/// own — the handler makes it: <see cref="WorkDatabase.ApplyOnceAsync"/> inserts the key with INSERT OR IGNORE in
+/// the effect's transaction, so effect and claim commit together or not at all, and of two deliveries running at
+/// once (a partition moving between processes while the old owner still works on it) only one commits its effect.
+/// <see cref="TryClaimAsync"/> is then the cheap read that skips a redelivery before the handler runs. For any other
+/// endpoint the key is written in a SQLite transaction of its own once Conveyor's unit of work commits.
+/// Keys are kept for the life of the database: the reliability tests need no retention.
 /// </remarks>
 public sealed class SqliteDeduplicationStore(WorkDatabase database) : IDeduplicationStore
 {
-    /// <summary>Endpoints whose handlers mark their keys inside their own transaction.</summary>
-    private static readonly HashSet<string> MarkedByHandler = new(StringComparer.Ordinal) { WorkContract.EndpointId };
+    /// <summary>Endpoints whose handlers claim their keys inside their own transaction.</summary>
+    private static readonly HashSet<string> ClaimedByHandler = new(StringComparer.Ordinal) { WorkContract.EndpointId };
 
     /// <inheritdoc />
-    public async ValueTask<bool> IsHandledAsync(string endpointId, string key, CancellationToken cancellationToken)
+    public async ValueTask<bool> TryClaimAsync(string endpointId, string key, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
-        if (!await database.IsProcessedAsync(endpointId, key, cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(unitOfWork);
+        if (await database.IsProcessedAsync(endpointId, key, cancellationToken).ConfigureAwait(false))
         {
+            await database.RecordDuplicateAsync(key, "store", cancellationToken).ConfigureAwait(false);
             return false;
         }
 
-        await database.RecordDuplicateAsync(key, "store", cancellationToken).ConfigureAwait(false);
+        if (!ClaimedByHandler.Contains(endpointId))
+        {
+            unitOfWork.Enlist(new MarkOnCommit(database, endpointId, key));
+        }
+
         return true;
     }
 
     /// <inheritdoc />
-    public async ValueTask MarkHandledAsync(string endpointId, string key, CancellationToken cancellationToken)
+    public ValueTask<int> RemoveExpiredAsync(CancellationToken cancellationToken) => ValueTask.FromResult(0);
+
+    /// <summary>Writes the key once the unit of work committed; nothing to undo when it rolls back.</summary>
+    private sealed class MarkOnCommit(WorkDatabase database, string endpointId, string key) : IUnitOfWorkParticipant
     {
-        if (!MarkedByHandler.Contains(endpointId))
-        {
+        public async ValueTask CommitAsync(CancellationToken cancellationToken) =>
             await database.MarkProcessedAsync(endpointId, key, cancellationToken).ConfigureAwait(false);
-        }
+
+        public ValueTask RollbackAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

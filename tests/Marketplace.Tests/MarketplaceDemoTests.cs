@@ -40,7 +40,7 @@ public sealed class MarketplaceDemoTests
         emails.Sent.Count.ShouldBe(3);
         leads.OpenLeads.Keys.Order().ShouldBe(["ord-1001", "ord-1002", "ord-1003"]);
         dashboard.Orders.ShouldBe(3);
-        (await deadLetters.ListAsync(100, default)).ShouldBeEmpty();
+        (await deadLetters.ListAsync(new DeadLetterQuery(), default)).Items.ShouldBeEmpty();
         output.ToString().ShouldContain("Delayed retries: 2. Dead letters: 0.");
     }
 

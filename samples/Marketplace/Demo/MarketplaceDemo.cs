@@ -52,7 +52,7 @@ public static class MarketplaceDemo
             var complete = await timeline.WaitUntilAsync(IsComplete, Patience, cancellationToken);
             await host.StopAsync(cancellationToken);
 
-            var deadLetters = await services.GetRequiredService<IDeadLetters>().ListAsync(cancellationToken: cancellationToken);
+            var deadLetters = (await services.GetRequiredService<IDeadLetters>().ListAsync(cancellationToken: cancellationToken)).Items;
             WriteTimeline(output, timeline.Entries);
             WriteSummary(output, timeline.Entries, deadLetters.Count, services);
             if (!complete)

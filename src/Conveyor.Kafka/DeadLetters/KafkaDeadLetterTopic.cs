@@ -46,26 +46,42 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         await KafkaSender.SendAsync(producer, new TopicPartition(settings.DeadLetterTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit, CancellationToken cancellationToken) =>
-        [.. (await ReadAsync(cancellationToken).ConfigureAwait(false)).Take(limit)];
+    public async ValueTask<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return query.Apply((await ReadAsync(cancellationToken).ConfigureAwait(false)).Values.Select(s => s.DeadLetter));
+    }
 
     public async ValueTask<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) =>
-        (await ReadAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Id == id);
+        (await ReadAsync(cancellationToken).ConfigureAwait(false)).GetValueOrDefault(id)?.DeadLetter;
 
     public async ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        if (await GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
+        if ((await ReadAsync(cancellationToken).ConfigureAwait(false)).GetValueOrDefault(id) is not { } stored)
         {
             return false;
         }
 
-        var marker = new Headers { { ResolvedHeader, Encoding.UTF8.GetBytes(id) }, { GroupHeader, Encoding.UTF8.GetBytes(settings.GroupId) } };
-        await producer.ProduceAsync(settings.DeadLetterTopic, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(id), Value = null, Headers = marker }, cancellationToken).ConfigureAwait(false);
+        // Kafka orders records within a partition only: a marker resolves the records of its id in its own partition
+        // that come before it, so it is written to each partition holding one.
+        foreach (var partition in stored.Partitions)
+        {
+            var marker = new Headers { { ResolvedHeader, Encoding.UTF8.GetBytes(id) }, { GroupHeader, Encoding.UTF8.GetBytes(settings.GroupId) } };
+            await producer.ProduceAsync(
+                new TopicPartition(settings.DeadLetterTopic, partition),
+                new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(id), Value = null, Headers = marker },
+                cancellationToken).ConfigureAwait(false);
+        }
+
         return true;
     }
 
-    /// <summary>Reads the topic from the beginning to its current end and returns this group's unresolved dead letters, oldest first.</summary>
-    private Task<List<DeadLetter>> ReadAsync(CancellationToken cancellationToken) => Task.Run(
+    /// <summary>
+    /// Reads the topic from the beginning to its current end and returns this group's unresolved dead letters by id.
+    /// Of several unresolved records of one id (it failed again), the latest to fail is the dead letter, as
+    /// <see cref="AddAsync"/> promises.
+    /// </summary>
+    private Task<Dictionary<string, StoredDeadLetter>> ReadAsync(CancellationToken cancellationToken) => Task.Run(
         () =>
         {
             var config = new ConsumerConfig(settings.Consumer.ToDictionary(e => e.Key, e => e.Value))
@@ -80,45 +96,69 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
                 .SelectMany(t => t.Partitions)
                 .Select(p => new TopicPartitionOffset(settings.DeadLetterTopic, p.PartitionId, Offset.Beginning))
                 .ToList();
-            var letters = new Dictionary<string, DeadLetter>(StringComparer.Ordinal);
-            if (partitions.Count == 0)
+            var records = new Dictionary<string, List<(int Partition, long Offset, DeadLetter DeadLetter)>>(StringComparer.Ordinal);
+            var markers = new Dictionary<(string Id, int Partition), long>();
+
+            // Records written before ids named the endpoint carry the message id alone; so may the markers resolving them.
+            var formerIds = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (partitions.Count > 0)
             {
-                return [];
+                using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).LogTo(logger).Build();
+                consumer.Assign(partitions);
+                var open = partitions.Select(p => p.Partition.Value).ToHashSet();
+                while (open.Count > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var record = consumer.Consume(TimeSpan.FromSeconds(10))
+                        ?? throw new TimeoutException($"Reading dead-letter topic '{settings.DeadLetterTopic}' stalled.");
+                    if (record.IsPartitionEOF)
+                    {
+                        open.Remove(record.Partition.Value);
+                        continue;
+                    }
+
+                    var (message, _) = KafkaInboundMessage.Decode(record);
+                    var headers = message.Headers;
+                    if (headers.Get(GroupHeader) != settings.GroupId)
+                    {
+                        continue;
+                    }
+
+                    if (headers.Get(ResolvedHeader) is { } resolved)
+                    {
+                        markers[(formerIds.GetValueOrDefault(resolved, resolved), record.Partition.Value)] = record.Offset.Value;
+                    }
+                    else if (headers.Get(IdHeader) is { } id)
+                    {
+                        var deadLetter = ToDeadLetter(id, message);
+                        if (!records.TryGetValue(deadLetter.Id, out var ofId))
+                        {
+                            records[deadLetter.Id] = ofId = [];
+                        }
+
+                        ofId.Add((record.Partition.Value, record.Offset.Value, deadLetter));
+                        if (deadLetter.Id != id)
+                        {
+                            formerIds[id] = deadLetter.Id;
+                        }
+                    }
+                }
+
+                consumer.Close();
             }
 
-            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).LogTo(logger).Build();
-            consumer.Assign(partitions);
-            var open = partitions.Select(p => p.Partition.Value).ToHashSet();
-            while (open.Count > 0)
+            var letters = new Dictionary<string, StoredDeadLetter>(StringComparer.Ordinal);
+            foreach (var (id, ofId) in records)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var record = consumer.Consume(TimeSpan.FromSeconds(10))
-                    ?? throw new TimeoutException($"Reading dead-letter topic '{settings.DeadLetterTopic}' stalled.");
-                if (record.IsPartitionEOF)
+                var unresolved = ofId.Where(r => !(markers.TryGetValue((id, r.Partition), out var marker) && marker > r.Offset)).ToList();
+                if (unresolved.Count > 0)
                 {
-                    open.Remove(record.Partition.Value);
-                    continue;
-                }
-
-                var (message, _) = KafkaInboundMessage.Decode(record);
-                var headers = message.Headers;
-                if (headers.Get(GroupHeader) != settings.GroupId)
-                {
-                    continue;
-                }
-
-                if (headers.Get(ResolvedHeader) is { } resolved)
-                {
-                    letters.Remove(resolved);
-                }
-                else if (headers.Get(IdHeader) is { } id)
-                {
-                    letters[id] = ToDeadLetter(id, message);
+                    var latest = unresolved.MaxBy(r => (r.DeadLetter.FailedAt, r.Offset));
+                    letters[id] = new StoredDeadLetter(latest.DeadLetter, [.. unresolved.Select(r => r.Partition).Distinct()]);
                 }
             }
 
-            consumer.Close();
-            return letters.Values.OrderBy(d => d.FailedAt).ToList();
+            return letters;
         },
         cancellationToken);
 
@@ -133,10 +173,19 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         headers.Set(KafkaRecords.KeyHeader, stored.Headers.Get(KafkaRecords.KeyHeader));
         headers.Set(KafkaRecords.KeyEncodingHeader, stored.Headers.Get(KafkaRecords.KeyEncodingHeader));
         var failedAt = long.TryParse(headers.Get(FailedAtHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
+
+        // The id header is DeadLetter.Id, from which the message id and endpoint id are read back: no header of their
+        // own is needed. An id that does not parse is a record written when the id was the message id alone.
+        var failedEndpoint = headers.Get(MessageHeaderNames.FailedEndpoint) ?? "(unknown)";
+        if (!DeadLetterId.TryParse(id, out var messageId, out var endpointId) || endpointId != failedEndpoint)
+        {
+            (messageId, endpointId) = (id, failedEndpoint);
+        }
+
         return new DeadLetter(
-            id,
+            messageId,
+            endpointId,
             new TransportMessage(headers, stored.Body),
-            headers.Get(MessageHeaderNames.FailedEndpoint) ?? "(unknown)",
             headers.Get(MessageHeaderNames.FailedChannel) ?? "(unknown)",
             headers.Get(PositionHeader) ?? "(unknown)",
             headers.Get(MessageHeaderNames.ExceptionType) ?? "(unknown)",
@@ -144,4 +193,7 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
             headers.DeliveryAttempt,
             failedAt);
     }
+
+    /// <summary>A dead letter and the partitions holding an unresolved record of its id.</summary>
+    private sealed record StoredDeadLetter(DeadLetter DeadLetter, IReadOnlyList<int> Partitions);
 }

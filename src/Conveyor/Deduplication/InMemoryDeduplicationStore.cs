@@ -1,3 +1,5 @@
+using Conveyor.UnitOfWork;
+
 namespace Conveyor.Deduplication;
 
 /// <summary>
@@ -9,18 +11,21 @@ namespace Conveyor.Deduplication;
 /// entries live inline in the store's arrays, so a busy consumer's hundreds of thousands of remembered keys are a
 /// few large arrays rather than as many small objects for the garbage collector to promote and trace.
 /// </remarks>
-/// <param name="retention">How long a key is remembered.</param>
+/// <param name="retention">How long a key is remembered after the unit of work that claimed it committed.</param>
 /// <param name="time">The clock.</param>
 public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider time) : IDeduplicationStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Entry, DateTimeOffset> _handled = [];
 
-    // Keys in the order they were marked; with one retention for all, that is also the order they expire in,
+    // Claims whose unit of work has not ended yet; a second claim of the key waits for the first to end.
+    private readonly Dictionary<Entry, Claim> _pending = [];
+
+    // Keys in the order they were committed; with one retention for all, that is also the order they expire in,
     // so forgetting is a walk from the head that stops at the first key still remembered.
     private readonly Queue<(Entry Key, DateTimeOffset Expires)> _expiries = new();
 
-    /// <summary>How many keys are held now.</summary>
+    /// <summary>How many committed keys are held now (expired ones included until they are forgotten).</summary>
     public int Count
     {
         get
@@ -33,39 +38,95 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> IsHandledAsync(string endpointId, string key, CancellationToken cancellationToken)
+    public async ValueTask<bool> TryClaimAsync(string endpointId, string key, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(unitOfWork);
         var entry = Entry.Of(endpointId, key);
-        var now = time.GetUtcNow();
-        lock (_gate)
+        Claim? claim;
+        while (true)
         {
-            return ValueTask.FromResult(_handled.TryGetValue(entry, out var expires) && expires > now);
+            lock (_gate)
+            {
+                if (_handled.TryGetValue(entry, out var expires) && expires > time.GetUtcNow())
+                {
+                    return false;
+                }
+
+                if (!_pending.TryGetValue(entry, out claim))
+                {
+                    claim = new Claim(this, entry);
+                    _pending.Add(entry, claim);
+                    break;
+                }
+            }
+
+            // Committed: the loop finds the key handled. Rolled back: the loop claims it (unless a third claim came first).
+            await claim.Ended.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        try
+        {
+            // Outside the lock: the unit of work is someone else's code.
+            unitOfWork.Enlist(claim);
+        }
+        catch
+        {
+            claim.End(committed: false);
+            throw;
+        }
+
+        return true;
     }
 
     /// <inheritdoc />
-    public ValueTask MarkHandledAsync(string endpointId, string key, CancellationToken cancellationToken)
+    public ValueTask<int> RemoveExpiredAsync(CancellationToken cancellationToken)
     {
-        var entry = Entry.Of(endpointId, key);
-        var now = time.GetUtcNow();
-        var expires = now + retention;
         lock (_gate)
         {
-            _handled[entry] = expires;
-            _expiries.Enqueue((entry, expires));
-            while (_expiries.TryPeek(out var oldest) && oldest.Expires <= now)
-            {
-                _expiries.Dequeue();
+            return ValueTask.FromResult(RemoveExpired(time.GetUtcNow()));
+        }
+    }
 
-                // A key marked again later has a later expiry in the map: only forget it when this entry is the latest.
-                if (_handled.TryGetValue(oldest.Key, out var latest) && latest == oldest.Expires)
-                {
-                    _handled.Remove(oldest.Key);
-                }
+    private void End(Claim claim, Entry entry, bool committed)
+    {
+        lock (_gate)
+        {
+            // A unit of work that ends twice ends its claim once; by then the key may be claimed by another.
+            if (!_pending.TryGetValue(entry, out var pending) || pending != claim)
+            {
+                return;
+            }
+
+            _pending.Remove(entry);
+            if (committed)
+            {
+                var now = time.GetUtcNow();
+                var expires = now + retention;
+                _handled[entry] = expires;
+                _expiries.Enqueue((entry, expires));
+
+                // Forgetting as keys are committed keeps the store bounded even where nothing calls RemoveExpiredAsync.
+                RemoveExpired(now);
+            }
+        }
+    }
+
+    private int RemoveExpired(DateTimeOffset now)
+    {
+        var removed = 0;
+        while (_expiries.TryPeek(out var oldest) && oldest.Expires <= now)
+        {
+            _expiries.Dequeue();
+
+            // A key claimed again after it expired has a later expiry in the map: only forget it when this entry is the latest.
+            if (_handled.TryGetValue(oldest.Key, out var latest) && latest == oldest.Expires)
+            {
+                _handled.Remove(oldest.Key);
+                removed++;
             }
         }
 
-        return ValueTask.CompletedTask;
+        return removed;
     }
 
     /// <summary>An endpoint and a key: a UUID key in its lower-case form as a <see cref="Guid"/>, any other as its text.</summary>
@@ -79,5 +140,32 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
             key.Length == 36 && !key.AsSpan().ContainsAnyInRange('A', 'F') && Guid.TryParseExact(key, "D", out var id)
                 ? new Entry(endpoint, id, null)
                 : new Entry(endpoint, Guid.Empty, key);
+    }
+
+    /// <summary>An uncommitted claim: commits or rolls back with its unit of work, then releases the claims waiting on it.</summary>
+    private sealed class Claim(InMemoryDeduplicationStore store, Entry entry) : IUnitOfWorkParticipant
+    {
+        // Waiters resume on the thread pool, not inside the commit of the unit of work that ends this claim.
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Ended => _ended.Task;
+
+        public ValueTask CommitAsync(CancellationToken cancellationToken)
+        {
+            End(committed: true);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask RollbackAsync(CancellationToken cancellationToken)
+        {
+            End(committed: false);
+            return ValueTask.CompletedTask;
+        }
+
+        public void End(bool committed)
+        {
+            store.End(this, entry, committed);
+            _ended.TrySetResult();
+        }
     }
 }

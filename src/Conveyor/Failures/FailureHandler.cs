@@ -39,9 +39,9 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, Consumers.Con
             if (deadLetter)
             {
                 var entry = new DeadLetter(
-                    message.MessageId ?? MessageIds.New(),
-                    Annotate(message, inbound, endpointId, exception, attempts),
+                    message.MessageId ?? (string.IsNullOrEmpty(inbound.Position) ? MessageIds.New() : inbound.Position),
                     endpointId,
+                    Annotate(message, inbound, endpointId, exception, attempts),
                     inbound.ChannelName,
                     inbound.Position,
                     exception.GetType().FullName ?? exception.GetType().Name,

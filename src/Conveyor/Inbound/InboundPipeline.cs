@@ -160,7 +160,7 @@ internal sealed class InboundPipeline(
             try
             {
                 var key = endpoint.Deduplication?.KeyOf(message.Headers, payload);
-                if (key is not null && !await ClaimAsync(endpoint, key, unitOfWork, cancellationToken).ConfigureAwait(false))
+                if (key is not null && !await deduplication.TryClaimAsync(endpoint.Id, key, unitOfWork, cancellationToken).ConfigureAwait(false))
                 {
                     Log.DuplicateSkipped(logger, message.MessageId, endpoint.Id, key);
                     await unitOfWork.RollbackAsync(cancellationToken).ConfigureAwait(false);
@@ -198,25 +198,6 @@ internal sealed class InboundPipeline(
                 await s.DisposeAsync().ConfigureAwait(false);
             }
         }
-    }
-
-    // TODO(merge): the atomic claim (IDeduplicationStore.TryClaimAsync) replaces this look-up-then-mark.
-    private async ValueTask<bool> ClaimAsync(RuntimeEndpoint endpoint, string key, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
-    {
-        if (await deduplication.IsHandledAsync(endpoint.Id, key, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        unitOfWork.Enlist(new MarkHandled(deduplication, endpoint.Id, key));
-        return true;
-    }
-
-    private sealed class MarkHandled(IDeduplicationStore store, string endpointId, string key) : IUnitOfWorkParticipant
-    {
-        public ValueTask CommitAsync(CancellationToken cancellationToken) => store.MarkHandledAsync(endpointId, key, cancellationToken);
-
-        public ValueTask RollbackAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private async ValueTask FanOutAsync(InboundMessage inbound, IReadOnlyList<RuntimeEndpoint> endpoints, CancellationToken cancellationToken)

@@ -86,7 +86,7 @@ public sealed class KafkaFailureHandlingTests(KafkaTestCluster cluster) : IClass
         calls.Select(c => (c.Sku, c.Attempt)).ShouldBe([("a", 0), ("b", 0), ("a", 1)], "b is not blocked by a's retry");
         (calls[2].At - calls[0].At).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1450), "the retry really waited its delay");
         clock.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1450));
-        (await services.GetRequiredService<IDeadLetters>().ListAsync()).ShouldBeEmpty();
+        (await services.GetRequiredService<IDeadLetters>().ListAsync()).Items.ShouldBeEmpty();
         var lag = await services.GetRequiredService<IKafkaLag>().GetLagAsync("stock");
         lag.Sum(p => p.Lag).ShouldBe(0, "the original and the retry record are both committed");
         lag.Single(p => p.Topic == $"{topic}.g-{topic}.retry").HighWatermark.ShouldBe(1);
@@ -135,7 +135,7 @@ public sealed class KafkaFailureHandlingTests(KafkaTestCluster cluster) : IClass
         Header(MessageHeaderNames.DeliveryAttempt).ShouldBe("1");
         Header("conveyor.failed.at").ShouldNotBeNullOrEmpty();
 
-        var deadLetter = (await services.GetRequiredService<IDeadLetters>().ListAsync()).ShouldHaveSingleItem();
+        var deadLetter = (await services.GetRequiredService<IDeadLetters>().ListAsync()).Items.ShouldHaveSingleItem();
         deadLetter.EndpointId.ShouldBe("stock.reserve");
         deadLetter.Position.ShouldBe($"{topic}[0]@0");
         deadLetter.ExceptionMessage.ShouldBe("warehouse refused bad");
@@ -151,13 +151,13 @@ public sealed class KafkaFailureHandlingTests(KafkaTestCluster cluster) : IClass
         await Send(services, new Reserve("bad", 1));
         await services.RunUntilEmpty("stock");
         var deadLetters = services.GetRequiredService<IDeadLetters>();
-        var id = (await deadLetters.ListAsync()).Single().Id;
+        var id = (await deadLetters.ListAsync()).Items.Single().Id;
 
         await deadLetters.ReplayAsync(id);
         await services.RunUntilEmpty("stock");
 
         script.Calls.Select(c => c.Sku).ShouldBe(["bad", "bad"]);
-        (await deadLetters.ListAsync()).ShouldBeEmpty();
+        (await deadLetters.ListAsync()).Items.ShouldBeEmpty();
         (await deadLetters.GetAsync(id)).ShouldBeNull();
     }
 
@@ -171,11 +171,11 @@ public sealed class KafkaFailureHandlingTests(KafkaTestCluster cluster) : IClass
         await Send(services, new Reserve("bad", 1));
         await services.RunUntilEmpty("stock");
         var deadLetters = services.GetRequiredService<IDeadLetters>();
-        var id = (await deadLetters.ListAsync()).Single().Id;
+        var id = (await deadLetters.ListAsync()).Items.Single().Id;
 
         (await deadLetters.DeleteAsync(id)).ShouldBeTrue();
 
-        (await deadLetters.ListAsync()).ShouldBeEmpty();
+        (await deadLetters.ListAsync()).Items.ShouldBeEmpty();
         script.Calls.Count.ShouldBe(1);
     }
 

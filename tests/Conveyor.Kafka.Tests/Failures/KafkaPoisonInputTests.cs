@@ -99,7 +99,7 @@ public sealed class KafkaPoisonInputTests(KafkaTestCluster cluster) : IClassFixt
 
         result.Finished.ShouldBe(poison.Length + 1);
         shipped.Parcels.ShouldBe(["ok-1"]);
-        var deadLetters = await services.GetRequiredService<IDeadLetters>().ListAsync();
+        var deadLetters = (await services.GetRequiredService<IDeadLetters>().ListAsync()).Items;
         deadLetters.Count.ShouldBe(poison.Length);
         foreach (var (name, _, reason) in poison)
         {

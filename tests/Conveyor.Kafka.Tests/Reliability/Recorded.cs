@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Conveyor.Deduplication;
+using Conveyor.UnitOfWork;
 
 namespace Conveyor.Kafka.Tests.Reliability;
 
@@ -55,17 +56,16 @@ public sealed class CountingDeduplicationStore(TimeProvider time) : IDeduplicati
 
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
-    public async ValueTask<bool> IsHandledAsync(string endpointId, string key, CancellationToken cancellationToken)
+    public async ValueTask<bool> TryClaimAsync(string endpointId, string key, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
     {
-        var handled = await _inner.IsHandledAsync(endpointId, key, cancellationToken);
-        if (handled)
+        var claimed = await _inner.TryClaimAsync(endpointId, key, unitOfWork, cancellationToken);
+        if (!claimed)
         {
             Interlocked.Increment(ref _duplicates);
         }
 
-        return handled;
+        return claimed;
     }
 
-    public ValueTask MarkHandledAsync(string endpointId, string key, CancellationToken cancellationToken) =>
-        _inner.MarkHandledAsync(endpointId, key, cancellationToken);
+    public ValueTask<int> RemoveExpiredAsync(CancellationToken cancellationToken) => _inner.RemoveExpiredAsync(cancellationToken);
 }

@@ -1,4 +1,6 @@
+using Conveyor.Deduplication;
 using Conveyor.Testing;
+using Conveyor.UnitOfWork;
 
 namespace Conveyor.Tests.Deduplication;
 
@@ -118,39 +120,48 @@ public sealed class DeduplicationTests
         ledger.Entries.ShouldBe(["p-1", "p-1"]);
     }
 
+    private static readonly ServiceProvider NoServices = new ServiceCollection().BuildServiceProvider();
+
+    /// <summary>Claims <paramref name="key"/> in a unit of work of its own and commits it; returns whether the claim was the first.</summary>
+    private static async Task<bool> ClaimAndCommit(InMemoryDeduplicationStore store, string endpoint, string key)
+    {
+        var unitOfWork = new InMemoryUnitOfWork(NoServices);
+        var claimed = await store.TryClaimAsync(endpoint, key, unitOfWork, default);
+        await unitOfWork.CommitAsync(default);
+        return claimed;
+    }
+
     [Fact]
-    public async Task InMemoryStore_ExpiredKeys_Forgotten_AndAKeyMarkedAgainKept()
+    public async Task InMemoryStore_ExpiredKeys_ForgottenAsKeysAreCommitted_AndAKeyClaimedAgainAfterExpiryKept()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        var store = new Conveyor.Deduplication.InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), clock);
-        await store.MarkHandledAsync("e", "a", default);
-        await store.MarkHandledAsync("e", "b", default);
-        clock.Advance(TimeSpan.FromMinutes(6));
-        await store.MarkHandledAsync("e", "a", default);
+        var store = new InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), clock);
+        await ClaimAndCommit(store, "e", "a");
+        await ClaimAndCommit(store, "e", "b");
+        clock.Advance(TimeSpan.FromMinutes(11));
 
-        clock.Advance(TimeSpan.FromMinutes(5));
-        await store.MarkHandledAsync("e", "c", default);
+        (await ClaimAndCommit(store, "e", "a")).ShouldBeTrue("'a' expired, so it is claimed again");
 
-        store.Count.ShouldBe(2, "'b' expired and was forgotten; 'a' was marked again and is kept");
-        (await store.IsHandledAsync("e", "a", default)).ShouldBeTrue();
-        (await store.IsHandledAsync("e", "b", default)).ShouldBeFalse();
+        store.Count.ShouldBe(1, "committing 'a' again forgot the expired 'b' without waiting for RemoveExpiredAsync; 'a' has a new expiry and is kept");
+        (await store.RemoveExpiredAsync(default)).ShouldBe(0);
+        (await ClaimAndCommit(store, "e", "a")).ShouldBeFalse();
+        (await ClaimAndCommit(store, "e", "b")).ShouldBeTrue();
     }
 
     [Fact]
     public async Task InMemoryStore_UuidKeys_RememberedPerEndpoint_AndNotConfusedWithTheirUpperCaseOrOtherText()
     {
-        var store = new Conveyor.Deduplication.InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), TimeProvider.System);
+        var store = new InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), TimeProvider.System);
         var id = Guid.CreateVersion7().ToString();
-        await store.MarkHandledAsync("e", id, default);
-        await store.MarkHandledAsync("e", "not-a-uuid", default);
+        await ClaimAndCommit(store, "e", id);
+        await ClaimAndCommit(store, "e", "not-a-uuid");
 
-        (await store.IsHandledAsync("e", id, default)).ShouldBeTrue();
-        (await store.IsHandledAsync("other", id, default)).ShouldBeFalse();
-        (await store.IsHandledAsync("e", id.ToUpperInvariant(), default)).ShouldBeFalse();
-        (await store.IsHandledAsync("e", "{" + id + "}", default)).ShouldBeFalse();
-        (await store.IsHandledAsync("e", Guid.Empty.ToString(), default)).ShouldBeFalse();
-        (await store.IsHandledAsync("e", "not-a-uuid", default)).ShouldBeTrue();
+        (await ClaimAndCommit(store, "e", id)).ShouldBeFalse();
+        (await ClaimAndCommit(store, "e", "not-a-uuid")).ShouldBeFalse();
         store.Count.ShouldBe(2);
+        (await ClaimAndCommit(store, "e", id.ToUpperInvariant())).ShouldBeTrue();
+        (await ClaimAndCommit(store, "e", "{" + id + "}")).ShouldBeTrue();
+        (await ClaimAndCommit(store, "e", Guid.Empty.ToString())).ShouldBeTrue();
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class DeadLetterTests
 
         await flow.RunAsync("billing");
 
-        var deadLetter = (await flow.DeadLetters.ListAsync()).ShouldHaveSingleItem();
+        var deadLetter = (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem();
         deadLetter.ChannelName.ShouldBe("billing");
         deadLetter.EndpointId.ShouldBe("billing.invoice");
         deadLetter.Message.Headers.Get("tenant").ShouldBe("acme");
@@ -55,14 +55,14 @@ public sealed class DeadLetterTests
         await using var flow = Flow(state);
         await flow.SendAsync(new Invoice("F-2"), new Dictionary<string, string> { ["tenant"] = "acme" });
         await flow.RunAsync("billing");
-        var id = (await flow.DeadLetters.ListAsync()).Single().Id;
+        var id = (await flow.DeadLetters.ListAsync()).Items.Single().Id;
 
         state.Broken = false;
         await flow.DeadLetters.ReplayAsync(id);
         await flow.RunAsync("billing");
 
         state.Handled.ShouldBe(["acme:F-2"]);
-        (await flow.DeadLetters.ListAsync()).ShouldBeEmpty();
+        (await flow.DeadLetters.ListAsync()).Items.ShouldBeEmpty();
     }
 
     [Fact]
@@ -71,12 +71,30 @@ public sealed class DeadLetterTests
         await using var flow = Flow(new Switch());
         await flow.SendAsync(new Invoice("F-3"), new Dictionary<string, string> { ["tenant"] = "acme" });
         await flow.RunAsync("billing");
-        var id = (await flow.DeadLetters.ListAsync()).Single().Id;
+        var id = (await flow.DeadLetters.ListAsync()).Items.Single().Id;
 
         (await flow.DeadLetters.DeleteAsync(id)).ShouldBeTrue();
 
-        (await flow.DeadLetters.ListAsync()).ShouldBeEmpty();
+        (await flow.DeadLetters.ListAsync()).Items.ShouldBeEmpty();
         (await flow.DeadLetters.DeleteAsync(id)).ShouldBeFalse();
         await Should.ThrowAsync<KeyNotFoundException>(async () => await flow.DeadLetters.ReplayAsync(id));
+    }
+
+    [Fact]
+    public async Task MessagesWithoutId_EachItsOwnDeadLetter_IdentifiedByItsPosition()
+    {
+        await using var flow = Flow(new Switch());
+        foreach (var number in new[] { "F-4", "F-5" })
+        {
+            var headers = new MessageHeaders([new(MessageHeaderNames.TargetEndpoint, "billing.invoice"), new(MessageHeaderNames.ContentType, "application/json"), new("tenant", "acme")]);
+            await flow.Channel("billing").SendAsync(new TransportMessage(headers, System.Text.Encoding.UTF8.GetBytes($$"""{"number":"{{number}}"}""")), CancellationToken.None);
+        }
+
+        await flow.RunAsync("billing");
+
+        var deadLetters = (await flow.DeadLetters.ListAsync()).Items;
+        deadLetters.Count.ShouldBe(2, "two messages without an id are two dead letters, not one replacing the other");
+        deadLetters.ShouldAllBe(d => d.MessageId == d.Position);
+        deadLetters.Select(d => d.Position).Distinct().Count().ShouldBe(2);
     }
 }

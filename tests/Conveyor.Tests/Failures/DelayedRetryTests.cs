@@ -52,7 +52,7 @@ public sealed class DelayedRetryTests
         await flow.RunAsync("payments");
 
         attempts.At.Select(a => a - start).ShouldBe([TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7)]);
-        var deadLetter = (await flow.DeadLetters.ListAsync()).ShouldHaveSingleItem();
+        var deadLetter = (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem();
         deadLetter.Attempts.ShouldBe(4);
         deadLetter.Message.Headers.Get(MessageHeaderNames.ExceptionMessage).ShouldBe("gateway timeout");
     }

@@ -38,7 +38,7 @@ public sealed class ErrorChannelTests
 
         failed.Messages.ShouldBe([("o-7", "carrier down for o-7", "ship")]);
         result.Failed.ShouldBe(1);
-        (await flow.DeadLetters.ListAsync()).ShouldBeEmpty();
+        (await flow.DeadLetters.ListAsync()).Items.ShouldBeEmpty();
     }
 
     public sealed class Counting

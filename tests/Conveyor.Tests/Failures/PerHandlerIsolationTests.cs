@@ -97,7 +97,7 @@ public sealed class PerHandlerIsolationTests
         calls.Count("matching").ShouldBe(3);
         calls.Count("email").ShouldBe(1);
         calls.Count("analytics").ShouldBe(1);
-        (await flow.DeadLetters.ListAsync()).ShouldBeEmpty();
+        (await flow.DeadLetters.ListAsync()).Items.ShouldBeEmpty();
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class PerHandlerIsolationTests
             flow.AdvanceTime(TimeSpan.FromSeconds(4));
         }
 
-        var deadLetter = (await flow.DeadLetters.ListAsync()).ShouldHaveSingleItem();
+        var deadLetter = (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem();
         deadLetter.EndpointId.ShouldBe("matching");
         deadLetter.ExceptionMessage.ShouldBe("partner API unavailable");
         deadLetter.ExceptionType.ShouldBe(typeof(InvalidOperationException).FullName);

@@ -62,7 +62,7 @@ public sealed class ConsumerLimitsTests
         done.Jobs.ShouldBe([1]);
         result.Failed.ShouldBe(1);
         result.StopReason.ShouldContain("stopped on failure");
-        (await flow.DeadLetters.ListAsync()).Count.ShouldBe(1);
+        (await flow.DeadLetters.ListAsync()).Items.Count.ShouldBe(1);
     }
 
     [Fact]

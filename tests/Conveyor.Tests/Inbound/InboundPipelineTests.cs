@@ -105,7 +105,7 @@ public sealed class InboundPipelineTests
 
         run.Failed.ShouldBe(1);
         journal.Entries.ShouldBeEmpty("an order is never handled as a ping, however alike their JSON is");
-        var deadLetter = (await flow.DeadLetters.ListAsync()).ShouldHaveSingleItem();
+        var deadLetter = (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem();
         deadLetter.ExceptionType.ShouldBe(typeof(MessageRoutingException).FullName);
         deadLetter.ExceptionMessage.ShouldContain("'ping'");
         deadLetter.ExceptionMessage.ShouldContain(MessageNames.Of(typeof(PlaceOrder)));

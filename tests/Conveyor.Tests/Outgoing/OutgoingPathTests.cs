@@ -74,6 +74,6 @@ public sealed class OutgoingPathTests
             (OutgoingIntent.DeadLetter, "payments", charge),
         ]);
         flow.RecordedMessages("notifications").ShouldHaveSingleItem().Headers.Get("x-stamped").ShouldBe("yes");
-        (await flow.DeadLetters.ListAsync()).ShouldHaveSingleItem().Message.Headers.Get("x-stamped").ShouldBe("yes");
+        (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem().Message.Headers.Get("x-stamped").ShouldBe("yes");
     }
 }

@@ -56,7 +56,7 @@ public sealed class PoisonInputTests
 
         result.Finished.ShouldBe(2, "the consumer goes on after the poison message");
         handled.Messages.ShouldBe([new StockReserved("ok", 1)]);
-        var deadLetter = (await flow.DeadLetters.ListAsync()).ShouldHaveSingleItem();
+        var deadLetter = (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem();
         deadLetter.Message.Body.ToArray().ShouldBe(message.Body.ToArray(), "the original bytes are kept");
         return deadLetter.ExceptionMessage;
     }

@@ -17,6 +17,7 @@ public sealed class InMemoryChannel : IReceivingChannel
     private readonly InMemoryChannelOptions _options;
     private readonly SemaphoreSlim _consumer = new(1, 1);
     private TaskCompletionSource _arrived = NewSignal();
+    private long _enqueued;
 
     /// <summary>Creates the channel.</summary>
     /// <param name="name">The channel name.</param>
@@ -168,7 +169,7 @@ public sealed class InMemoryChannel : IReceivingChannel
 
             // An in-memory channel never loses a message it handed out, so the handler's token is never cancelled;
             // a stop (cancellationToken) lets the message finish and ends the loop after it.
-            var acknowledgement = await handler(new Inbound(head.Message, this), CancellationToken.None).ConfigureAwait(false);
+            var acknowledgement = await handler(new Inbound(head.Message, this, head.Sequence), CancellationToken.None).ConfigureAwait(false);
             switch (acknowledgement)
             {
                 case Acknowledgement.Completed:
@@ -234,7 +235,7 @@ public sealed class InMemoryChannel : IReceivingChannel
         TaskCompletionSource arrived;
         lock (_gate)
         {
-            _queue.AddLast(new Entry(message));
+            _queue.AddLast(new Entry(message, ++_enqueued));
             if (record && _options.RecordSentMessages)
             {
                 _sent.Add(message);
@@ -249,16 +250,20 @@ public sealed class InMemoryChannel : IReceivingChannel
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed class Entry(TransportMessage message)
+    private sealed class Entry(TransportMessage message, long sequence)
     {
         public TransportMessage Message { get; } = message;
+
+        /// <summary>Its place in the order messages were enqueued; a released message keeps it.</summary>
+        public long Sequence { get; } = sequence;
 
         public DateTimeOffset NotBefore { get; set; } = DateTimeOffset.MinValue;
     }
 
-    private sealed class Inbound(TransportMessage message, InMemoryChannel channel) : InboundMessage(message, channel.Name)
+    private sealed class Inbound(TransportMessage message, InMemoryChannel channel, long sequence) : InboundMessage(message, channel.Name)
     {
-        public override string Position => $"{channel.Name}#{Message.MessageId}";
+        // A message without an id is told apart by its place in the queue: the position is a dead letter's message id then.
+        public override string Position => Message.MessageId is { } id ? $"{channel.Name}#{id}" : $"{channel.Name}@{sequence}";
 
         public override ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken) =>
             channel.SendAsync(message, cancellationToken);

@@ -15,15 +15,26 @@ internal sealed class DeadLetters(IDeadLetterStore store, ConveyorRuntime runtim
     private IEnumerable<IDeadLetterStore> Stores =>
         runtime.Channels.Values.OfType<IReceivingChannel>().Select(c => c.DeadLetters).OfType<IDeadLetterStore>().Prepend(store).Distinct();
 
-    public async ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit = 100, CancellationToken cancellationToken = default)
+    public async ValueTask<DeadLetterPage> ListAsync(DeadLetterQuery? query = null, CancellationToken cancellationToken = default)
     {
-        var all = new List<DeadLetter>();
+        query ??= new DeadLetterQuery();
+
+        // Each store's first page after the cursor holds every entry of the merged page that store contributes, so
+        // merging those pages and cutting once gives the merged page; more follow when any store had more.
+        var merged = new List<DeadLetter>();
+        var more = false;
         foreach (var source in Stores)
         {
-            all.AddRange(await source.ListAsync(limit, cancellationToken).ConfigureAwait(false));
+            var page = await source.ListAsync(query, cancellationToken).ConfigureAwait(false);
+            merged.AddRange(page.Items);
+            more |= page.Next is not null;
         }
 
-        return [.. all.OrderBy(d => d.FailedAt).Take(limit)];
+        merged.Sort((a, b) => DeadLetterPosition.Of(a).CompareTo(DeadLetterPosition.Of(b)));
+        var result = query.Page(merged);
+        return result.Next is null && more && result.Items.Count > 0
+            ? result with { Next = DeadLetterPosition.Of(result.Items[^1]).ToToken() }
+            : result;
     }
 
     public async ValueTask<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default) =>

@@ -3,14 +3,17 @@ namespace Conveyor.Failures.DeadLetters;
 /// <summary>Reviews and resolves dead letters, as <c>conveyor dlq list|show|replay|delete</c> does.</summary>
 public interface IDeadLetters
 {
-    /// <summary>Lists dead letters, oldest first.</summary>
-    /// <param name="limit">The most to return.</param>
+    /// <summary>
+    /// Lists dead letters, oldest first, from the application's store and the channels' own stores together: one
+    /// order by (<see cref="DeadLetter.FailedAt"/>, <see cref="DeadLetter.Id"/>), one page, one continuation token.
+    /// </summary>
+    /// <param name="query">Filters, page size and continuation; null for the first <see cref="DeadLetterQuery.DefaultLimit"/>.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The dead letters.</returns>
-    ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit = 100, CancellationToken cancellationToken = default);
+    /// <returns>The page.</returns>
+    ValueTask<DeadLetterPage> ListAsync(DeadLetterQuery? query = null, CancellationToken cancellationToken = default);
 
     /// <summary>Finds one dead letter.</summary>
-    /// <param name="id">Its id.</param>
+    /// <param name="id">Its <see cref="DeadLetter.Id"/>.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The dead letter, or null.</returns>
     ValueTask<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken = default);

@@ -4,7 +4,7 @@ namespace Conveyor.Failures.DeadLetters;
 public sealed class InMemoryDeadLetterStore : IDeadLetterStore
 {
     private readonly Lock _gate = new();
-    private readonly List<DeadLetter> _entries = [];
+    private readonly Dictionary<string, DeadLetter> _entries = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public ValueTask AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
@@ -12,19 +12,19 @@ public sealed class InMemoryDeadLetterStore : IDeadLetterStore
         ArgumentNullException.ThrowIfNull(deadLetter);
         lock (_gate)
         {
-            _entries.RemoveAll(e => e.Id == deadLetter.Id);
-            _entries.Add(deadLetter);
+            _entries[deadLetter.Id] = deadLetter;
         }
 
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<DeadLetter>> ListAsync(int limit, CancellationToken cancellationToken)
+    public ValueTask<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
         lock (_gate)
         {
-            return ValueTask.FromResult<IReadOnlyList<DeadLetter>>(_entries.Take(limit).ToList());
+            return ValueTask.FromResult(query.Apply(_entries.Values));
         }
     }
 
@@ -33,7 +33,7 @@ public sealed class InMemoryDeadLetterStore : IDeadLetterStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(_entries.Find(e => e.Id == id));
+            return ValueTask.FromResult(_entries.GetValueOrDefault(id));
         }
     }
 
@@ -42,7 +42,7 @@ public sealed class InMemoryDeadLetterStore : IDeadLetterStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(_entries.RemoveAll(e => e.Id == id) > 0);
+            return ValueTask.FromResult(_entries.Remove(id));
         }
     }
 }

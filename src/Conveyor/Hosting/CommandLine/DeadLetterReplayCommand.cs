@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Conveyor.Failures.DeadLetters;
 
 namespace Conveyor.Hosting.CommandLine;
 
@@ -49,7 +50,22 @@ internal static class DeadLetterReplayCommand
 
     private static async Task<int> ReplayAllAsync(CommandLineContext context, CancellationToken cancellationToken)
     {
-        var deadLetters = await context.DeadLetters.ListAsync(int.MaxValue, cancellationToken).ConfigureAwait(false);
+        // Every dead letter there is now, collected before replaying any: one that fails again while this runs (its
+        // consumer is running) is a new dead letter for a later replay, not one this loop would chase.
+        var deadLetters = new List<DeadLetter>();
+        var query = new DeadLetterQuery { Limit = DeadLetterQuery.MaxLimit };
+        while (true)
+        {
+            var page = await context.DeadLetters.ListAsync(query, cancellationToken).ConfigureAwait(false);
+            deadLetters.AddRange(page.Items);
+            if (page.Next is null)
+            {
+                break;
+            }
+
+            query = query with { After = page.Next };
+        }
+
         var replayed = 0;
         foreach (var deadLetter in deadLetters)
         {

@@ -1,3 +1,5 @@
+using Conveyor.Failures.DeadLetters;
+
 namespace Conveyor.Tests.Hosting.CommandLine;
 
 [Collection(ConsoleCollection.Name)]
@@ -55,7 +57,7 @@ public sealed class RunCommandTests
         result.ExitCode.ShouldBe(2, result.ToString());
         result.Line("failed:").ShouldEndWith("1");
         app.Payments.Count.ShouldBe(1);
-        (await app.DeadLetterStore.ListAsync(10, default)).Single().EndpointId.ShouldBe("billing.charge_card");
+        (await app.DeadLetterStore.ListAsync(new DeadLetterQuery { Limit = 10 }, default)).Items.Single().EndpointId.ShouldBe("billing.charge_card");
     }
 
     [Fact]
