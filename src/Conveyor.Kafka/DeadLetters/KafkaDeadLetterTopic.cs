@@ -122,16 +122,20 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         },
         cancellationToken);
 
+    private static bool IsDeadLetterRecordMetadata(string name) =>
+        name.StartsWith("kafka_", StringComparison.Ordinal)
+        && name is not KafkaRecords.KeyHeader and not KafkaRecords.KeyEncodingHeader
+        && !name.StartsWith(KafkaRecords.HeaderEncodingPrefix, StringComparison.Ordinal);
+
     private static DeadLetter ToDeadLetter(string id, TransportMessage stored)
     {
+        // The dead-letter record's own metadata goes; what describes the original record stays: its key (the
+        // dead-letter record's key is the original one) and the encoding of headers that were not text.
         var headers = stored.Headers.Clone();
-        foreach (var name in headers.Keys.Where(k => k.StartsWith("kafka_", StringComparison.Ordinal)).ToList())
+        foreach (var name in headers.Keys.Where(IsDeadLetterRecordMetadata).ToList())
         {
             headers.Set(name, null);
         }
-
-        headers.Set(KafkaRecords.KeyHeader, stored.Headers.Get(KafkaRecords.KeyHeader));
-        headers.Set(KafkaRecords.KeyEncodingHeader, stored.Headers.Get(KafkaRecords.KeyEncodingHeader));
         var failedAt = long.TryParse(headers.Get(FailedAtHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
         return new DeadLetter(
             id,
