@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Confluent.Kafka;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,5 +86,60 @@ public sealed class KafkaDeadLetterFidelityTests(KafkaTestCluster cluster) : ICl
         var again = (await deadLetters.ListAsync()).ShouldHaveSingleItem();
         again.Id.ShouldNotBe(first.Id);
         again.ExceptionMessage.ShouldContain("Header 'signature'");
+    }
+
+    public sealed class Attempts
+    {
+        public ConcurrentQueue<long> Offsets { get; } = new();
+    }
+
+    public sealed class PartnerSync(Attempts attempts)
+    {
+        [KafkaConsumer("partner.sync", "set-by-test")]
+        public void On(byte[] body, [Header("kafka_offset")] long offset)
+        {
+            attempts.Offsets.Enqueue(offset);
+            throw new InvalidOperationException("partner API down");
+        }
+    }
+
+    [Fact]
+    public async Task Bug_PoisonRecordLargerThanTheProducerMaxBytes_IsDeadLetteredTruncated_AndThePartitionMovesOn()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        var attempts = new Attempts();
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<PartnerSync>(),
+            s => s.AddSingleton(attempts),
+            kafka => kafka.Consumers["partner.sync"] = new KafkaChannelOptions { Topic = topic, GroupId = $"g-{topic}" });
+        var big = new byte[1_500_000];
+        Random.Shared.NextBytes(big);
+        var config = cluster.ProducerConfig();
+        config.MessageMaxBytes = 4_000_000; // written by a producer allowed more than Conveyor's (librdkafka's default 1,000,000)
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build())
+        {
+            await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = "big"u8.ToArray(), Value = big, Headers = new Headers { { "tenant", "acme"u8.ToArray() } } });
+            await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = "small"u8.ToArray(), Value = "small"u8.ToArray() });
+        }
+
+        await services.RunUntil("partner.sync", () => attempts.Offsets.Contains(1), "the record behind the oversize one was handled");
+
+        attempts.Offsets.Count(o => o == 0).ShouldBe(1, "the oversize record is not re-delivered once it is dead-lettered");
+        var deadLetters = await Kcat.ConsumeAllAsync(cluster, $"{topic}.dead-letter");
+        deadLetters.Count.ShouldBe(2);
+        var truncated = deadLetters[0];
+        truncated.Key.ShouldBe("big");
+        truncated.Header("conveyor.dlq.truncated").ShouldBe("1500000");
+        truncated.Header("tenant").ShouldBe("acme");
+        truncated.Header("conveyor.original.topic").ShouldBe(topic);
+        truncated.Header("conveyor.original.partition").ShouldBe("0");
+        truncated.Header("conveyor.original.offset").ShouldBe("0");
+        truncated.Header(MessageHeaderNames.ExceptionMessage).ShouldBe("partner API down");
+        var excerpt = await Kcat.ReadValueAsync(cluster, $"{topic}.dead-letter", truncated.Partition, truncated.Offset);
+        excerpt.Length.ShouldBeInRange(1, 64 * 1024);
+        excerpt.ShouldBe(big[..excerpt.Length], "the excerpt is the start of the body");
+        deadLetters[1].Header("conveyor.dlq.truncated").ShouldBeNull();
+        deadLetters[1].Payload.ShouldBe("small");
     }
 }
