@@ -29,6 +29,9 @@ internal static partial class Log
 
     [LoggerMessage(3207, LogLevel.Warning, "Dead letter {DeadLetterId} of the message from {Position} is too large for dead-letter topic {Topic} ({Size} bytes of body): writing its headers and the first {Excerpt} bytes, marked conveyor.dlq.truncated")]
     public static partial void DeadLetterTruncated(ILogger logger, string deadLetterId, string position, string topic, int size, int excerpt);
+
+    [LoggerMessage(3208, LogLevel.Warning, "Kafka channel {Channel} stopped before its consumer started (the cluster did not answer); nothing was consumed or committed")]
+    public static partial void StoppedBeforeStart(ILogger logger, Exception exception, string channel);
 }
 
 /// <summary>

@@ -221,7 +221,7 @@ internal sealed class KafkaConsumerEngine
     {
         var workers = partitions.RemoveAll();
         PartitionDrain.CloseAndWait(workers, _context.Options.ShutdownGracePeriod, _context.Time, _context.Logger);
-        committer.Commit(consumer, workers);
+        committer.Commit(consumer, workers, stopping: true);
         try
         {
             consumer.Close();
