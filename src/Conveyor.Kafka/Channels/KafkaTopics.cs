@@ -70,7 +70,7 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
                 }
                 catch (KafkaException e)
                 {
-                    throw Unreachable([topic], "create", e);
+                    throw TopicsFailed([topic], "create", e);
                 }
 
                 Log.TopicCreated(logger, topic, partitions);
@@ -99,12 +99,12 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
         }
         catch (KafkaException e)
         {
-            throw Unreachable(topics, "check", e);
+            throw TopicsFailed(topics, "check", e);
         }
     }
 
     /// <summary>The documented exception of a send (and the reason a consumer could not start), naming what was asked of which cluster.</summary>
-    private KafkaPublishException Unreachable(IEnumerable<string> topics, string action, KafkaException exception) =>
+    private KafkaPublishException TopicsFailed(IEnumerable<string> topics, string action, KafkaException exception) =>
         new($"Could not {action} Kafka topic(s) {string.Join(", ", topics.Distinct().Select(t => $"'{t}'"))} at bootstrap servers '{options.Value.BootstrapServers}': {exception.Error.Reason} ({exception.Error.Code}). Nothing was written.", exception);
 
     public void Dispose()
