@@ -23,6 +23,15 @@ internal static partial class Log
 
     [LoggerMessage(3205, LogLevel.Warning, "Kafka {Client} error: {Reason} ({Code})")]
     public static partial void ClientError(ILogger logger, string client, ErrorCode code, string reason);
+
+    [LoggerMessage(3206, LogLevel.Error, "Could not write dead letter {DeadLetterId} of the message from {Position} to dead-letter topic {Topic}")]
+    public static partial void DeadLetterWriteFailed(ILogger logger, Exception exception, string deadLetterId, string position, string topic);
+
+    [LoggerMessage(3207, LogLevel.Warning, "Dead letter {DeadLetterId} of the message from {Position} is too large for dead-letter topic {Topic} ({Size} bytes of body): writing its headers and the first {Excerpt} bytes, marked conveyor.dlq.truncated")]
+    public static partial void DeadLetterTruncated(ILogger logger, string deadLetterId, string position, string topic, int size, int excerpt);
+
+    [LoggerMessage(3208, LogLevel.Warning, "Kafka channel {Channel} stopped before its consumer started (the cluster did not answer); nothing was consumed or committed")]
+    public static partial void StoppedBeforeStart(ILogger logger, Exception exception, string channel);
 }
 
 /// <summary>

@@ -119,7 +119,17 @@ internal sealed class KafkaChannel : IReceivingChannel
     public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
     {
         var topics = Settings.Topics.Append(Settings.RetryTopic).ToList();
-        await _topics.EnsureAsync([.. topics, Settings.DeadLetterTopic], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _topics.EnsureAsync([.. topics, Settings.DeadLetterTopic], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is KafkaPublishException or OperationCanceledException)
+        {
+            // Stopped (e.g. SIGTERM) while the cluster did not answer: a stop, not a crash of the host.
+            Log.StoppedBeforeStart(_logger, e, Name);
+            return new ReceiveSummary(0, null);
+        }
+
         Log.ChannelStarting(_logger, Name, string.Join(",", Settings.Topics), Settings.GroupId, Settings.RetryTopic, Settings.DeadLetterTopic, Configuration.KafkaClientConfigs.Describe(Settings.Consumer));
 
         var engine = new KafkaConsumerEngine(

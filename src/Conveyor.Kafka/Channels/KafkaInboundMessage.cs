@@ -43,16 +43,31 @@ internal sealed class KafkaInboundMessage : InboundMessage
         var recordHeaders = record.Message.Headers;
         var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 7);
         string? error = null;
+        var anyEncoded = false;
         for (var i = 0; i < (recordHeaders?.Count ?? 0); i++)
         {
             var header = recordHeaders![i];
+            if (header.Key.StartsWith(KafkaRecords.HeaderEncodingPrefix, StringComparison.Ordinal))
+            {
+                continue; // only markers this decoding sets, never a header that claims one
+            }
+
+            var bytes = header.GetValueBytes() ?? [];
             try
             {
-                headers.Set(header.Key, StrictUtf8.GetString(header.GetValueBytes() ?? []));
+                headers.Set(header.Key, StrictUtf8.GetString(bytes));
+                if (anyEncoded)
+                {
+                    headers.Set(KafkaRecords.HeaderEncodingPrefix + header.Key, null); // a later header of the same name was text
+                }
             }
             catch (DecoderFallbackException)
             {
+                // Kept, as base64 with a marker, so that the dead letter (and its replay) writes the very bytes back.
                 error ??= $"Header '{header.Key}' of {record.TopicPartitionOffset} is not valid UTF-8 text.";
+                headers.Set(header.Key, Convert.ToBase64String(bytes));
+                headers.Set(KafkaRecords.HeaderEncodingPrefix + header.Key, KafkaRecords.Base64);
+                anyEncoded = true;
             }
         }
 
@@ -72,7 +87,7 @@ internal sealed class KafkaInboundMessage : InboundMessage
             catch (DecoderFallbackException)
             {
                 headers.Set(KafkaRecords.KeyHeader, Convert.ToBase64String(key));
-                headers.Set(KafkaRecords.KeyEncodingHeader, "base64");
+                headers.Set(KafkaRecords.KeyEncodingHeader, KafkaRecords.Base64);
             }
         }
 

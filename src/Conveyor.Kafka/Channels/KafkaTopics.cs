@@ -51,7 +51,7 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
             }
 
             var admin = _admin ??= new AdminClientBuilder(KafkaClientConfigs.Admin(options.Value)).LogTo(logger).Build();
-            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+            var metadata = await ReadMetadataAsync(admin, topics, cancellationToken).ConfigureAwait(false);
             var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
             var missing = topics.Where(t => !existing.ContainsKey(t)).Distinct().ToList();
             if (missing.Count > 0 && !options.Value.CreateMissingTopics)
@@ -64,7 +64,15 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
             partitions = partitions > 0 ? partitions : options.Value.DefaultPartitions;
             foreach (var topic in missing)
             {
-                await CreateAsync(admin, topic, partitions).ConfigureAwait(false);
+                try
+                {
+                    await CreateAsync(admin, topic, partitions).ConfigureAwait(false);
+                }
+                catch (KafkaException e)
+                {
+                    throw TopicsFailed([topic], "create", e);
+                }
+
                 Log.TopicCreated(logger, topic, partitions);
             }
 
@@ -78,6 +86,26 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// The cluster's metadata. librdkafka's call blocks up to its timeout when no broker answers; it runs on the thread
+    /// pool so that a stop or a caller's cancellation does not wait for it.
+    /// </summary>
+    private async Task<Metadata> ReadMetadataAsync(IAdminClient admin, IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Task.Run(() => admin.GetMetadata(TimeSpan.FromSeconds(10)), CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (KafkaException e)
+        {
+            throw TopicsFailed(topics, "check", e);
+        }
+    }
+
+    /// <summary>The documented exception of a send (and the reason a consumer could not start), naming what was asked of which cluster.</summary>
+    private KafkaPublishException TopicsFailed(IEnumerable<string> topics, string action, KafkaException exception) =>
+        new($"Could not {action} Kafka topic(s) {string.Join(", ", topics.Distinct().Select(t => $"'{t}'"))} at bootstrap servers '{options.Value.BootstrapServers}': {exception.Error.Reason} ({exception.Error.Code}). Nothing was written.", exception);
 
     public void Dispose()
     {

@@ -112,14 +112,15 @@ internal sealed class KafkaConsumerEngine
         var partitions = new AssignedPartitions(_context);
         var committer = new OffsetCommitter(_context, _observer);
         var flow = new FlowControl(_context);
-        var rebalance = new RebalanceHandler(partitions, committer, flow, _observer, _context);
+        var retentionGaps = new RetentionGapDetector(_context);
+        var rebalance = new RebalanceHandler(partitions, committer, flow, _observer, retentionGaps, _context);
 
         using var consumer = Build(stopWhenIdle, rebalance);
         var reason = ConsumerStopReason.Cancelled;
         try
         {
             consumer.Subscribe(_topics);
-            reason = Poll(consumer, partitions, committer, flow, stopWhenIdle, cancellationToken);
+            reason = Poll(consumer, partitions, committer, flow, retentionGaps, stopWhenIdle, cancellationToken);
         }
         finally
         {
@@ -138,6 +139,7 @@ internal sealed class KafkaConsumerEngine
         AssignedPartitions partitions,
         OffsetCommitter committer,
         FlowControl flow,
+        RetentionGapDetector retentionGaps,
         bool stopWhenIdle,
         CancellationToken cancellationToken)
     {
@@ -191,7 +193,11 @@ internal sealed class KafkaConsumerEngine
                 {
                     partitions.EndReached(record.TopicPartition, record.Offset.Value);
                 }
-                else if (!partitions.TryDispatch(record))
+                else if (partitions.TryDispatch(record))
+                {
+                    retentionGaps.Fetched(consumer, record);
+                }
+                else
                 {
                     Log.UnassignedRecord(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
                 }
@@ -229,7 +235,7 @@ internal sealed class KafkaConsumerEngine
     {
         var workers = partitions.RemoveAll();
         PartitionDrain.CloseAndWait(workers, _context.Options.ShutdownGracePeriod, _context.Time, _context.Logger);
-        committer.Commit(consumer, workers);
+        committer.Commit(consumer, workers, stopping: true);
         try
         {
             consumer.Close();

@@ -76,4 +76,13 @@ internal static partial class Log
 
     [LoggerMessage(3122, LogLevel.Warning, "Record {Topic} [{Partition}] @{Offset} arrived for a partition not assigned; skipped")]
     public static partial void UnassignedRecord(ILogger logger, string topic, int partition, long offset);
+
+    [LoggerMessage(3123, LogLevel.Warning, "Offset commit failed as the consumer stopped: {Offsets}. Records after the last committed offsets will be delivered again (at least once)")]
+    public static partial void CommitFailedOnStop(ILogger logger, string offsets, Exception exception);
+
+    [LoggerMessage(3124, LogLevel.Warning, "{Topic} [{Partition}]: the group's committed offset {Committed} is below the log start offset {LogStart}; {Skipped} records were deleted (retention or size limits) before this group read them")]
+    public static partial void RecordsDeletedUnread(ILogger logger, string topic, int partition, long committed, long logStart, long skipped);
+
+    [LoggerMessage(3125, LogLevel.Warning, "Could not read the committed offsets of {Partitions} to check for records deleted unread")]
+    public static partial void RetentionCheckFailed(ILogger logger, string partitions, Exception exception);
 }

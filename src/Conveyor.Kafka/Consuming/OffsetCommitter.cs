@@ -22,7 +22,8 @@ internal sealed class OffsetCommitter(ConsumerRunContext context, GuardedObserve
         }
     }
 
-    public void Commit(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<PartitionWorker> workers)
+    /// <summary>Commits what the workers finished; <paramref name="stopping"/> for the last commit before the consumer closes, which nothing retries.</summary>
+    public void Commit(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<PartitionWorker> workers, bool stopping = false)
     {
         _lastCommit = context.Time.GetTimestamp();
         context.ResetCompletedSinceCommit();
@@ -48,7 +49,15 @@ internal sealed class OffsetCommitter(ConsumerRunContext context, GuardedObserve
         }
         catch (KafkaException exception)
         {
-            Log.CommitFailed(context.Logger, Describe.Offsets(offsets), exception);
+            if (stopping)
+            {
+                Log.CommitFailedOnStop(context.Logger, Describe.Offsets(offsets), exception);
+            }
+            else
+            {
+                Log.CommitFailed(context.Logger, Describe.Offsets(offsets), exception);
+            }
+
             observer.CommitFailed(offsets, exception);
             return;
         }

@@ -11,6 +11,7 @@ internal sealed class RebalanceHandler(
     OffsetCommitter committer,
     FlowControl flow,
     GuardedObserver observer,
+    RetentionGapDetector retentionGaps,
     ConsumerRunContext context)
 {
     public void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> assigned)
@@ -19,6 +20,7 @@ internal sealed class RebalanceHandler(
         {
             Log.PartitionsAssigned(context.Logger, Describe.Partitions(assigned));
             partitions.Add(assigned);
+            retentionGaps.Assigned(consumer, assigned);
             flow.AssignmentChanged();
             observer.PartitionsAssigned(assigned);
         });
@@ -35,6 +37,7 @@ internal sealed class RebalanceHandler(
             var revokedPartitions = revoked.ConvertAll(offset => offset.TopicPartition);
             Log.PartitionsRevoked(context.Logger, Describe.Partitions(revokedPartitions));
             var workers = partitions.Remove(revokedPartitions);
+            retentionGaps.Removed(revokedPartitions);
             PartitionDrain.CloseAndWait(workers, context.Options.RevokeGracePeriod, context.Time, context.Logger);
             committer.Commit(consumer, workers);
             observer.PartitionsRevoked(revokedPartitions);
@@ -48,6 +51,7 @@ internal sealed class RebalanceHandler(
         {
             var lostPartitions = lost.ConvertAll(offset => offset.TopicPartition);
             Log.PartitionsLost(context.Logger, Describe.Partitions(lostPartitions));
+            retentionGaps.Removed(lostPartitions);
             foreach (var worker in partitions.Remove(lostPartitions))
             {
                 worker.Abort();

@@ -26,6 +26,15 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
     public const string OriginalTimestamp = "conveyor.original.timestamp";
     public const string PositionHeader = "conveyor.original.position";
 
+    /// <summary>Set, to the body's original size in bytes, on a dead letter whose body was cut to <see cref="ExcerptBytes"/>.</summary>
+    public const string TruncatedHeader = "conveyor.dlq.truncated";
+
+    /// <summary>
+    /// How much of the body a dead letter too large for its topic keeps: enough to tell what the message was, small
+    /// enough to fit under any sensible <c>message.max.bytes</c> beside the headers.
+    /// </summary>
+    public const int ExcerptBytes = 16 * 1024;
+
     public async ValueTask AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {
         var message = deadLetter.Message.Copy();
@@ -43,7 +52,28 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         headers.Set(MessageHeaderNames.ExceptionType, deadLetter.ExceptionType);
         headers.Set(MessageHeaderNames.ExceptionMessage, deadLetter.ExceptionMessage);
         headers.Set(MessageHeaderNames.DeliveryAttempt, deadLetter.Attempts.ToString(CultureInfo.InvariantCulture));
-        await KafkaSender.SendAsync(producer, new TopicPartition(settings.DeadLetterTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
+        var destination = new TopicPartition(settings.DeadLetterTopic, Partition.Any);
+        try
+        {
+            try
+            {
+                await KafkaSender.SendAsync(producer, destination, message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KafkaPublishException e) when (KafkaSender.IsTooLarge(e) && message.Body.Length > ExcerptBytes)
+            {
+                // A dead letter must always be writable: a record that a producer allowed more bytes wrote, or that
+                // grew by the failure headers, would otherwise be released and re-delivered for ever. Its coordinates,
+                // headers and reason are kept, and its start; the whole record stays at its original position.
+                Log.DeadLetterTruncated(logger, deadLetter.Id, deadLetter.Position, settings.DeadLetterTopic, message.Body.Length, ExcerptBytes);
+                headers.Set(TruncatedHeader, message.Body.Length.ToString(CultureInfo.InvariantCulture));
+                await KafkaSender.SendAsync(producer, destination, message with { Body = message.Body[..ExcerptBytes] }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (KafkaPublishException e)
+        {
+            Log.DeadLetterWriteFailed(logger, e, deadLetter.Id, deadLetter.Position, settings.DeadLetterTopic);
+            throw;
+        }
     }
 
     public async ValueTask<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken)
@@ -162,16 +192,20 @@ internal sealed class KafkaDeadLetterTopic(KafkaChannelSettings settings, IProdu
         },
         cancellationToken);
 
+    private static bool IsDeadLetterRecordMetadata(string name) =>
+        name.StartsWith("kafka_", StringComparison.Ordinal)
+        && name is not KafkaRecords.KeyHeader and not KafkaRecords.KeyEncodingHeader
+        && !name.StartsWith(KafkaRecords.HeaderEncodingPrefix, StringComparison.Ordinal);
+
     private static DeadLetter ToDeadLetter(string id, TransportMessage stored)
     {
+        // The dead-letter record's own metadata goes; what describes the original record stays: its key (the
+        // dead-letter record's key is the original one) and the encoding of headers that were not text.
         var headers = stored.Headers.Clone();
-        foreach (var name in headers.Keys.Where(k => k.StartsWith("kafka_", StringComparison.Ordinal)).ToList())
+        foreach (var name in headers.Keys.Where(IsDeadLetterRecordMetadata).ToList())
         {
             headers.Set(name, null);
         }
-
-        headers.Set(KafkaRecords.KeyHeader, stored.Headers.Get(KafkaRecords.KeyHeader));
-        headers.Set(KafkaRecords.KeyEncodingHeader, stored.Headers.Get(KafkaRecords.KeyEncodingHeader));
         var failedAt = long.TryParse(headers.Get(FailedAtHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.MinValue;
 
         // The id header is DeadLetter.Id, from which the message id and endpoint id are read back: no header of their

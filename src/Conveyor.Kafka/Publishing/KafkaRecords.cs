@@ -14,6 +14,16 @@ internal static class KafkaRecords
     public const string KeyEncodingHeader = "kafka_key_encoding";
 
     /// <summary>
+    /// Prefix of the marker <c>kafka_header_encoding.&lt;name&gt;</c> = <c>base64</c>, set when the consumed header
+    /// <c>&lt;name&gt;</c> was not UTF-8 text and is kept in base64 under its own name. <see cref="From"/> writes such a
+    /// header back as the original bytes, so dead letters, retries and replays carry it unchanged.
+    /// </summary>
+    public const string HeaderEncodingPrefix = "kafka_header_encoding.";
+
+    /// <summary>The value of <see cref="KeyEncodingHeader"/> and of the header encoding markers: the value is base64.</summary>
+    public const string Base64 = "base64";
+
+    /// <summary>
     /// The record for <paramref name="message"/>. <paramref name="omitImpliedHeaders"/> leaves out headers whose value
     /// follows from others, for records only Conveyor reads (its channels' topics); records for other consumers
     /// (named publishers, dead-letter topics) carry every header.
@@ -21,11 +31,12 @@ internal static class KafkaRecords
     public static Message<byte[]?, byte[]?> From(TransportMessage message, bool omitImpliedHeaders = false)
     {
         var headers = new Headers();
+        var anyEncoded = HasEncodedHeaders(message.Headers);
         foreach (var (name, value) in message.Headers)
         {
             if (!name.StartsWith("kafka_", StringComparison.Ordinal) && !(omitImpliedHeaders && IsImplied(name, value, message.Headers)))
             {
-                headers.Add(name, Encoding.UTF8.GetBytes(value));
+                headers.Add(name, anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? Convert.FromBase64String(value) : Encoding.UTF8.GetBytes(value));
             }
         }
 
@@ -35,6 +46,20 @@ internal static class KafkaRecords
             Value = AsArray(message.Body),
             Headers = headers,
         };
+    }
+
+    /// <summary>Whether a header is kept in base64 (one pass over the names, so that messages without such headers, nearly all, look up no marker per header).</summary>
+    private static bool HasEncodedHeaders(MessageHeaders headers)
+    {
+        foreach (var name in headers.Keys)
+        {
+            if (name.StartsWith(HeaderEncodingPrefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -79,7 +104,7 @@ internal static class KafkaRecords
 
     /// <summary>The exact bytes of a consumed record's key, also when it was not text (a Java long or Avro key).</summary>
     private static byte[] ConsumedKey(string value, string? encoding) =>
-        encoding == "base64" ? Convert.FromBase64String(value) : Encoding.UTF8.GetBytes(value);
+        encoding == Base64 ? Convert.FromBase64String(value) : Encoding.UTF8.GetBytes(value);
 
     private static byte[] AsArray(ReadOnlyMemory<byte> body) =>
         MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length

@@ -40,6 +40,10 @@ internal static class KafkaSender
         }
     }
 
+    /// <summary>Whether the record was refused for its size: larger than the producer's <c>message.max.bytes</c> or the topic's <c>max.message.bytes</c>.</summary>
+    public static bool IsTooLarge(KafkaPublishException exception) =>
+        exception.InnerException is KafkaException { Error.Code: ErrorCode.MsgSizeTooLarge or ErrorCode.RecordListTooLarge };
+
     private static KafkaPublishException Translate(Exception exception, string? messageId, string topic) => exception switch
     {
         // A record whose acknowledgement did not arrive may have been written all the same (the request reached

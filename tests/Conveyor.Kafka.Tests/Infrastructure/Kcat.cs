@@ -65,9 +65,44 @@ internal static class Kcat
         RunAsync(["-C", "-b", cluster.BootstrapServers, "-t", topic, "-p", partition.ToString(CultureInfo.InvariantCulture),
             "-o", offset.ToString(CultureInfo.InvariantCulture), "-c", "1", "-e", "-q", "-f", "%s"]);
 
-    private static async Task<byte[]> RunAsync(IReadOnlyList<string> args, byte[]? stdin = null)
+    /// <summary>
+    /// Produces one record whose headers are arbitrary bytes, e.g. not UTF-8. Process arguments are .NET strings (sent
+    /// as UTF-8), so the headers go through bash's <c>$'\xNN'</c> quoting, which hands kcat's <c>-H</c> the exact bytes.
+    /// </summary>
+    public static async Task ProduceWithRawHeadersAsync(KafkaTestCluster cluster, string topic, byte[] value, IEnumerable<(string Name, byte[] Value)> headers)
     {
-        var start = new ProcessStartInfo("kcat")
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(file, value);
+            var script = new StringBuilder("exec kcat -P -b \"$1\" -t \"$2\"");
+            foreach (var (name, bytes) in headers)
+            {
+                script.Append(" -H $'");
+                foreach (var b in Encoding.UTF8.GetBytes(name + "=").Concat(bytes))
+                {
+                    script.Append(CultureInfo.InvariantCulture, $"\\x{b:x2}");
+                }
+
+                script.Append('\'');
+            }
+
+            script.Append(" \"$3\"");
+            await RunAsync(["-c", script.ToString(), "bash", cluster.BootstrapServers, topic, file], program: "bash");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>The headers of every record of <paramref name="topic"/> up to its current end, as the raw bytes kcat prints (<c>-f %h</c>: <c>name=value,...</c>, one line per record).</summary>
+    public static Task<byte[]> ReadRawHeadersAsync(KafkaTestCluster cluster, string topic) =>
+        RunAsync(["-C", "-b", cluster.BootstrapServers, "-t", topic, "-e", "-q", "-f", "%h\n"]);
+
+    private static async Task<byte[]> RunAsync(IReadOnlyList<string> args, byte[]? stdin = null, string program = "kcat")
+    {
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
