@@ -100,6 +100,9 @@ public sealed class HandlerContext
 
     internal static HandlerContext? Swap(HandlerContext? context) => Swap(context, Ambient.Value);
 
+    /// <summary>Makes <paramref name="context"/> the ambient invocation; for an async method, whose caller keeps its own.</summary>
+    internal static void SetAmbient(HandlerContext? context) => Ambient.Value = context;
+
     /// <summary>Makes <paramref name="context"/> the ambient invocation when <paramref name="current"/>, the ambient one just read, differs; returns <paramref name="current"/>.</summary>
     internal static HandlerContext? Swap(HandlerContext? context, HandlerContext? current)
     {

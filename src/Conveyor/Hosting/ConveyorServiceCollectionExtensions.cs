@@ -52,6 +52,7 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(
             sp.GetRequiredService<IOptions<Conveyor.ConveyorOptions>>().Value.DeduplicationRetention, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<Conveyor.Handlers.IHandlerInvokerFactory, Conveyor.Handlers.ExpressionHandlerInvokerFactory>();
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
         services.AddSingleton<ConveyorRuntime>();

@@ -143,7 +143,8 @@ internal sealed class ConveyorRuntime
     {
         var info = descriptor.Info;
         info.IsAsynchronous = info.Kind == EndpointKind.Consumer || (info.Channel is not null && setup.Channels.ContainsKey(info.Channel));
-        var invoker = HandlerInvokerCompiler.Compile(descriptor.Method, descriptor.Bindings);
+        var invokers = services.GetService<IHandlerInvokerFactory>() ?? new ExpressionHandlerInvokerFactory();
+        var invoker = invokers.Create(descriptor.Method, descriptor.Bindings);
         var interceptors = setup.Interceptors.Where(i => i.Pointcut.Matches(info)).Select(i => i.InterceptorType).ToList();
 
         var dependencies = descriptor.Bindings.OfType<ParameterBinding.Service>().Where(b => b.Key is null).Select(b => b.Parameter.ParameterType)
@@ -183,7 +184,7 @@ internal sealed class ConveyorRuntime
 
         var delay = Delay(descriptor, info, channels, errors);
 
-        var direct = HandlerInvokerCompiler.CompileDirect(descriptor.Method, descriptor.Bindings);
+        var direct = invokers.CreateDirect(descriptor.Method, descriptor.Bindings);
         return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, needsScope, interceptors, failure, deduplication, delay);
     }
 

@@ -123,7 +123,7 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
         }
     }
 
-    /// <summary>Runs the handler with instant retries and sends its result to the output channel.</summary>
+    /// <summary>Runs the endpoint (instance, handler, result) with its instant retries.</summary>
     public async ValueTask<object?> InvokeWithPoliciesAsync(RuntimeEndpoint endpoint, HandlerContext context, bool instantRetries = true)
     {
         object? result;
@@ -138,11 +138,6 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
             {
                 Log.InstantRetry(logger, e, endpoint.Id, context.Headers.MessageId, retries + 1);
             }
-        }
-
-        if (endpoint.OutputChannel is { } output && result is not null)
-        {
-            await SendToChannelAsync(output, result, context, context.CancellationToken).ConfigureAwait(false);
         }
 
         return result;

@@ -10,8 +10,8 @@ internal sealed class RuntimeEndpoint
 {
     private readonly HandlerInvoker _invoker;
     private readonly DirectInvoker? _direct;
-    private readonly bool _isSingleton;
-    private object? _singleton;
+    private readonly HandlerInstanceStep _instances;
+    private readonly HandlerResultStep? _results;
     private readonly Type[] _before;
     private readonly Type[] _around;
     private readonly Type[] _after;
@@ -32,7 +32,8 @@ internal sealed class RuntimeEndpoint
         Descriptor = descriptor;
         _invoker = invoker;
         RootServices = rootServices;
-        _isSingleton = isSingleton;
+        _instances = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton);
+        _results = descriptor.OutputChannel is { } output ? new OutputChannelResultStep(output) : null;
         NeedsScope = needsScope;
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
         _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
@@ -44,8 +45,8 @@ internal sealed class RuntimeEndpoint
         Time = rootServices.GetService<TimeProvider>() ?? TimeProvider.System;
         IsAsynchronous = descriptor.Info.IsAsynchronous;
         PayloadType = descriptor.Info.PayloadType;
-        RunsWithoutPolicies = failure.InstantRetries == 0 && descriptor.OutputChannel is null;
-        _direct = RunsWithoutPolicies && !_hasInterceptors && !IsAsynchronous ? direct : null;
+        RunsWithoutPolicies = failure.InstantRetries == 0;
+        _direct = RunsWithoutPolicies && !_hasInterceptors && !IsAsynchronous && _results is null && _instances.IsSynchronous ? direct : null;
     }
 
     public HandlerDescriptor Descriptor { get; }
@@ -62,7 +63,7 @@ internal sealed class RuntimeEndpoint
     /// <summary>Whether messages reach the endpoint through a channel; fixed when the runtime is built.</summary>
     public bool IsAsynchronous { get; }
 
-    /// <summary>No instant retries and no output channel: the handler's result is the invocation's result.</summary>
+    /// <summary>No instant retries: one invocation is the whole call.</summary>
     public bool RunsWithoutPolicies { get; }
 
     public bool NeedsScope { get; }
@@ -77,7 +78,6 @@ internal sealed class RuntimeEndpoint
     /// <summary>The application's clock.</summary>
     public TimeProvider Time { get; }
 
-    public string? OutputChannel => Descriptor.OutputChannel;
 
     public bool HasInterceptors => _hasInterceptors;
 
@@ -91,59 +91,43 @@ internal sealed class RuntimeEndpoint
     public ValueTask<object?> InvokeAsync(HandlerContext context) => InvokeAsync(context, HandlerContext.AsyncAmbient);
 
     /// <summary>As <see cref="InvokeAsync(HandlerContext)"/>, for a caller that has just read <see cref="HandlerContext.AsyncAmbient"/> (<paramref name="ambient"/>).</summary>
-    public ValueTask<object?> InvokeAsync(HandlerContext context, HandlerContext? ambient)
+    public ValueTask<object?> InvokeAsync(HandlerContext context, HandlerContext? ambient) =>
+        ReferenceEquals(context, ambient) ? Invoke(context) : InvokeAsAmbientAsync(context);
+
+    // The ambient invocation is set inside an async method: its builder gives the caller its own execution context back
+    // when the method returns, synchronously or not. One async-local write per invocation, not a write and a restore.
+    private async ValueTask<object?> InvokeAsAmbientAsync(HandlerContext context)
     {
-        var previous = HandlerContext.Swap(context, ambient);
-        try
+        HandlerContext.SetAmbient(context);
+        return await Invoke(context).ConfigureAwait(false);
+    }
+
+    // Steps 4 and 5: the instance, the handler with its interceptors around it, the result.
+    private ValueTask<object?> Invoke(HandlerContext context) =>
+        _hasInterceptors || _results is not null || !_instances.IsSynchronous
+            ? InvokeStepsAsync(context)
+            : _invoker(_instances.Get(context.Services), context);
+
+    private async ValueTask<object?> InvokeStepsAsync(HandlerContext context)
+    {
+        var instance = await _instances.GetAsync(context).ConfigureAwait(false);
+        var result = _hasInterceptors ? await InvokeInterceptedAsync(context, instance).ConfigureAwait(false) : await _invoker(instance, context).ConfigureAwait(false);
+        if (_results is not null)
         {
-            return _hasInterceptors ? InvokeInterceptedAsync(context) : _invoker(Instance(context), context);
+            await _results.HandleAsync(context, instance, result).ConfigureAwait(false);
         }
-        finally
-        {
-            HandlerContext.Swap(previous, context);
-        }
+
+        return result;
     }
 
     /// <summary>Calls a direct endpoint (<see cref="IsDirect"/>) in <paramref name="services"/>.</summary>
     public object? InvokeDirect(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, IServiceProvider services, CancellationToken cancellationToken, HandlerContext? asyncAmbient) =>
-        SynchronousInvocation.Invoke(_direct!, Instance(services), this, payload, metadata, parent, services, cancellationToken, asyncAmbient);
+        SynchronousInvocation.Invoke(_direct!, _instances.Get(services), this, payload, metadata, parent, services, cancellationToken, asyncAmbient);
 
-    /// <summary>
-    /// Resolves a singleton handler class once. Not done while the runtime is built: the handler may depend on a bus,
-    /// which depends on the runtime, and resolving it from the runtime's constructor would never return.
-    /// </summary>
-    public void ResolveSingleton()
-    {
-        if (_isSingleton)
-        {
-            _singleton ??= RootServices.GetRequiredService(Info.HandlerType);
-        }
-    }
+    /// <summary>Resolves a singleton handler class once, so that one that cannot be constructed fails at start-up.</summary>
+    public void ResolveSingleton() => (_instances as ServiceInstanceStep)?.ResolveSingleton();
 
-    private object? Instance(HandlerContext context) => Instance(context.Services);
-
-    private object? Instance(IServiceProvider services)
-    {
-        if (_singleton is { } singleton)
-        {
-            return singleton;
-        }
-
-        if (Info.Method.IsStatic)
-        {
-            return null;
-        }
-
-        if (_isSingleton)
-        {
-            ResolveSingleton();
-            return _singleton;
-        }
-
-        return services.GetRequiredService(Info.HandlerType);
-    }
-
-    private async ValueTask<object?> InvokeInterceptedAsync(HandlerContext context)
+    private async ValueTask<object?> InvokeInterceptedAsync(HandlerContext context, object? instance)
     {
         foreach (var type in _before)
         {
@@ -161,7 +145,7 @@ internal sealed class RuntimeEndpoint
 
         ValueTask<object?> Next(int index) =>
             index == _around.Length
-                ? _invoker(Instance(context), context)
+                ? _invoker(instance, context)
                 : ((IAroundInterceptor)context.Services.GetRequiredService(_around[index])).AroundAsync(context, () => Next(index + 1));
     }
 }
