@@ -15,7 +15,7 @@ namespace Conveyor.Kafka.Channels;
 /// channel's topics and its group's retry topic: offsets are committed only when Conveyor finished a record.
 /// Delayed retries go to the retry topic and wait there until due; dead letters go to the dead-letter topic.
 /// </summary>
-internal sealed class KafkaChannel : IReceivingChannel
+internal sealed class KafkaChannel : IKafkaConsumerChannel
 {
     private readonly KafkaTopics _topics;
     private readonly ConcurrentDictionary<TopicPartition, long> _appended = new();
@@ -65,7 +65,10 @@ internal sealed class KafkaChannel : IReceivingChannel
     public bool OwnsTopic(string topic) => topic == Settings.SendTopic || topic == Settings.RetryTopic;
 
     public async ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) =>
-        (await Lag.KafkaLag.ReadAsync(Settings, _logger, cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
+        (await GetPartitionLagAsync(cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
+
+    public Task<IReadOnlyList<PartitionLag>> GetPartitionLagAsync(CancellationToken cancellationToken) =>
+        Lag.KafkaLag.ReadAsync(Settings, _logger, cancellationToken);
 
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {

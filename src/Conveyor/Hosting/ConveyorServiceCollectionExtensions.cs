@@ -1,4 +1,5 @@
 using Conveyor.Buses;
+using Conveyor.Channels;
 using Conveyor.Consumers;
 using Conveyor.Deduplication;
 using Conveyor.Failures;
@@ -7,6 +8,7 @@ using Conveyor.Hosting;
 using Conveyor.Inbound;
 using Conveyor.Outgoing;
 using Conveyor.Scheduling;
+using Conveyor.Serialization;
 using Conveyor.UnitOfWork;
 using Conveyor.Runtime;
 using Microsoft.Extensions.Configuration;
@@ -57,6 +59,8 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
         services.AddSingleton<ConveyorRuntime>();
+        services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);
+        services.AddSingleton<IChannelRegistry, ChannelRegistry>();
         services.AddSingleton<MessageSender>();
         services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<MessageSender>());
         services.AddSingleton<MessageDispatcher>();
