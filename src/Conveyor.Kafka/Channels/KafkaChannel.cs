@@ -144,6 +144,13 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
 
         async ValueTask<RecordOutcome> Process(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token, CancellationToken revoked)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: the engine closes its partitions on its next poll, and until then a worker would start the
+                // records behind the one that just finished. Hand out nothing new; the record stays uncommitted.
+                return RecordOutcome.Release;
+            }
+
             var inbound = KafkaInboundMessage.From(record, this, revoked);
             if (inbound.Message.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
             {
