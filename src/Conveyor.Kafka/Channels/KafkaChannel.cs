@@ -21,6 +21,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
     private readonly ConcurrentDictionary<TopicPartition, long> _appended = new();
     private int _receiving;
     private readonly ILogger _logger;
+    private readonly ILogger _lagLogger;
     private readonly ILoggerFactory _loggers;
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
@@ -32,6 +33,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
         _topics = topics;
         _loggers = loggers;
         _logger = loggers.CreateLogger<KafkaChannel>();
+        _lagLogger = loggers.CreateLogger<Lag.KafkaLag>();
         Producer = producers.For(settings.Producer);
         DeadLetters = new KafkaDeadLetterTopic(settings, Producer, loggers.CreateLogger<KafkaDeadLetterTopic>());
         Capabilities = new ChannelCapabilities
@@ -68,7 +70,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
         (await GetPartitionLagAsync(cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
 
     public Task<IReadOnlyList<PartitionLag>> GetPartitionLagAsync(CancellationToken cancellationToken) =>
-        Lag.KafkaLag.ReadAsync(Settings, _logger, cancellationToken);
+        Lag.KafkaLag.ReadAsync(Settings, _lagLogger, cancellationToken);
 
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
