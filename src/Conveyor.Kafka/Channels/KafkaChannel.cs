@@ -16,19 +16,20 @@ namespace Conveyor.Kafka.Channels;
 /// channel's topics and its group's retry topic: offsets are committed only when Conveyor finished a record.
 /// Delayed retries go to the retry topic and wait there until due; dead letters go to the dead-letter topic.
 /// </summary>
-internal sealed class KafkaChannel : IReceivingChannel
+internal sealed class KafkaChannel : IKafkaConsumerChannel
 {
     private readonly KafkaTopics _topics;
     private readonly ConcurrentDictionary<TopicPartition, long> _appended = new();
     private int _receiving;
     private readonly ILogger _logger;
+    private readonly ILogger _lagLogger;
     private readonly ILoggerFactory _loggers;
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
 
-    private readonly ConsumerStatusRegistry _status;
+    private readonly IConsumerStatusReporter _status;
 
-    public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, ConsumerStatusRegistry status, TimeProvider time, ILoggerFactory loggers)
+    public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, IConsumerStatusReporter status, TimeProvider time, ILoggerFactory loggers)
     {
         _status = status;
         Settings = settings;
@@ -36,6 +37,7 @@ internal sealed class KafkaChannel : IReceivingChannel
         _topics = topics;
         _loggers = loggers;
         _logger = loggers.CreateLogger<KafkaChannel>();
+        _lagLogger = loggers.CreateLogger<Lag.KafkaLag>();
         Producer = producers.For(settings.Producer);
         DeadLetters = new KafkaDeadLetterTopic(settings, Producer, loggers.CreateLogger<KafkaDeadLetterTopic>());
         Capabilities = new ChannelCapabilities
@@ -69,7 +71,10 @@ internal sealed class KafkaChannel : IReceivingChannel
     public bool OwnsTopic(string topic) => topic == Settings.SendTopic || topic == Settings.RetryTopic;
 
     public async ValueTask<long?> GetLagAsync(CancellationToken cancellationToken) =>
-        (await Lag.KafkaLag.ReadAsync(Settings, _logger, cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
+        (await GetPartitionLagAsync(cancellationToken).ConfigureAwait(false)).Sum(p => p.Lag);
+
+    public Task<IReadOnlyList<PartitionLag>> GetPartitionLagAsync(CancellationToken cancellationToken) =>
+        Lag.KafkaLag.ReadAsync(Settings, _lagLogger, cancellationToken);
 
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
@@ -155,6 +160,13 @@ internal sealed class KafkaChannel : IReceivingChannel
 
         async ValueTask<RecordOutcome> Process(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token, CancellationToken revoked)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: the engine closes its partitions on its next poll, and until then a worker would start the
+                // records behind the one that just finished. Hand out nothing new; the record stays uncommitted.
+                return RecordOutcome.Release;
+            }
+
             var inbound = KafkaInboundMessage.From(record, this, revoked);
             if (inbound.Message.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
             {

@@ -83,7 +83,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
     private TimeSpan DefaultMaxRetryTopicDelay() =>
         services.GetService<Scheduling.IMessageScheduler>()?.IsDurable == true ? TimeSpan.FromMinutes(1) : Timeout.InfiniteTimeSpan;
 
-    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, services.GetRequiredService<ConsumerStatusRegistry>(), time, loggers);
+    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, services.GetRequiredService<IConsumerStatusReporter>(), time, loggers);
 
     private KafkaChannelSettings Settings(string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured)
     {

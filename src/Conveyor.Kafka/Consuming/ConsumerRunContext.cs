@@ -1,3 +1,4 @@
+using Conveyor.Channels.ReceiveLoop;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +26,7 @@ internal sealed class ConsumerRunContext
         Logger = logger;
         ReleaseBackoff = options.ReleaseBackoff();
         Slots = options.Ordering == KafkaOrderingMode.KeyParallel
-            ? new SemaphoreSlim(options.MaxDegreeOfParallelism)
+            ? new ConcurrencySlots(options.MaxDegreeOfParallelism)
             : null;
     }
 
@@ -41,7 +42,7 @@ internal sealed class ConsumerRunContext
     public Backoff ReleaseBackoff { get; }
 
     /// <summary>The consumer-wide limit on records processed at once (key-parallel mode only).</summary>
-    public SemaphoreSlim? Slots { get; }
+    public ConcurrencySlots? Slots { get; }
 
     /// <summary>Records handed to a partition worker and not yet finished, abandoned or dropped.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);

@@ -1,8 +1,9 @@
+using Conveyor.Channels.ReceiveLoop;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Kafka.Consuming;
 
-/// <summary>Closes partition workers and waits for their running records, cancelling them after a grace period.</summary>
+/// <summary>Closes partition workers through <see cref="GracefulDrain"/> and logs what had to be cancelled or abandoned.</summary>
 internal static class PartitionDrain
 {
     /// <summary>How long cancelled records get to acknowledge their cancellation before they are abandoned.</summary>
@@ -12,49 +13,17 @@ internal static class PartitionDrain
     /// Blocks (on the poll thread, possibly inside a rebalance callback) until every worker's running records
     /// finished, for at most <paramref name="grace"/> plus <see cref="AbortWait"/>.
     /// </summary>
-    public static void CloseAndWait(
-        IReadOnlyCollection<PartitionWorker> workers, TimeSpan grace, TimeProvider time, ILogger logger)
+    public static void CloseAndWait(IReadOnlyCollection<PartitionWorker> workers, TimeSpan grace, TimeProvider time, ILogger logger)
     {
-        if (workers.Count == 0)
+        var result = GracefulDrain.CloseAndWait(workers, grace, AbortWait, time);
+        if (result.Aborted.Count > 0)
         {
-            return;
+            Log.GraceExpired(logger, grace, Describe.Partitions(result.Aborted.Select(worker => worker.Partition)));
         }
 
-        foreach (var worker in workers)
+        if (result.Abandoned.Count > 0)
         {
-            worker.BeginClose();
-        }
-
-        var drained = Task.WhenAll(workers.Select(worker => worker.Drained));
-        if (Wait(drained, grace, time))
-        {
-            return;
-        }
-
-        var running = workers.Where(worker => !worker.Drained.IsCompleted).ToList();
-        Log.GraceExpired(logger, grace, Describe.Partitions(running.Select(worker => worker.Partition)));
-        foreach (var worker in running)
-        {
-            worker.Abort();
-        }
-
-        if (!Wait(drained, AbortWait, time))
-        {
-            var stuck = workers.Where(worker => !worker.Drained.IsCompleted).Select(worker => worker.Partition);
-            Log.RecordsAbandoned(logger, Describe.Partitions(stuck));
-        }
-    }
-
-    private static bool Wait(Task task, TimeSpan timeout, TimeProvider time)
-    {
-        try
-        {
-            task.WaitAsync(timeout, time).GetAwaiter().GetResult();
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
+            Log.RecordsAbandoned(logger, Describe.Partitions(result.Abandoned.Select(worker => worker.Partition)));
         }
     }
 }

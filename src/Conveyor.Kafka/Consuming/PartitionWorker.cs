@@ -1,13 +1,14 @@
+using Conveyor.Channels.ReceiveLoop;
 using Confluent.Kafka;
 
 namespace Conveyor.Kafka.Consuming;
 
 /// <summary>
-/// Processes the records of one assigned partition: queues them in a <see cref="KeyOrderedDispatcher{T}"/>,
+/// Processes the records of one assigned partition: queues them in a <see cref="KeyOrderedDispatcher{TKey, T}"/>,
 /// runs the runnable ones on the thread pool, re-runs released ones after a backoff, and tracks finished
 /// offsets. Records are enqueued by the poll thread and finish on pool threads; one lock guards the state.
 /// </summary>
-internal sealed class PartitionWorker
+internal sealed class PartitionWorker : IDrainable
 {
     // How many records one task processes back to back before it hands the next one to the thread pool.
     private const int MaxInline = 64;
@@ -16,7 +17,7 @@ internal sealed class PartitionWorker
     private readonly ConsumerRunContext _context;
     private readonly bool _keyed;
     private readonly PartitionOffsetTracker _offsets = new();
-    private readonly KeyOrderedDispatcher<ConsumeResult<byte[]?, byte[]?>> _dispatcher;
+    private readonly KeyOrderedDispatcher<RecordKey, ConsumeResult<byte[]?, byte[]?>> _dispatcher;
 
     // Cancelled at once when the partition is revoked, lost or the run stops: no new record starts and
     // release backoffs give up. The abort token is the processor's, cancelled after the grace period.

@@ -4,7 +4,7 @@ using Conveyor.Consumers;
 namespace Conveyor.Kafka.Consuming;
 
 /// <summary>Keeps a channel's assigned partitions in the <see cref="IConsumerStatusRegistry"/>, as <c>topic[partition]</c>.</summary>
-internal sealed class StatusObserver(ConsumerStatusRegistry status, string name) : IKafkaConsumerObserver
+internal sealed class StatusObserver(IConsumerStatusReporter status, string name) : IKafkaConsumerObserver
 {
     public void PartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => status.PartitionsAssigned(name, Names(partitions));
 

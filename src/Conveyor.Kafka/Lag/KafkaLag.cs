@@ -1,27 +1,29 @@
 using Confluent.Kafka;
+using Conveyor.Channels;
 using Conveyor.Kafka.Channels;
-using Conveyor.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Kafka.Lag;
 
 /// <summary>Reads committed offsets with a consumer in the channel's group that never joins it, and watermarks from the brokers.</summary>
-internal sealed class KafkaLag(ConveyorRuntime runtime, ILogger<KafkaLag> logger) : IKafkaLag
+internal sealed class KafkaLag(IChannelRegistry channels) : IKafkaLag
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public IReadOnlyList<string> ConsumerNames => [.. runtime.Channels.Values.OfType<KafkaChannel>().Select(c => c.Name).Order(StringComparer.Ordinal)];
+    public IReadOnlyList<string> ConsumerNames => [.. channels.Names.Where(name => Find(name) is not null)];
 
     public Task<IReadOnlyList<PartitionLag>> GetLagAsync(string name, CancellationToken cancellationToken = default)
     {
-        var channel = runtime.Channels.GetValueOrDefault(name) as KafkaChannel
-            ?? (runtime.Endpoints.TryGetValue(name, out var endpoint) && endpoint.Info.Channel is { } owner ? runtime.Channels.GetValueOrDefault(owner) as KafkaChannel : null)
+        var channel = Find(name)
+            ?? (channels.ChannelOfEndpoint(name) is { } owner ? Find(owner) : null)
             ?? throw new ArgumentException($"'{name}' is not a Kafka channel or consumer. Kafka consumers: {string.Join(", ", ConsumerNames)}.", nameof(name));
-        return ReadAsync(channel.Settings, logger, cancellationToken);
+        return channel.GetPartitionLagAsync(cancellationToken);
     }
 
     public static Task<IReadOnlyList<PartitionLag>> ReadAsync(KafkaChannelSettings settings, ILogger logger, CancellationToken cancellationToken) =>
         Task.Run(() => Read(settings, logger), cancellationToken);
+
+    private IKafkaConsumerChannel? Find(string name) => channels.TryGet(name, out var channel) ? channel as IKafkaConsumerChannel : null;
 
     private static IReadOnlyList<PartitionLag> Read(KafkaChannelSettings settings, ILogger logger)
     {

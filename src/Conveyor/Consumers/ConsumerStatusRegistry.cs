@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Conveyor.Consumers;
 
 /// <summary>The process's <see cref="IConsumerStatusRegistry"/>, with the methods its writers call. Thread-safe.</summary>
-internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatusRegistry
+internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatusRegistry, IConsumerStatusReporter
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 

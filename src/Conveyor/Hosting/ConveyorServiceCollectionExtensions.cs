@@ -1,4 +1,5 @@
 using Conveyor.Buses;
+using Conveyor.Channels;
 using Conveyor.Consumers;
 using Conveyor.Deduplication;
 using Conveyor.Failures;
@@ -7,6 +8,7 @@ using Conveyor.Hosting;
 using Conveyor.Inbound;
 using Conveyor.Outgoing;
 using Conveyor.Scheduling;
+using Conveyor.Serialization;
 using Conveyor.UnitOfWork;
 using Conveyor.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,6 +58,8 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
         services.AddSingleton<ConveyorRuntime>();
+        services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);
+        services.AddSingleton<IChannelRegistry, ChannelRegistry>();
         services.AddSingleton<MessageSender>();
         services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<MessageSender>());
         services.AddSingleton<MessageDispatcher>();
@@ -68,6 +72,7 @@ public static class ConveyorServiceCollectionExtensions
         services.AddSingleton<InboundPipeline>();
         services.AddSingleton<ConsumerStatusRegistry>();
         services.AddSingleton<Conveyor.IConsumerStatusRegistry>(sp => sp.GetRequiredService<ConsumerStatusRegistry>());
+        services.AddSingleton<Conveyor.IConsumerStatusReporter>(sp => sp.GetRequiredService<ConsumerStatusRegistry>());
         services.AddSingleton<ConsumerRunner>();
         services.AddSingleton<Conveyor.IConsumerRunner>(sp => sp.GetRequiredService<ConsumerRunner>());
         services.AddSingleton<IDeadLetters, DeadLetters>();

@@ -17,7 +17,7 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
 
     /// <summary>Creates empty headers with room for <paramref name="capacity"/> entries, for transports that know how many they will add.</summary>
     /// <param name="capacity">The expected number of headers.</param>
-    internal MessageHeaders(int capacity) => _values = new Dictionary<string, string>(capacity, StringComparer.Ordinal);
+    public MessageHeaders(int capacity) => _values = new Dictionary<string, string>(capacity, StringComparer.Ordinal);
 
     /// <summary>Creates headers holding a copy of <paramref name="values"/>.</summary>
     /// <param name="values">The initial values.</param>

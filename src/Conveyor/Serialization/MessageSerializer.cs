@@ -7,13 +7,24 @@ namespace Conveyor.Serialization;
 /// already serialized (a JSON document unless a content type says otherwise) and byte arrays pass through as
 /// <c>application/octet-stream</c>; handlers that ask for <see cref="string"/> or <see cref="byte"/>[] get the
 /// raw body (a JSON string literal decoded), so raw payloads from foreign producers reach them untouched.
+/// It holds the converters registered with <c>AddConverter</c>; resolve it from DI, e.g. in a transport that turns a
+/// foreign record into a payload.
 /// </summary>
-internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> converters, IMessageConverter defaultConverter)
+/// <param name="converters">The converters, tried in order for a content type.</param>
+/// <param name="defaultConverter">The converter for a payload without a content type.</param>
+public sealed class MessageSerializer(IReadOnlyList<IMessageConverter> converters, IMessageConverter defaultConverter)
 {
+    /// <summary>The content type of raw bytes.</summary>
     public const string OctetStream = "application/octet-stream";
 
+    /// <summary>The content type of the default converter.</summary>
     public string DefaultContentType => defaultConverter.ContentType;
 
+    /// <summary>Serializes <paramref name="payload"/> with the converter for <paramref name="contentType"/> (the default one when null).</summary>
+    /// <param name="payload">The payload; null gives an empty body, a string its UTF-8 bytes, a byte array itself.</param>
+    /// <param name="contentType">The content type, or null.</param>
+    /// <returns>The body and the content type it is in.</returns>
+    /// <exception cref="MessageConversionException">No converter reads <paramref name="contentType"/>.</exception>
     public (byte[] Body, string ContentType) Serialize(object? payload, string? contentType = null)
     {
         switch (payload)
@@ -31,6 +42,11 @@ internal sealed class MessageSerializer(IReadOnlyList<IMessageConverter> convert
     }
 
     /// <summary>Reads <paramref name="body"/> as <paramref name="targetType"/>; throws <see cref="MessageConversionException"/> naming the problem.</summary>
+    /// <param name="body">The body.</param>
+    /// <param name="contentType">Its content type; the default converter's when null.</param>
+    /// <param name="targetType">The type to read.</param>
+    /// <returns>The payload.</returns>
+    /// <exception cref="MessageConversionException">The body is not a valid <paramref name="targetType"/>, or no converter reads <paramref name="contentType"/>.</exception>
     public object? Deserialize(ReadOnlyMemory<byte> body, string? contentType, Type targetType)
     {
         if (targetType == typeof(byte[]))

@@ -1,3 +1,4 @@
+using Conveyor.Channels.ReceiveLoop;
 using Conveyor.Kafka.Consuming;
 
 namespace Conveyor.Kafka.Tests.Consuming;
@@ -23,5 +24,19 @@ public sealed class RecordKeyTests
     {
         RecordKey.From(null).ShouldBe(RecordKey.Null);
         RecordKey.From([]).ShouldNotBe(RecordKey.Null);
+    }
+
+    [Fact]
+    public void KeyOrderedDispatcher_NullAndEmptyKeys_AreDistinctKeys()
+    {
+        var dispatcher = new KeyOrderedDispatcher<RecordKey, int>(4);
+        dispatcher.Enqueue(RecordKey.From(null), 1);
+        dispatcher.Enqueue(RecordKey.From(null), 2);
+        dispatcher.Enqueue(RecordKey.From([]), 3);
+
+        dispatcher.TryTakeNext(out _, out var first).ShouldBeTrue();
+        dispatcher.TryTakeNext(out _, out var second).ShouldBeTrue();
+        dispatcher.TryTakeNext(out _, out _).ShouldBeFalse();
+        (first, second).ShouldBe((1, 3));
     }
 }

@@ -1,17 +1,17 @@
-using Conveyor.Kafka.Consuming;
+using Conveyor.Channels.ReceiveLoop;
 
-namespace Conveyor.Kafka.Tests.Consuming;
+namespace Conveyor.Tests.Channels.ReceiveLoop;
 
 public sealed class KeyOrderedDispatcherTests
 {
-    private static readonly RecordKey A = RecordKey.From([1]);
-    private static readonly RecordKey B = RecordKey.From([2]);
-    private static readonly RecordKey C = RecordKey.From([3]);
+    private const string A = "a";
+    private const string B = "b";
+    private const string C = "c";
 
     [Fact]
     public void TryTakeNext_Empty_ReturnsFalse()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(4);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(4);
 
         dispatcher.TryTakeNext(out _, out _).ShouldBeFalse();
     }
@@ -19,7 +19,7 @@ public sealed class KeyOrderedDispatcherTests
     [Fact]
     public void TryTakeNext_SameKey_OneAtATimeInOrder()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(4);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(4);
         dispatcher.Enqueue(A, 1);
         dispatcher.Enqueue(A, 2);
         dispatcher.Enqueue(A, 3);
@@ -35,7 +35,7 @@ public sealed class KeyOrderedDispatcherTests
     [Fact]
     public void TryTakeNext_DifferentKeys_RunInParallelOldestFirst()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(4);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(4);
         dispatcher.Enqueue(A, 1);
         dispatcher.Enqueue(A, 2);
         dispatcher.Enqueue(B, 3);
@@ -52,7 +52,7 @@ public sealed class KeyOrderedDispatcherTests
     [Fact]
     public void TryTakeNext_MaxInFlightReached_WaitsForACompletion()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(2);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(2);
         dispatcher.Enqueue(A, 1);
         dispatcher.Enqueue(B, 2);
         dispatcher.Enqueue(C, 3);
@@ -68,7 +68,7 @@ public sealed class KeyOrderedDispatcherTests
     [Fact]
     public void TryTakeNext_KeyFreedLater_OlderItemOfOtherKeyGoesFirst()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(1);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(1);
         dispatcher.Enqueue(A, 1);
         dispatcher.Enqueue(B, 2);
         dispatcher.Enqueue(A, 3);
@@ -84,7 +84,7 @@ public sealed class KeyOrderedDispatcherTests
     [Fact]
     public void TryTakeNext_MaxInFlightOne_IsFifoAcrossKeys()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(1);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(1);
         var keys = new[] { A, B, A, C, B, B, A };
         for (var item = 0; item < keys.Length; item++)
         {
@@ -102,22 +102,9 @@ public sealed class KeyOrderedDispatcherTests
     }
 
     [Fact]
-    public void Enqueue_NullAndEmptyKeys_AreDistinctKeys()
-    {
-        var dispatcher = new KeyOrderedDispatcher<int>(4);
-        dispatcher.Enqueue(RecordKey.From(null), 1);
-        dispatcher.Enqueue(RecordKey.From(null), 2);
-        dispatcher.Enqueue(RecordKey.From([]), 3);
-
-        Take(dispatcher).ShouldBe(1);
-        Take(dispatcher).ShouldBe(3);
-        dispatcher.TryTakeNext(out _, out _).ShouldBeFalse();
-    }
-
-    [Fact]
     public void Complete_KeyNotRunning_Throws()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(4);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(4);
         dispatcher.Enqueue(A, 1);
 
         Should.Throw<InvalidOperationException>(() => dispatcher.Complete(A));
@@ -127,7 +114,7 @@ public sealed class KeyOrderedDispatcherTests
     [Fact]
     public void DropQueued_WithRunningItem_ForgetsQueuedAndKeepsRunning()
     {
-        var dispatcher = new KeyOrderedDispatcher<int>(4);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(4);
         dispatcher.Enqueue(A, 1);
         dispatcher.Enqueue(A, 2);
         dispatcher.Enqueue(B, 3);
@@ -146,10 +133,10 @@ public sealed class KeyOrderedDispatcherTests
     public void TryTakeNext_RandomWorkload_KeepsPerKeyOrderAndLimit()
     {
         const int maxInFlight = 5;
-        var dispatcher = new KeyOrderedDispatcher<int>(maxInFlight);
+        var dispatcher = new KeyOrderedDispatcher<string, int>(maxInFlight);
         var random = new Random(7);
         var keyOf = new Dictionary<int, int>();
-        var running = new List<(RecordKey Key, int Item)>();
+        var running = new List<(string Key, int Item)>();
         var lastByKey = new Dictionary<int, int>();
         var violations = new List<string>();
         var nextItem = 0;
@@ -160,7 +147,7 @@ public sealed class KeyOrderedDispatcherTests
             {
                 var key = random.Next(12);
                 keyOf[nextItem] = key;
-                dispatcher.Enqueue(RecordKey.From([(byte)key]), nextItem++);
+                dispatcher.Enqueue(key.ToString(System.Globalization.CultureInfo.InvariantCulture), nextItem++);
             }
             else if (running.Count > 0 && random.Next(2) == 0)
             {
@@ -196,7 +183,7 @@ public sealed class KeyOrderedDispatcherTests
         dispatcher.Queued.ShouldBe(0);
     }
 
-    private static int Take(KeyOrderedDispatcher<int> dispatcher)
+    private static int Take(KeyOrderedDispatcher<string, int> dispatcher)
     {
         dispatcher.TryTakeNext(out _, out var item).ShouldBeTrue();
         return item;

@@ -1,22 +1,30 @@
-namespace Conveyor.Kafka.Consuming;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Conveyor.Channels.ReceiveLoop;
 
 /// <summary>
 /// Decides which queued items of one partition may run now: items with the same key run one at a time in
 /// the order they were queued, items with different keys run in parallel, at most
 /// <c>maxInFlight</c> at once, oldest first. With <c>maxInFlight</c> 1 (or a single key) it is a plain
-/// FIFO queue that runs one item at a time. Not thread-safe: the owner serialises calls.
+/// FIFO queue that runs one item at a time. Not thread-safe: the owner serialises calls. A receive loop queues what it
+/// read from one ordered source (a Kafka partition) and runs what this hands out.
 /// </summary>
-internal sealed class KeyOrderedDispatcher<T>
+/// <typeparam name="TKey">The ordering key (for Kafka: the record key).</typeparam>
+/// <typeparam name="T">The queued item.</typeparam>
+public sealed class KeyOrderedDispatcher<TKey, T>
+    where TKey : notnull
 {
     private readonly int _maxInFlight;
     private const int MaxFree = 64;
-    private readonly Dictionary<RecordKey, KeyQueue> _keys = [];
+    private readonly Dictionary<TKey, KeyQueue> _keys = [];
     private readonly Stack<KeyQueue> _free = new();
 
     // Keys that are not running and have items, by the arrival order of their oldest item.
-    private readonly PriorityQueue<RecordKey, long> _ready = new();
+    private readonly PriorityQueue<TKey, long> _ready = new();
     private long _sequence;
 
+    /// <summary>Creates a dispatcher.</summary>
+    /// <param name="maxInFlight">The most items taken and not yet completed at once; 1 or more.</param>
     public KeyOrderedDispatcher(int maxInFlight)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
@@ -29,7 +37,10 @@ internal sealed class KeyOrderedDispatcher<T>
     /// <summary>Items taken and not yet completed.</summary>
     public int InFlight { get; private set; }
 
-    public void Enqueue(RecordKey key, T item)
+    /// <summary>Queues <paramref name="item"/> behind the items of <paramref name="key"/> queued before it.</summary>
+    /// <param name="key">Its key.</param>
+    /// <param name="item">The item.</param>
+    public void Enqueue(TKey key, T item)
     {
         var sequence = _sequence++;
         if (!_keys.TryGetValue(key, out var queue))
@@ -48,12 +59,15 @@ internal sealed class KeyOrderedDispatcher<T>
     }
 
     /// <summary>Takes the oldest item whose key is not running, unless <c>maxInFlight</c> items are running.</summary>
-    public bool TryTakeNext(out RecordKey key, out T item)
+    /// <param name="key">The item's key; pass it to <see cref="Complete"/> once the item finished.</param>
+    /// <param name="item">The item.</param>
+    /// <returns>Whether an item was taken.</returns>
+    public bool TryTakeNext([MaybeNullWhen(false)] out TKey key, [MaybeNullWhen(false)] out T item)
     {
         if (InFlight >= _maxInFlight || !_ready.TryDequeue(out key, out _))
         {
             key = default;
-            item = default!;
+            item = default;
             return false;
         }
 
@@ -66,7 +80,9 @@ internal sealed class KeyOrderedDispatcher<T>
     }
 
     /// <summary>Marks the running item of <paramref name="key"/> finished, so the next item of that key may run.</summary>
-    public void Complete(RecordKey key)
+    /// <param name="key">The key.</param>
+    /// <exception cref="InvalidOperationException">No item of <paramref name="key"/> is running.</exception>
+    public void Complete(TKey key)
     {
         if (!_keys.TryGetValue(key, out var queue) || !queue.Running)
         {
@@ -86,7 +102,8 @@ internal sealed class KeyOrderedDispatcher<T>
         }
     }
 
-    /// <summary>Forgets every queued item (running ones stay running) and returns how many there were.</summary>
+    /// <summary>Forgets every queued item (running ones stay running), e.g. when the source is revoked.</summary>
+    /// <returns>How many there were.</returns>
     public int DropQueued()
     {
         var dropped = Queued;
