@@ -25,7 +25,7 @@ internal static class ConveyorApp
     {
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
-        collection.AddSingleton(cluster);
+        collection.AddSingleton(cluster).AddSingleton<IKafkaTopicCreator>(cluster);
         services(collection);
         collection.AddConveyor(c =>
         {

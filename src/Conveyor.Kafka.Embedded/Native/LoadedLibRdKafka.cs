@@ -17,7 +17,7 @@ namespace Conveyor.Kafka.Embedded.Native;
 /// class makes Confluent.Kafka load first, finds the file it mapped into the process, and answers
 /// every <c>"librdkafka"</c> import of this assembly with that file; loading an already loaded path
 /// returns the same handle. The resolver is per assembly and can be set only once, so any other
-/// native import of Conveyor.Kafka must be resolved here too.
+/// native import of Conveyor.Kafka.Embedded must be resolved here too.
 /// </remarks>
 internal static class LoadedLibRdKafka
 {

@@ -17,7 +17,7 @@ namespace Conveyor.Kafka.Embedded;
 /// Topic Admin API (CreateTopics) is not served; use <see cref="CreateTopic"/>. Every method is
 /// thread-safe: librdkafka hands each command to the cluster's own thread.
 /// </remarks>
-public sealed class EmbeddedKafkaCluster : IDisposable
+public sealed class EmbeddedKafkaCluster : IDisposable, IKafkaTopicCreator
 {
     /// <summary>Pass as a broker id to apply a broker setting to every broker.</summary>
     public const int AllBrokers = -1;
