@@ -1,5 +1,4 @@
 using Conveyor.Kafka;
-using Conveyor.Kafka.Consuming;
 using Conveyor.Kafka.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
