@@ -1,5 +1,4 @@
 using Conveyor.Kafka;
-using Conveyor.Kafka.Consuming;
 using Conveyor.Kafka.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,7 +24,7 @@ internal static class ConveyorApp
     {
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
-        collection.AddSingleton(cluster);
+        collection.AddSingleton(cluster).AddSingleton<IKafkaTopicCreator>(cluster);
         services(collection);
         collection.AddConveyor(c =>
         {

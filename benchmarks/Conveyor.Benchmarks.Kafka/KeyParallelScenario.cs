@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Conveyor.Kafka.Consuming;
+using Conveyor.Kafka;
 using Conveyor.Kafka.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 

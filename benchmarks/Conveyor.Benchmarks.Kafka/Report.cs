@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Conveyor.Kafka.Consuming;
+using Conveyor.Kafka;
 
 namespace Conveyor.Benchmarks.Kafka;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Kafka;
 
-/// <summary>The Kafka transport's log messages (event ids 32xx; the consumer engine uses 31xx).</summary>
+/// <summary>The Kafka transport's log messages (event ids 32xx; the consumer engine uses 31xx, the embedded cluster 3204).</summary>
 internal static partial class Log
 {
     [LoggerMessage(3200, LogLevel.Warning, "Kafka producer error: {Reason} ({Code}, fatal: {Fatal})")]
@@ -17,9 +17,6 @@ internal static partial class Log
 
     [LoggerMessage(3203, LogLevel.Information, "Created Kafka topic {Topic} with {Partitions} partitions")]
     public static partial void TopicCreated(ILogger logger, string topic, int partitions);
-
-    [LoggerMessage(3204, LogLevel.Information, "Embedded Kafka cluster started at {BootstrapServers} with {Brokers} brokers")]
-    public static partial void EmbeddedStarted(ILogger logger, string bootstrapServers, int brokers);
 
     [LoggerMessage(3205, LogLevel.Warning, "Kafka {Client} error: {Reason} ({Code})")]
     public static partial void ClientError(ILogger logger, string client, ErrorCode code, string reason);

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using Conveyor.Channels;
 using Conveyor.Consumers;
 using Conveyor.Failures.DeadLetters;
-using Conveyor.Kafka.Consuming;
+using Conveyor.Kafka.ConsumerEngine;
 using Conveyor.Kafka.DeadLetters;
 using Conveyor.Kafka.Publishing;
 using Microsoft.Extensions.Logging;

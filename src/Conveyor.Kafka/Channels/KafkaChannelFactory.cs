@@ -1,6 +1,6 @@
 using Conveyor.Consumers;
 using Conveyor.Kafka.Configuration;
-using Conveyor.Kafka.Consuming;
+using Conveyor.Kafka.ConsumerEngine;
 using Conveyor.Kafka.Publishing;
 using Conveyor.Outgoing;
 using Confluent.Kafka;

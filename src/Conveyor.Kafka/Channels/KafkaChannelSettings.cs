@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Kafka.Consuming;
 
 namespace Conveyor.Kafka.Channels;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Conveyor.Kafka.Configuration;
-using Conveyor.Kafka.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -115,9 +114,9 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
 
     private async Task CreateAsync(IAdminClient admin, string topic, int partitions)
     {
-        if (services.GetService<EmbeddedKafkaCluster>() is { } embedded)
+        if (services.GetService<IKafkaTopicCreator>() is { } creator)
         {
-            embedded.CreateTopic(topic, partitions, options.Value.DefaultReplicationFactor);
+            creator.CreateTopic(topic, partitions, options.Value.DefaultReplicationFactor);
             return;
         }
 

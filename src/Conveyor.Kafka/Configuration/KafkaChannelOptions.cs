@@ -1,5 +1,3 @@
-using Conveyor.Kafka.Consuming;
-
 namespace Conveyor.Kafka;
 
 /// <summary>How one Kafka channel (or <c>[KafkaConsumer]</c> endpoint) reads, retries and dead-letters.</summary>

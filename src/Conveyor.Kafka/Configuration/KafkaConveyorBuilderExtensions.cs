@@ -3,18 +3,16 @@ using Conveyor.Kafka;
 using Conveyor.Hosting;
 using Conveyor.Kafka.Channels;
 using Conveyor.Kafka.Configuration;
-using Conveyor.Kafka.Embedded;
 using Conveyor.Kafka.Lag;
 using Conveyor.Kafka.Publishing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Kafka for Conveyor: <c>UseKafka</c>, <c>UseEmbeddedKafka</c>, <c>AddKafkaChannel</c>, <c>AddKafkaPublisher</c>.</summary>
+/// <summary>Kafka for Conveyor: <c>UseKafka</c>, <c>AddKafkaChannel</c>, <c>AddKafkaPublisher</c>.</summary>
 public static class KafkaConveyorBuilderExtensions
 {
     /// <summary>
@@ -45,37 +43,6 @@ public static class KafkaConveyorBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         AddKafkaServices(builder);
         builder.Services.Configure<KafkaOptions>(o => OptionsSectionBinding.Bind(section, o, Microsoft.Extensions.Options.Options.DefaultName));
-        return builder;
-    }
-
-    /// <summary>
-    /// Uses an embedded Kafka-protocol cluster (librdkafka's mock cluster) started in-process: for development, demos
-    /// and tests, with no infrastructure. It is not a production broker: its data lives in memory and is lost on exit.
-    /// Missing topics are created; consumer session timeouts are shortened because the embedded coordinator holds
-    /// each rebalance for the session timeout.
-    /// </summary>
-    /// <param name="builder">The Conveyor builder.</param>
-    /// <param name="configure">Changes the cluster's options.</param>
-    /// <returns>The builder.</returns>
-    public static ConveyorBuilder UseEmbeddedKafka(this ConveyorBuilder builder, Action<EmbeddedKafkaOptions>? configure = null)
-    {
-        AddKafkaServices(builder);
-        var options = new EmbeddedKafkaOptions();
-        configure?.Invoke(options);
-        options.Validate();
-        builder.Services.TryAddSingleton(sp =>
-        {
-            var cluster = EmbeddedKafkaCluster.Start(options);
-            Conveyor.Kafka.Log.EmbeddedStarted(sp.GetRequiredService<ILogger<EmbeddedKafkaCluster>>(), cluster.BootstrapServers, cluster.BrokerCount);
-            return cluster;
-        });
-        builder.Services.AddOptions<KafkaOptions>().PostConfigure<EmbeddedKafkaCluster>((kafka, cluster) =>
-        {
-            kafka.BootstrapServers = cluster.BootstrapServers;
-            kafka.CreateMissingTopics = true;
-            kafka.Consumer.TryAdd("session.timeout.ms", "2000");
-            kafka.Consumer.TryAdd("heartbeat.interval.ms", "500");
-        });
         return builder;
     }
 

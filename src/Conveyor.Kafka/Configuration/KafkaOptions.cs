@@ -1,5 +1,3 @@
-using Conveyor.Kafka.Consuming;
-
 namespace Conveyor.Kafka;
 
 /// <summary>

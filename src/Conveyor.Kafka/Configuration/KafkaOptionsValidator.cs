@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Conveyor.Kafka.Consuming;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Kafka.Configuration;

@@ -12,7 +12,7 @@ internal static class ConveyorOnKafka
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         if (cluster.Embedded is { } embedded)
         {
-            collection.AddSingleton(embedded);
+            collection.AddSingleton(embedded).AddSingleton<IKafkaTopicCreator>(embedded);
         }
 
         services?.Invoke(collection);

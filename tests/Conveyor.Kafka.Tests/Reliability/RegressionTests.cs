@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Conveyor.Kafka.Consuming;
 using Conveyor.Kafka.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

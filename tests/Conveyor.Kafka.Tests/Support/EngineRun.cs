@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Conveyor.Kafka.Consuming;
+using Conveyor.Kafka.ConsumerEngine;
 using Conveyor.Kafka.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
-using Conveyor.Kafka.Consuming;
+using Conveyor.Kafka.ConsumerEngine;
 
 namespace Conveyor.Kafka.Tests.Support;
 

@@ -1,7 +1,0 @@
-namespace Conveyor.Kafka.Consuming;
-
-/// <summary>The observer used when none is given.</summary>
-internal sealed class NullConsumerObserver : IKafkaConsumerObserver
-{
-    public static NullConsumerObserver Instance { get; } = new();
-}
