@@ -43,6 +43,7 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         ArgumentNullException.ThrowIfNull(unitOfWork);
         var entry = Entry.Of(endpointId, key);
         Claim? claim;
+        Task ended;
         while (true)
         {
             lock (_gate)
@@ -58,10 +59,12 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
                     _pending.Add(entry, claim);
                     break;
                 }
+
+                ended = claim.WaitForEnd();
             }
 
             // Committed: the loop finds the key handled. Rolled back: the loop claims it (unless a third claim came first).
-            await claim.Ended.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await ended.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -145,10 +148,13 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     /// <summary>An uncommitted claim: commits or rolls back with its unit of work, then releases the claims waiting on it.</summary>
     private sealed class Claim(InMemoryDeduplicationStore store, Entry entry) : IUnitOfWorkParticipant
     {
-        // Waiters resume on the thread pool, not inside the commit of the unit of work that ends this claim.
-        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Created only when a second claim of the key waits (under the store's gate), so an uncontended claim — every
+        // message of a healthy consumer — allocates no task. Waiters resume on the thread pool, not inside the commit
+        // of the unit of work that ends this claim.
+        private TaskCompletionSource? _ended;
 
-        public Task Ended => _ended.Task;
+        /// <summary>Under the store's gate, while the claim is pending.</summary>
+        public Task WaitForEnd() => (_ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
         public ValueTask CommitAsync(CancellationToken cancellationToken)
         {
@@ -165,7 +171,15 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         public void End(bool committed)
         {
             store.End(this, entry, committed);
-            _ended.TrySetResult();
+
+            // Once the claim left the pending set no waiter can create the source any more, so this read sees every waiter's.
+            TaskCompletionSource? ended;
+            lock (store._gate)
+            {
+                ended = _ended;
+            }
+
+            ended?.TrySetResult();
         }
     }
 }

@@ -7,12 +7,13 @@ namespace Conveyor.Outgoing;
 /// </summary>
 internal sealed class PendingMessages
 {
-    private readonly Lock _gate = new();
+    // Created per received message, mostly to stay empty: no lock object of its own (handlers rarely send from
+    // several threads at once, but may), the list only once something is sent.
     private List<OutgoingMessage>? _messages;
 
     public void Add(OutgoingMessage message)
     {
-        lock (_gate)
+        lock (this)
         {
             (_messages ??= []).Add(message);
         }
@@ -21,7 +22,7 @@ internal sealed class PendingMessages
     /// <summary>The messages in the order they were sent, emptying the buffer.</summary>
     public List<OutgoingMessage>? Take()
     {
-        lock (_gate)
+        lock (this)
         {
             var messages = _messages;
             _messages = null;

@@ -6,7 +6,9 @@ namespace Conveyor.UnitOfWork;
 /// </summary>
 public sealed class InMemoryUnitOfWork : IUnitOfWork
 {
-    private List<IUnitOfWorkParticipant>? _participants;
+    // One participant (a deduplication claim) is the common case: no list for it.
+    private IUnitOfWorkParticipant? _first;
+    private List<IUnitOfWorkParticipant>? _others;
     private bool _ended;
 
     /// <summary>Creates a unit of work.</summary>
@@ -21,7 +23,14 @@ public sealed class InMemoryUnitOfWork : IUnitOfWork
     {
         ArgumentNullException.ThrowIfNull(participant);
         ObjectDisposedException.ThrowIf(_ended, this);
-        (_participants ??= []).Add(participant);
+        if (_first is null)
+        {
+            _first = participant;
+        }
+        else
+        {
+            (_others ??= []).Add(participant);
+        }
     }
 
     /// <inheritdoc />
@@ -29,14 +38,17 @@ public sealed class InMemoryUnitOfWork : IUnitOfWork
     {
         ObjectDisposedException.ThrowIf(_ended, this);
         _ended = true;
-        if (_participants is null)
+        if (_first is not null)
         {
-            return;
+            await _first.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var participant in _participants)
+        if (_others is not null)
         {
-            await participant.CommitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var participant in _others)
+            {
+                await participant.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -49,14 +61,14 @@ public sealed class InMemoryUnitOfWork : IUnitOfWork
         }
 
         _ended = true;
-        if (_participants is null)
+        for (var i = (_others?.Count ?? 0) - 1; i >= 0; i--)
         {
-            return;
+            await _others![i].RollbackAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        for (var i = _participants.Count - 1; i >= 0; i--)
+        if (_first is not null)
         {
-            await _participants[i].RollbackAsync(cancellationToken).ConfigureAwait(false);
+            await _first.RollbackAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }
