@@ -11,6 +11,9 @@ internal sealed class RuntimeEndpoint
     private readonly HandlerInvoker _invoker;
     private readonly DirectInvoker? _direct;
     private readonly HandlerInstanceStep _instances;
+
+    // The same step, typed as the sealed DI kind when it is one: the direct path calls it without a virtual call.
+    private readonly ServiceInstanceStep? _services;
     private readonly HandlerResultStep? _results;
     private readonly Type[] _before;
     private readonly Type[] _around;
@@ -32,7 +35,7 @@ internal sealed class RuntimeEndpoint
         Descriptor = descriptor;
         _invoker = invoker;
         RootServices = rootServices;
-        _instances = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton);
+        _instances = _services = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton);
         _results = descriptor.OutputChannel is { } output ? new OutputChannelResultStep(output) : null;
         NeedsScope = needsScope;
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
@@ -46,7 +49,7 @@ internal sealed class RuntimeEndpoint
         IsAsynchronous = descriptor.Info.IsAsynchronous;
         PayloadType = descriptor.Info.PayloadType;
         RunsWithoutPolicies = failure.InstantRetries == 0;
-        _direct = RunsWithoutPolicies && !_hasInterceptors && !IsAsynchronous && _results is null && _instances.IsSynchronous ? direct : null;
+        _direct = RunsWithoutPolicies && !_hasInterceptors && !IsAsynchronous && _results is null && _services is not null ? direct : null;
     }
 
     public HandlerDescriptor Descriptor { get; }
@@ -122,10 +125,10 @@ internal sealed class RuntimeEndpoint
 
     /// <summary>Calls a direct endpoint (<see cref="IsDirect"/>) in <paramref name="services"/>.</summary>
     public object? InvokeDirect(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, IServiceProvider services, CancellationToken cancellationToken, HandlerContext? asyncAmbient) =>
-        SynchronousInvocation.Invoke(_direct!, _instances.Get(services), this, payload, metadata, parent, services, cancellationToken, asyncAmbient);
+        SynchronousInvocation.Invoke(_direct!, _services!.Get(services), this, payload, metadata, parent, services, cancellationToken, asyncAmbient);
 
     /// <summary>Resolves a singleton handler class once, so that one that cannot be constructed fails at start-up.</summary>
-    public void ResolveSingleton() => (_instances as ServiceInstanceStep)?.ResolveSingleton();
+    public void ResolveSingleton() => _services?.ResolveSingleton();
 
     private async ValueTask<object?> InvokeInterceptedAsync(HandlerContext context, object? instance)
     {
