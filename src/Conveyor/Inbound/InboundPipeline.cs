@@ -177,6 +177,7 @@ internal sealed class InboundPipeline(
                 {
                     foreach (var outgoing in sent)
                     {
+                        outgoing.UnitOfWork = unitOfWork;
                         await dispatcher.Sender.SendAsync(outgoing, cancellationToken).ConfigureAwait(false);
                     }
                 }

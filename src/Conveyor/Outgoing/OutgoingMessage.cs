@@ -31,6 +31,13 @@ public sealed class OutgoingMessage
     /// <summary>The received message it is a copy of, for <see cref="OutgoingIntent.Resend"/> and <see cref="OutgoingIntent.DeadLetter"/>.</summary>
     public InboundMessage? Source { get; init; }
 
+    /// <summary>
+    /// The unit of work of the received message whose handler sent this message, when it is handed over before that
+    /// unit of work commits: an outbox middleware writes the message in its transaction instead of sending it. Null for
+    /// a message sent outside a received message, and for failure handling's messages (sent after a rollback).
+    /// </summary>
+    public UnitOfWork.IUnitOfWork? UnitOfWork { get; set; }
+
     /// <summary>The dead letter to keep, for <see cref="OutgoingIntent.DeadLetter"/>.</summary>
     public DeadLetter? DeadLetter { get; init; }
 

@@ -84,7 +84,7 @@ public sealed class UnitOfWorkOrderTests
         {
             if (message.Destination == "events")
             {
-                steps.Add("hand over");
+                steps.Add(message.UnitOfWork is null ? "hand over outside the unit of work" : "hand over");
             }
 
             return next(message, cancellationToken);
