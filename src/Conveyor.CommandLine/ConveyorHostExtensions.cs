@@ -1,4 +1,6 @@
+using Conveyor.Hosting;
 using Conveyor.Hosting.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -12,6 +14,8 @@ public static class ConveyorHostExtensions
     /// once it stopped. Either way the host is disposed at the end.
     /// </summary>
     /// <remarks>
+    /// A command marks <see cref="ConveyorInvocation.IsConveyorCommand"/> before it runs: with <c>UseEmbeddedKafka</c> it then
+    /// uses the embedded cluster of the application's running service (see <c>docs/embedded-kafka.md</c>).
     /// Commands: <c>conveyor list</c>, <c>conveyor run &lt;name&gt;</c>, <c>conveyor dlq list|show|replay|delete</c>;
     /// <c>conveyor --help</c> describes them. Ctrl+C or SIGTERM stops <c>conveyor run</c> gracefully: in-flight messages
     /// finish within <see cref="Conveyor.ConveyorOptions.ShutdownTimeout"/>.
@@ -30,6 +34,9 @@ public static class ConveyorHostExtensions
             return ExitCodes.Success;
         }
 
+        // Before any of Conveyor's services is resolved: development infrastructure that lives in a process (the embedded
+        // Kafka cluster) then connects to the running service's instead of starting an empty one for this command.
+        host.Services.GetService<ConveyorInvocation>()?.MarkConveyorCommand();
         try
         {
             return await ConveyorCommandLine.InvokeAsync(host.Services, args, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);

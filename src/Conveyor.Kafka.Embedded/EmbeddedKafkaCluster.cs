@@ -145,6 +145,25 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IKafkaTopicCreator
     public void SetBrokerUp(int brokerId) =>
         Check(LibRdKafka.MockBrokerSetUp(cluster, brokerId), "rd_kafka_mock_broker_set_up", $"bring broker {brokerId} up");
 
+    /// <summary>
+    /// Changes the address Metadata responses advertise for a broker, e.g. a port forwarder's on a fixed port (what the
+    /// <c>conveyor-kafka</c> tool does for <c>--port</c>): librdkafka's mock cluster always listens on random ports of
+    /// 127.0.0.1, and this does not move the listener. Clients that learned the old address keep using it until their next
+    /// Metadata response; call it before clients connect. <see cref="BootstrapServers"/> still names the listeners.
+    /// </summary>
+    /// <param name="brokerId">The broker, 1 to <see cref="BrokerCount"/>.</param>
+    /// <param name="host">The host to advertise.</param>
+    /// <param name="port">The port to advertise.</param>
+    public void SetBrokerAdvertisedAddress(int brokerId, string host, int port)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokerId, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(brokerId, BrokerCount);
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        LibRdKafka.MockBrokerSetHostPort(cluster, brokerId, host, port);
+    }
+
     /// <summary>Delays every response of a broker by <paramref name="roundTripTime"/>; zero removes the delay.</summary>
     /// <param name="brokerId">The broker, or <see cref="AllBrokers"/>.</param>
     /// <param name="roundTripTime">The added delay, whole milliseconds.</param>

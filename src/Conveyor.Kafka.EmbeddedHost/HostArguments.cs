@@ -6,17 +6,18 @@ namespace Conveyor.Kafka.EmbeddedHost;
 internal sealed record TopicArgument(string Name, int Partitions, int ReplicationFactor);
 
 /// <summary>The command line of the embedded Kafka host.</summary>
-internal sealed record HostArguments(int Brokers, IReadOnlyList<TopicArgument> Topics, TimeSpan? GroupInitialRebalanceDelay, bool WatchStdin)
+internal sealed record HostArguments(int Brokers, IReadOnlyList<TopicArgument> Topics, TimeSpan? GroupInitialRebalanceDelay, bool WatchStdin, int? Port = null)
 {
     internal const string Usage = """
-        Usage: Conveyor.Kafka.EmbeddedHost [--brokers N] [--topic name:partitions[:replication]]...
-                                           [--rebalance-delay-ms N] [--ignore-stdin]
+        Usage: conveyor-kafka [--brokers N] [--port P] [--topic name:partitions[:replication]]...
+                              [--rebalance-delay-ms N] [--ignore-stdin]
 
         Starts an embedded Kafka-protocol cluster (librdkafka's mock cluster), creates the topics,
         prints one line "bootstrap.servers=<host:port,...>" to stdout and runs until stdin is closed,
         SIGTERM or Ctrl+C.
 
           --brokers N             number of brokers (default 3)
+          --port P                serve broker 1 on 127.0.0.1:P, broker 2 on P+1, ... (default: random ports)
           --topic name:P[:R]      create a topic with P partitions and replication factor R (default 1)
           --rebalance-delay-ms N  group.initial.rebalance.delay.ms (default 0)
           --ignore-stdin          run until SIGTERM or Ctrl+C only (for `&` in a script, where stdin is empty)
@@ -30,6 +31,7 @@ internal sealed record HostArguments(int Brokers, IReadOnlyList<TopicArgument> T
         var topics = new List<TopicArgument>();
         TimeSpan? rebalanceDelay = null;
         var watchStdin = true;
+        int? port = null;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -44,6 +46,9 @@ internal sealed record HostArguments(int Brokers, IReadOnlyList<TopicArgument> T
                 case "--rebalance-delay-ms":
                     rebalanceDelay = TimeSpan.FromMilliseconds(ParseInt(args, ++i, "--rebalance-delay-ms", minimum: 0));
                     break;
+                case "--port":
+                    port = ParseInt(args, ++i, "--port", minimum: 1);
+                    break;
                 case "--ignore-stdin":
                     watchStdin = false;
                     break;
@@ -52,7 +57,12 @@ internal sealed record HostArguments(int Brokers, IReadOnlyList<TopicArgument> T
             }
         }
 
-        return new HostArguments(brokers, topics, rebalanceDelay, watchStdin);
+        if (port + brokers - 1 > 65535)
+        {
+            throw new FormatException($"--port {port} with {brokers} brokers needs ports up to {port + brokers - 1}; the highest is 65535.");
+        }
+
+        return new HostArguments(brokers, topics, rebalanceDelay, watchStdin, port);
     }
 
     private static TopicArgument ParseTopic(string value)

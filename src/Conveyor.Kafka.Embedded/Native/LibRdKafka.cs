@@ -69,6 +69,10 @@ internal static unsafe partial class LibRdKafka
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_broker_set_up")]
     internal static partial ErrorCode MockBrokerSetUp(MockClusterHandle cluster, int brokerId);
 
+    /// <summary>Changes what Metadata responses advertise for a broker; the broker keeps listening where it listens.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_broker_set_host_port", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void MockBrokerSetHostPort(MockClusterHandle cluster, int brokerId, string host, int port);
+
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
     internal static partial ErrorCode MockBrokerSetRtt(MockClusterHandle cluster, int brokerId, int rttMs);
 

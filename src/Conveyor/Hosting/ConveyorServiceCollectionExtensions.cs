@@ -49,6 +49,7 @@ public static class ConveyorServiceCollectionExtensions
         }
 
         services.AddSingleton(new ConveyorSetup(builder, handlerTypes));
+        services.TryAddSingleton<ConveyorInvocation>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
