@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Conveyor's whole test suite on a fresh Debian machine that has the .NET SDK.
+# Runs Conveyor's whole test suite on a fresh Debian machine that has the .NET SDK: the solution's tests (the docs'
+# C# snippets compile among them: tests/Conveyor.Docs.Tests), then the packaging tests.
 # Installs what the tests need (kcat, the independent Kafka client of the interop tests) and
 # prints a closing "N passed, N failed" line. The Kafka tests start an embedded Kafka-protocol
 # cluster in-process; set KAFKA_BOOTSTRAP_SERVERS to run them against a real cluster instead.
@@ -19,6 +20,14 @@ trap 'rm -rf "$results"' EXIT
 
 status=0
 dotnet test Conveyor.slnx --configuration Release --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# The packages, as users get them: tests/Conveyor.Packaging.Tests packs every package (from the Release build above)
+# into a temporary folder feed, checks each .nupkg, and builds and runs the README's getting-started application from
+# that feed, outside the repository. It runs after the solution's tests, not beside them, so that packing never races
+# with a build. Its tests count in the closing line like the others.
+echo "Packaging: packing every package, checking it, and running the getting-started application from the packages"
+CONVEYOR_PACKAGING_NO_BUILD=1 dotnet test tests/Conveyor.Packaging.Tests/Conveyor.Packaging.Tests.csproj \
+  --configuration Release --logger "trx" --results-directory "$results" "$@" || status=$?
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do

@@ -48,7 +48,7 @@ public static class KafkaConveyorBuilderExtensions
 
     /// <summary>
     /// Registers a Kafka message channel for <c>[Asynchronous(name)]</c> handlers: the topic defaults to the channel
-    /// name and the consumer group to the channel name (seed: <c>KafkaMessageChannelBuilder::create</c>).
+    /// name and the consumer group to the channel name.
     /// </summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="name">The channel name.</param>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Conveyor;
 
 /// <summary>
-/// Delivers every message to this asynchronous handler a fixed time after it was sent (seed 000's <c>#[Delayed]</c>):
+/// Delivers every message to this asynchronous handler a fixed time after it was sent:
 /// a reminder, a saga timeout. The delay really waits on every channel, without holding other messages: a channel that
 /// cannot wait that long itself hands the message to the scheduler (see docs/concepts.md for which delays survive a
 /// restart). A due time set by the sender (<see cref="MessageHeaderNames.DeliverAt"/>) wins.
