@@ -1,0 +1,79 @@
+using Conveyor.Deduplication;
+using Conveyor.Failures.DeadLetters;
+using Conveyor.Hosting;
+using Conveyor.Scheduling;
+using Conveyor.Sqlite;
+using Conveyor.Sqlite.DeadLetters;
+using Conveyor.Sqlite.Deduplication;
+using Conveyor.Sqlite.Scheduling;
+using Conveyor.UnitOfWork;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Conveyor;
+
+/// <summary>Registers the SQLite stores.</summary>
+public static class SqliteConveyorBuilderExtensions
+{
+    /// <summary>
+    /// Keeps Conveyor's state in a SQLite database file: every received message is handled in a
+    /// <see cref="SqliteUnitOfWork"/> (inject it in a handler to write in the same transaction), deduplication keys and
+    /// dead letters are tables, and delayed messages go to a durable scheduler. The schema is created on first use.
+    /// </summary>
+    /// <param name="builder">The Conveyor builder.</param>
+    /// <param name="connectionString">
+    /// The connection string, e.g. <c>Data Source=conveyor.db</c>; null to take it from
+    /// <c>Conveyor:Sqlite:ConnectionString</c>, which also overrides this one when set.
+    /// </param>
+    /// <param name="configure">Changes the other options (configuration overrides them too).</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ConveyorConfigurationException">UseSqlite was called before.</exception>
+    public static ConveyorBuilder UseSqlite(this ConveyorBuilder builder, string? connectionString = null, Action<SqliteOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(SqliteDatabase)))
+        {
+            throw new ConveyorConfigurationException("UseSqlite is called twice. Call it once, with one database file for every store.");
+        }
+
+        // Code first, then configuration over it: a deployment changes the file without a rebuild.
+        services.AddOptions<SqliteOptions>()
+            .Configure(o =>
+            {
+                if (connectionString is not null)
+                {
+                    o.ConnectionString = connectionString;
+                }
+
+                configure?.Invoke(o);
+            })
+            .BindSection(SqliteOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteOptions>, SqliteOptionsValidator>());
+        services.AddSingleton<SqliteDatabase>();
+
+        services.Replace(ServiceDescriptor.Singleton<IUnitOfWorkFactory, SqliteUnitOfWorkFactory>());
+        services.AddScoped<SqliteUnitOfWorkSlot>();
+        services.AddScoped(sp => sp.GetRequiredService<SqliteUnitOfWorkSlot>().Current
+            ?? throw new InvalidOperationException("There is a SqliteUnitOfWork only while a received message is handled: inject it in a handler of an asynchronous endpoint."));
+
+        services.Replace(ServiceDescriptor.Singleton<IDeduplicationStore>(sp => new SqliteDeduplicationStore(
+            sp.GetRequiredService<SqliteDatabase>(),
+            sp.GetRequiredService<IOptions<ConveyorOptions>>().Value.DeduplicationRetention,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<IOptions<SqliteOptions>>().Value.CleanupBatchSize)));
+        services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new SqliteDeadLetterStore(sp.GetRequiredService<SqliteDatabase>())));
+        services.Replace(ServiceDescriptor.Singleton<IMessageScheduler>(sp => new SqliteMessageScheduler(
+            sp.GetRequiredService<SqliteDatabase>(),
+            sp.GetRequiredService<IOptions<SqliteOptions>>().Value,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<ILogger<SqliteMessageScheduler>>())));
+
+        builder.AddOutgoingMiddleware<SqliteOutgoingMiddleware>();
+        services.AddHostedService<SqliteCleanupService>();
+        return builder;
+    }
+}

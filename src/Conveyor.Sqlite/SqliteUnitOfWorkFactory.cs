@@ -1,0 +1,25 @@
+using Conveyor.UnitOfWork;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.Sqlite;
+
+/// <summary>Begins a <see cref="SqliteUnitOfWork"/> per received message and makes it the scope's.</summary>
+/// <param name="database">The database.</param>
+/// <param name="root">The root provider: a message handled without a scope has no slot to fill.</param>
+internal sealed class SqliteUnitOfWorkFactory(SqliteDatabase database, IServiceProvider root) : IUnitOfWorkFactory
+{
+    public async ValueTask<IUnitOfWork> BeginAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var unitOfWork = await database.BeginUnitOfWorkAsync(services, cancellationToken).ConfigureAwait(false);
+
+        // A scoped slot resolved from the root would be shared by every message (or refused with scope validation);
+        // an endpoint without a scope injects nothing scoped anyway.
+        if (!ReferenceEquals(services, root) && services.GetService<SqliteUnitOfWorkSlot>() is { } slot)
+        {
+            slot.Current = unitOfWork;
+        }
+
+        return unitOfWork;
+    }
+}
