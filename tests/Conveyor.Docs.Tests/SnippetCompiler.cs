@@ -83,7 +83,10 @@ public static class SnippetCompiler
                 topLevel ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: NullableContextOptions.Enable,
                 concurrentBuild: false)
-            .WithWarningLevel(9999);
+            .WithWarningLevel(9999)
+            // What the .NET SDK suppresses in every project (NoWarn 1701;1702): unification of a package's older
+            // reference to a framework assembly (Microsoft.Data.Sqlite's System.Data.Common) with the running one.
+            .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress });
         var compilation = CSharpCompilation.Create("Snippet", trees, References.Value, options);
 
         using var pe = new MemoryStream();
