@@ -29,8 +29,12 @@ public sealed class PoisonInputTests
         }
     }
 
+    // Every message here is poison on purpose: the flow lets them fail, and each test asserts on the dead letter.
     private static ConveyorFlow Flow(Handled handled) =>
-        ConveyorFlow.Bootstrap(c => c.AddHandlers(typeof(Stock), typeof(Required)).AddInMemoryChannel("stock"), s => s.AddSingleton(handled));
+        ConveyorFlow.Bootstrap(
+            c => c.AddHandlers(typeof(Stock), typeof(Required)).AddInMemoryChannel("stock"),
+            s => s.AddSingleton(handled),
+            new ConveyorFlowOptions { AllowFailures = true });
 
     private static TransportMessage Raw(string body, params (string Name, string Value)[] headers)
     {
