@@ -39,17 +39,20 @@ internal static class ListCommand
         // the command line it is empty, and state columns would claim that nothing runs anywhere.
         var status = context.Status;
         var withStatus = status.Consumers.Count > 0;
+        // ADDRESS is where the messages are (a Kafka topic): named publishers are channels too, send-only, and this is
+        // where an operator sees which topic each writes to.
         var channels = withStatus
-            ? new TextTable("CHANNEL", "KIND", "LAG", "STATE", "PARTITIONS", "LAST MESSAGE (UTC)", "LAST ERROR", "CONSUMED BY")
-            : new TextTable("CHANNEL", "KIND", "LAG", "CONSUMED BY");
+            ? new TextTable("CHANNEL", "KIND", "ADDRESS", "LAG", "STATE", "PARTITIONS", "LAST MESSAGE (UTC)", "LAST ERROR", "CONSUMED BY")
+            : new TextTable("CHANNEL", "KIND", "ADDRESS", "LAG", "CONSUMED BY");
         foreach (var name in runtime.Channels.Keys.Order(StringComparer.Ordinal))
         {
             var consumers = string.Join(", ", runtime.EndpointsOn(name).Select(e => e.Id).Order(StringComparer.Ordinal));
             var kind = runtime.ChannelKinds.GetValueOrDefault(name);
+            var address = runtime.Channels[name].Address;
             var lag = await LagAsync(runtime.Channels[name], cancellationToken);
             if (!withStatus)
             {
-                channels.Add(name, kind, lag, consumers);
+                channels.Add(name, kind, address, lag, consumers);
                 continue;
             }
 
@@ -57,6 +60,7 @@ internal static class ListCommand
             channels.Add(
                 name,
                 kind,
+                address,
                 lag,
                 consumer?.State.ToString(),
                 consumer is { AssignedPartitions.Count: > 0 } ? string.Join(",", consumer.AssignedPartitions) : null,

@@ -32,7 +32,7 @@ internal static class RunCommand
             },
         };
         var stopOnFailure = new Option<bool>("--stop-on-failure") { Description = "Stop after the first message that finally fails (once it is dead-lettered)." };
-        var stopWhenEmpty = new Option<bool>("--stop-when-empty") { Description = "Stop once nothing is left to deliver." };
+        var stopWhenEmpty = new Option<bool>("--stop-when-empty") { Description = "Stop once nothing is left to deliver (on Kafka, once the delayed retries in the retry topic were handled too)." };
 
         var command = new Command("run", "Run a consumer. Ctrl+C or SIGTERM stops it gracefully: in-flight messages finish first.")
         {

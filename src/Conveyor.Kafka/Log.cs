@@ -29,6 +29,12 @@ internal static partial class Log
 
     [LoggerMessage(3208, LogLevel.Warning, "Kafka channel {Channel} stopped before its consumer started (the cluster did not answer); nothing was consumed or committed")]
     public static partial void StoppedBeforeStart(ILogger logger, Exception exception, string channel);
+
+    [LoggerMessage(3220, LogLevel.Warning, "Kafka consumer group {GroupId} is shared by {First} (subscribed to {FirstTopics}) and {Second} (subscribed to {SecondTopics}) of this application. Consumers of one group with different subscriptions rebalance each other on every start and stop, and split partitions of a topic both subscribe to between them. Give each its own group: AddKafkaChannel(..., groupId: \"...\"), [KafkaConsumer(..., GroupId = \"...\")] or Conveyor:Kafka:Channels/Consumers:<name>:GroupId")]
+    public static partial void SharedConsumerGroup(ILogger logger, string groupId, string first, string firstTopics, string second, string secondTopics);
+
+    [LoggerMessage(3221, LogLevel.Information, "Creating Kafka topic(s) {Topics} with {Partitions} partitions at {BootstrapServers} (Conveyor:Kafka:CreateMissingTopics)")]
+    public static partial void CreatingTopics(ILogger logger, string topics, int partitions, string? bootstrapServers);
 }
 
 /// <summary>

@@ -17,12 +17,16 @@ namespace Conveyor.Testing;
 public sealed class ConveyorFlow : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly FailureRecorder _failures;
+    private readonly ConveyorFlowOptions _options;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _scheduling;
 
-    private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock)
+    private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock, FailureRecorder failures, ConveyorFlowOptions options)
     {
         _services = services;
+        _failures = failures;
+        _options = options;
         Clock = clock;
 
         // Messages due later than a channel holds itself wait in the scheduler, whose timers the fake clock fires.
@@ -48,20 +52,34 @@ public sealed class ConveyorFlow : IAsyncDisposable
     public IDeadLetters DeadLetters => _services.GetRequiredService<IDeadLetters>();
 
     /// <summary>
+    /// Every message that failed while this flow consumed a channel, in order: delayed retries scheduled because a
+    /// handler threw, and final failures. Assert on it in a test that expects failures (see
+    /// <see cref="ConveyorFlowOptions.AllowFailures"/> and <see cref="RunAsync"/>'s <c>expectFailures</c>).
+    /// </summary>
+    public IReadOnlyList<FlowFailure> Failures => _failures.Snapshot();
+
+    /// <summary>
     /// Builds a flow from <paramref name="configure"/>. Every channel — in-memory, Kafka or any other, including
     /// <c>[KafkaConsumer]</c> sources — becomes a recording in-memory channel on the fake clock, so a flow needs
     /// no infrastructure. The configuration is validated as at host start-up.
     /// </summary>
     /// <param name="configure">The same configuration the application uses (or a subset).</param>
-    /// <param name="services">Registers the handlers' dependencies or test doubles.</param>
+    /// <param name="services">
+    /// Registers the handlers' dependencies or test doubles. It runs before Conveyor's own registrations, so what it
+    /// registers wins where Conveyor only adds a default: e.g. <c>AddKeyedSingleton&lt;IKafkaPublisher&gt;(name, fake)</c>
+    /// replaces the named publisher <c>AddKafkaPublisher(name, ...)</c> registers.
+    /// </param>
+    /// <param name="options">How the flow behaves; by default a message that fails fails <see cref="RunAsync"/>.</param>
     /// <returns>The flow.</returns>
-    public static ConveyorFlow Bootstrap(Action<ConveyorBuilder> configure, Action<IServiceCollection>? services = null)
+    public static ConveyorFlow Bootstrap(Action<ConveyorBuilder> configure, Action<IServiceCollection>? services = null, ConveyorFlowOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(configure);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var failures = new FailureRecorder();
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(clock);
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        collection.AddSingleton<Inbound.IInboundFailureObserver>(failures);
         services?.Invoke(collection);
         collection.AddConveyor(c =>
         {
@@ -71,7 +89,7 @@ public sealed class ConveyorFlow : IAsyncDisposable
 
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = false });
         provider.GetRequiredService<ConveyorRuntime>().ResolveSingletonHandlers();
-        return new ConveyorFlow(provider, clock);
+        return new ConveyorFlow(provider, clock, failures, options ?? new ConveyorFlowOptions());
     }
 
     /// <summary>Sends a command.</summary>
@@ -94,12 +112,30 @@ public sealed class ConveyorFlow : IAsyncDisposable
     /// <returns>The answer.</returns>
     public ValueTask<TResult> QueryAsync<TResult>(object query) => QueryBus.SendAsync<TResult>(query);
 
-    /// <summary>Runs a consumer by channel or endpoint name; by default until nothing is deliverable.</summary>
+    /// <summary>
+    /// Runs a consumer by channel or endpoint name; by default until nothing is deliverable. A message whose handler
+    /// throws fails the run — once it finished, with <see cref="FlowFailedException"/> — whether it was scheduled for a
+    /// delayed retry or finally failed (error channel, dead letter, final failure strategy), unless the test expects
+    /// failures: <paramref name="expectFailures"/> or <see cref="ConveyorFlowOptions.AllowFailures"/>. Either way every
+    /// failure is in <see cref="Failures"/>.
+    /// </summary>
     /// <param name="name">The channel or endpoint.</param>
     /// <param name="options">Limits; <see cref="ConsumerRunOptions.StopWhenEmpty"/> by default.</param>
+    /// <param name="expectFailures">Let messages fail in this run without failing it.</param>
     /// <returns>What the run did.</returns>
-    public Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null) =>
-        _services.GetRequiredService<IConsumerRunner>().RunAsync(name, options ?? new ConsumerRunOptions { StopWhenEmpty = true });
+    /// <exception cref="FlowFailedException">A message failed and failures were not expected.</exception>
+    public async Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null, bool expectFailures = false)
+    {
+        var before = _failures.Count;
+        var result = await _services.GetRequiredService<IConsumerRunner>()
+            .RunAsync(name, options ?? new ConsumerRunOptions { StopWhenEmpty = true }).ConfigureAwait(false);
+        if (!expectFailures && !_options.AllowFailures && _failures.Since(before, result.Name) is { Count: > 0 } failed)
+        {
+            throw new FlowFailedException(failed);
+        }
+
+        return result;
+    }
 
     /// <summary>Moves the fake clock forward, firing due delayed retries and releases.</summary>
     /// <param name="delta">How far.</param>

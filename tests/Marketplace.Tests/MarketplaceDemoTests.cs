@@ -68,6 +68,33 @@ public sealed class MarketplaceDemoTests
         lines.ShouldContain(l => l.StartsWith("analytics ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" analytics.record_order", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Bug_EntryPoint_ConveyorList_ShowsTheNamedPublisherWithItsKindAndTopic()
+    {
+        var output = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(output);
+        int exitCode;
+        try
+        {
+            exitCode = await Task.Run(() => (int)typeof(Program).Assembly.EntryPoint!.Invoke(null, [new[] { "conveyor", "list" }])!);
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        exitCode.ShouldBe(0, output.ToString());
+        var lines = output.ToString().Split('\n');
+        lines.ShouldContain(l => l.StartsWith("CHANNEL ", StringComparison.Ordinal) && l.Contains(" ADDRESS ", StringComparison.Ordinal), output.ToString());
+        lines.ShouldContain(
+            l => System.Text.RegularExpressions.Regex.IsMatch(l.TrimEnd(), @"^partner_x_publisher\s+kafka-publisher\s+partner_x\.lead\.offered\.v1\s+-\s+-$"),
+            output.ToString());
+        lines.ShouldContain(
+            l => System.Text.RegularExpressions.Regex.IsMatch(l.TrimEnd(), @"^analytics\s+kafka\s+marketplace\.analytics\s+"),
+            output.ToString());
+    }
+
     private static List<TimelineEntry> Attempts(Timeline timeline, string endpoint, string orderId) =>
         [.. timeline.Entries.Where(e => e.EndpointId == endpoint && e.OrderId == orderId)];
 }

@@ -57,6 +57,9 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
 
     public ChannelCapabilities Capabilities { get; }
 
+    /// <summary>The topics it reads (a <c>[KafkaConsumer]</c> may read several); its retry and dead-letter topics are in the start-up log.</summary>
+    public string? Address => string.Join(",", Settings.Topics);
+
     public KafkaChannelSettings Settings { get; }
 
     public TimeProvider Time { get; }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Conveyor.Consumers;
 using Conveyor.Kafka.Configuration;
 using Conveyor.Kafka.ConsumerEngine;
@@ -13,6 +14,9 @@ namespace Conveyor.Kafka.Channels;
 /// <summary>Creates Kafka channels, consumer endpoints and publishers from code options overlaid with <c>Conveyor:Kafka</c> configuration.</summary>
 internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptions<ConveyorOptions> conveyor, KafkaProducers producers, KafkaTopics topics, IServiceProvider services, TimeProvider time, ILoggerFactory loggers)
 {
+    /// <summary>The first consumer created in each group, with what it subscribes to.</summary>
+    private readonly ConcurrentDictionary<string, (string Name, string[] Subscription)> _groups = new(StringComparer.Ordinal);
+
     private KafkaOptions Options => options.Value;
 
     public KafkaChannel Channel(string name, KafkaChannelOptions code)
@@ -83,7 +87,28 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
     private TimeSpan DefaultMaxRetryTopicDelay() =>
         services.GetService<Scheduling.IMessageScheduler>()?.IsDurable == true ? TimeSpan.FromMinutes(1) : Timeout.InfiniteTimeSpan;
 
-    private KafkaChannel Create(KafkaChannelSettings settings) => new(settings, producers, topics, services.GetRequiredService<IConsumerStatusReporter>(), time, loggers);
+    private KafkaChannel Create(KafkaChannelSettings settings)
+    {
+        WarnAboutSharedGroup(settings);
+        return new(settings, producers, topics, services.GetRequiredService<IConsumerStatusReporter>(), time, loggers);
+    }
+
+    /// <summary>
+    /// Two consumers of this application in one group with different subscriptions (their retry topics differ even on
+    /// one topic) would rebalance each other and split what they both read. A warning, not an error: Kafka allows it and
+    /// a deliberate setup may want it, but it is nearly always a copied group id. Every channel is created once, at
+    /// start-up, so the warning comes then.
+    /// </summary>
+    private void WarnAboutSharedGroup(KafkaChannelSettings settings)
+    {
+        string[] subscription = [.. settings.Topics.Append(settings.RetryTopic).Distinct().Order(StringComparer.Ordinal)];
+        var first = _groups.GetOrAdd(settings.GroupId, (settings.Name, subscription));
+        if (first.Name != settings.Name && !first.Subscription.SequenceEqual(subscription, StringComparer.Ordinal))
+        {
+            Log.SharedConsumerGroup(
+                loggers.CreateLogger<KafkaChannelFactory>(), settings.GroupId, first.Name, string.Join(", ", first.Subscription), settings.Name, string.Join(", ", subscription));
+        }
+    }
 
     private KafkaChannelSettings Settings(string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured)
     {

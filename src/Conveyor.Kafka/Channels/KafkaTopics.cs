@@ -17,6 +17,9 @@ namespace Conveyor.Kafka.Channels;
 /// </summary>
 internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvider services, ILogger<KafkaTopics> logger) : IDisposable
 {
+    /// <summary>How long a metadata or CreateTopics request may take before the check fails.</summary>
+    internal static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IAdminClient? _admin;
@@ -61,18 +64,14 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
 
             var partitions = topics.Select(t => existing.GetValueOrDefault(t)).DefaultIfEmpty(0).Max();
             partitions = partitions > 0 ? partitions : options.Value.DefaultPartitions;
-            foreach (var topic in missing)
+            if (missing.Count > 0)
             {
-                try
+                Log.CreatingTopics(logger, string.Join(", ", missing), partitions, options.Value.BootstrapServers);
+                await CreateAsync(admin, missing, partitions, cancellationToken).ConfigureAwait(false);
+                foreach (var topic in missing)
                 {
-                    await CreateAsync(admin, topic, partitions).ConfigureAwait(false);
+                    Log.TopicCreated(logger, topic, partitions);
                 }
-                catch (KafkaException e)
-                {
-                    throw TopicsFailed([topic], "create", e);
-                }
-
-                Log.TopicCreated(logger, topic, partitions);
             }
 
             foreach (var topic in topics)
@@ -94,7 +93,7 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
     {
         try
         {
-            return await Task.Run(() => admin.GetMetadata(TimeSpan.FromSeconds(10)), CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await Task.Run(() => admin.GetMetadata(AdminTimeout), CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (KafkaException e)
         {
@@ -112,20 +111,67 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
         _gate.Dispose();
     }
 
-    private async Task CreateAsync(IAdminClient admin, string topic, int partitions)
+    /// <summary>
+    /// Creates the missing topics in one request. A cluster that never answers CreateTopics (librdkafka's mock cluster,
+    /// which Conveyor.Kafka.EmbeddedHost serves, does not implement it) would keep the consumer's start waiting with no
+    /// log and no error, and a stop waiting behind it: the request has a deadline, after which the start fails naming
+    /// every topic to create, and the wait ends as soon as <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    private async Task CreateAsync(IAdminClient admin, IReadOnlyList<string> topics, int partitions, CancellationToken cancellationToken)
     {
+        var replication = options.Value.DefaultReplicationFactor;
         if (services.GetService<IKafkaTopicCreator>() is { } creator)
         {
-            creator.CreateTopic(topic, partitions, options.Value.DefaultReplicationFactor);
+            foreach (var topic in topics)
+            {
+                try
+                {
+                    creator.CreateTopic(topic, partitions, replication);
+                }
+                catch (KafkaException e)
+                {
+                    throw TopicsFailed([topic], "create", e);
+                }
+            }
+
             return;
         }
 
+        var request = admin.CreateTopicsAsync(
+            [.. topics.Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = replication })],
+            new CreateTopicsOptions { RequestTimeout = AdminTimeout, OperationTimeout = AdminTimeout });
         try
         {
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = options.Value.DefaultReplicationFactor }]).ConfigureAwait(false);
+            // librdkafka ends the request at RequestTimeout; the extra second only guards against a client that does not.
+            await request.WaitAsync(AdminTimeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         }
         catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
         {
         }
+        catch (CreateTopicsException e)
+        {
+            var failed = e.Results.Where(r => r.Error.Code is not (ErrorCode.TopicAlreadyExists or ErrorCode.NoError)).ToList();
+            throw CreateFailed(
+                [.. failed.Select(r => r.Topic)], partitions, string.Join("; ", failed.Select(r => $"'{r.Topic}': {r.Error.Reason} ({r.Error.Code})")), e);
+        }
+        catch (KafkaException e) when (e.Error.Code is ErrorCode.Local_TimedOut or ErrorCode.RequestTimedOut)
+        {
+            throw CreateFailed(topics, partitions, $"the cluster did not answer the CreateTopics request within {AdminTimeout.TotalSeconds:0} s", e);
+        }
+        catch (KafkaException e)
+        {
+            throw CreateFailed(topics, partitions, $"{e.Error.Reason} ({e.Error.Code})", e);
+        }
+        catch (TimeoutException e)
+        {
+            throw CreateFailed(topics, partitions, $"the cluster did not answer the CreateTopics request within {AdminTimeout.TotalSeconds:0} s", e);
+        }
     }
+
+    /// <summary>Why topics could not be created, which ones, and how to get going: create them up front.</summary>
+    private KafkaPublishException CreateFailed(IReadOnlyList<string> topics, int partitions, string reason, Exception exception) =>
+        new($"Could not create Kafka topic(s) {string.Join(", ", topics.Select(t => $"'{t}'"))} at bootstrap servers '{options.Value.BootstrapServers}': {reason}. "
+            + $"Create them before starting (each with {partitions} partition(s), e.g. kafka-topics.sh --create --topic <name> --partitions {partitions}; "
+            + $"Conveyor.Kafka.EmbeddedHost, which cannot create topics on request, takes --topic <name>:{partitions} for each). Nothing was written.",
+            exception);
 }

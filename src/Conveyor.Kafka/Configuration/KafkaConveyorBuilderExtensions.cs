@@ -66,7 +66,9 @@ public static class KafkaConveyorBuilderExtensions
 
     /// <summary>
     /// Registers a publisher to <paramref name="topic"/> under <paramref name="referenceName"/>; inject it with
-    /// <c>[FromKeyedServices("partner_x_publisher")] IKafkaPublisher publisher</c>.
+    /// <c>[FromKeyedServices("partner_x_publisher")] IKafkaPublisher publisher</c>. It is also a send-only channel of
+    /// that name (kind <c>kafka-publisher</c>), which a flow test replaces with a recording in-memory channel. An
+    /// <see cref="IKafkaPublisher"/> registered under the same key before this call (a test double) is kept instead.
     /// </summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="referenceName">The DI key.</param>
@@ -79,7 +81,9 @@ public static class KafkaConveyorBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(referenceName);
         var options = new KafkaPublisherOptions { Topic = topic };
         configure?.Invoke(options);
-        builder.Services.AddKeyedSingleton<IKafkaPublisher>(referenceName, (sp, _) => sp.GetRequiredService<KafkaChannelFactory>().Publisher(referenceName, options));
+        // TryAdd: a publisher the application registered under this name before (a test double in a flow test's
+        // services) wins over the real one.
+        builder.Services.TryAddKeyedSingleton<IKafkaPublisher>(referenceName, (sp, _) => sp.GetRequiredService<KafkaChannelFactory>().Publisher(referenceName, options));
         return builder.AddChannel(referenceName, sp => sp.GetRequiredService<KafkaChannelFactory>().PublisherChannel(referenceName, options), "kafka-publisher");
     }
 

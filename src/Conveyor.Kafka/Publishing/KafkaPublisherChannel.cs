@@ -16,6 +16,8 @@ internal sealed class KafkaPublisherChannel(string name, string topic, ProducerC
 
     public string Topic => topic;
 
+    public string? Address => topic;
+
     /// <summary>The effective producer configuration (shared with every sender of the same configuration).</summary>
     public ProducerConfig Config => config;
 

@@ -24,6 +24,13 @@ public interface ICommandBus
     /// <returns>The handler's result.</returns>
     ValueTask<TResult> SendAsync<TResult>(object command, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Sends <paramref name="command"/> to its synchronous handler and returns what it returns.</summary>
+    /// <typeparam name="TResult">The handler's result type.</typeparam>
+    /// <param name="command">The command.</param>
+    /// <param name="cancellationToken">Cancels the handler.</param>
+    /// <returns>The handler's result.</returns>
+    ValueTask<TResult> SendAsync<TResult>(object command, CancellationToken cancellationToken);
+
     /// <summary>Sends a command to the handler registered for <paramref name="routingKey"/>.</summary>
     /// <param name="routingKey">The handler's routing key.</param>
     /// <param name="command">The payload: an object, a JSON string or bytes; null for none.</param>

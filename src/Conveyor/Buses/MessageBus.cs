@@ -25,6 +25,9 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
         return Cast<TResult>(dispatcher.DispatchAsync(endpoint, command, metadata, null, cancellationToken), endpoint);
     }
 
+    public ValueTask<TResult> SendAsync<TResult>(object command, CancellationToken cancellationToken) =>
+        SendAsync<TResult>(command, null, cancellationToken);
+
     public ValueTask<object?> SendWithRoutingAsync(string routingKey, object? command = null, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(routingKey);
@@ -53,6 +56,9 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             ?? throw new MessageRoutingException($"No query handler takes {query.GetType().Name}. Mark a method taking it with [QueryHandler].");
         return Cast<TResult>(dispatcher.DispatchAsync(endpoint, query, metadata, null, cancellationToken), endpoint);
     }
+
+    ValueTask<TResult> IQueryBus.SendAsync<TResult>(object query, CancellationToken cancellationToken) =>
+        ((IQueryBus)this).SendAsync<TResult>(query, null, cancellationToken);
 
     ValueTask<TResult> IQueryBus.SendWithRoutingAsync<TResult>(string routingKey, object? query, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {

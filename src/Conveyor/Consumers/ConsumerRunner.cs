@@ -28,8 +28,10 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
             return endpoint.Info.Channel!;
         }
 
+        // Suggest among everything that can be run: channels and the ids of asynchronous endpoints.
+        var runnable = ConsumerNames.Concat(runtime.Endpoints.Values.Where(e => e.Info.IsAsynchronous).Select(e => e.Id));
         throw new ConveyorConfigurationException(
-            $"There is no consumer named '{name}'. Run one of: {string.Join(", ", ConsumerNames)} (see 'conveyor list').");
+            $"There is no consumer named '{name}'.{NameSuggestions.DidYouMean(name, runnable)} Run one of: {string.Join(", ", ConsumerNames)} (see 'conveyor list').");
     }
 
     public async Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null, CancellationToken cancellationToken = default)

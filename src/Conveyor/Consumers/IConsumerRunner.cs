@@ -29,7 +29,11 @@ public sealed record ConsumerRunOptions
     /// <summary>Stop after the first message that finally failed (after it went to the error channel or dead letter).</summary>
     public bool StopOnFailure { get; init; }
 
-    /// <summary>Stop once nothing is deliverable.</summary>
+    /// <summary>
+    /// Stop once nothing is deliverable. Whether a delayed retry not yet due counts is the channel's: a Kafka channel
+    /// waits for the retries in its retry topic (a run that empties a channel reports each message's outcome), the
+    /// in-memory channel does not (its retries wait on the application's clock, which a flow test moves itself).
+    /// </summary>
     public bool StopWhenEmpty { get; init; }
 }
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Diagnostics;
 
-/// <summary>Conveyor core's log messages. Event ids: 1xxx receiving, 2xxx failures, 3xxx consumers and hosting, 4xxx sending and scheduling.</summary>
+/// <summary>Conveyor core's log messages. Event ids: 1xxx receiving, 2xxx failures, 3xxx consumers and hosting, 4xxx sending and scheduling (5xxx belongs to Conveyor.Sqlite).</summary>
 internal static partial class Log
 {
     [LoggerMessage(1001, LogLevel.Information, "Skipped duplicate message {MessageId} on endpoint {EndpointId}: key {Key} was handled already")]
@@ -46,4 +46,13 @@ internal static partial class Log
 
     [LoggerMessage(4002, LogLevel.Debug, "Message {MessageId} to channel {Channel} is due at {DueAt}, later than the channel can wait; it goes to the scheduler")]
     public static partial void Scheduled(ILogger logger, string? messageId, string channel, DateTimeOffset dueAt);
+
+    [LoggerMessage(3006, LogLevel.Warning, "Conveyor's consumers did not stop before the host's shutdown timeout ran out; their in-flight messages were not acknowledged and will be delivered again")]
+    public static partial void StopTimedOut(ILogger logger);
+
+    [LoggerMessage(3007, LogLevel.Error, "Consumer {Name} failed while the host was stopping")]
+    public static partial void ConsumerFailedWhileStopping(ILogger logger, Exception exception, string name);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Channel {Channel} ({Kind}) is registered but nothing uses it: no endpoint consumes it and no OutputChannel or ErrorChannel names it. Remove the registration, or name the channel where it is meant to be used ([Asynchronous(\"{Channel}\")], OutputChannel, [ErrorChannel])")]
+    public static partial void UnusedChannel(ILogger logger, string channel, string kind);
 }

@@ -14,8 +14,15 @@ namespace Conveyor.Failures;
 /// neither took it — the final failure strategy decides (release, resend, ignore or stop). Error-channel messages,
 /// dead letters and resends leave through the outgoing path like every other message.
 /// </summary>
-internal sealed class FailureHandler(MessageDispatcher dispatcher, Consumers.ConsumerStatusRegistry status, TimeProvider time, ILogger<FailureHandler> logger)
+internal sealed class FailureHandler(
+    MessageDispatcher dispatcher,
+    Consumers.ConsumerStatusRegistry status,
+    TimeProvider time,
+    IEnumerable<IInboundFailureObserver> failureObservers,
+    ILogger<FailureHandler> logger)
 {
+    private readonly IInboundFailureObserver[] _failureObservers = [.. failureObservers];
+
     private ConveyorRuntime Runtime => dispatcher.Runtime;
 
     public async ValueTask<ProcessingResult> FailAsync(InboundMessage inbound, RuntimeEndpoint? endpoint, Exception exception, int attempts, CancellationToken cancellationToken)
@@ -27,6 +34,10 @@ internal sealed class FailureHandler(MessageDispatcher dispatcher, Consumers.Con
         var strategy = endpoint?.Failure.FinalStrategy ?? Runtime.Options.FinalFailureStrategy;
         var destination = errorChannel is not null ? $"error channel '{errorChannel}'" : deadLetter ? "the dead letter" : $"final failure strategy {strategy}";
         Log.FinallyFailed(logger, exception, message.MessageId, inbound.Position, endpointId, attempts, destination);
+        foreach (var observer in _failureObservers)
+        {
+            observer.FinallyFailed(inbound, endpointId, exception, attempts, destination);
+        }
 
         try
         {

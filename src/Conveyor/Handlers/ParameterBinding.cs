@@ -126,8 +126,7 @@ internal static class HeaderReader
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException or ArgumentException)
         {
-            throw new MissingHeaderException(
-                $"Header '{name}' = '{raw}' cannot be read as {target.Name} for parameter '{parameter}' of endpoint '{context.Endpoint.EndpointId}'.");
+            throw new InvalidHeaderException(name, raw, target, parameter, context.Endpoint.EndpointId, e);
         }
     }
 }
@@ -138,14 +137,4 @@ internal static class ServiceReader
     public static T Resolve<T>(IServiceProvider services) where T : notnull => services.GetRequiredService<T>();
 
     public static T ResolveKeyed<T>(IServiceProvider services, object key) where T : notnull => services.GetRequiredKeyedService<T>(key);
-}
-
-/// <summary>A header a handler parameter requires is missing or malformed. Retrying cannot fix it.</summary>
-public sealed class MissingHeaderException : ConveyorException, INonRetryableException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">Which header, which parameter, which endpoint.</param>
-    public MissingHeaderException(string message) : base(message)
-    {
-    }
 }

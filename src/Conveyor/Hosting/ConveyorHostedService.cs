@@ -46,10 +46,24 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Stops every consumer and waits for them to finish their in-flight messages. A stop always returns: when the host's
+    /// shutdown timeout (<paramref name="cancellationToken"/>) runs out first, it logs that the consumers did not stop in
+    /// time and returns without them — their unacknowledged messages are delivered again — rather than failing the
+    /// host's shutdown with a <see cref="TaskCanceledException"/>. A consumer that fails while stopping is logged, not thrown.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_consumers).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var all = Task.WhenAll(_consumers);
+        try
+        {
+            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.StopTimedOut(logger);
+        }
     }
 
     public ValueTask DisposeAsync()
@@ -99,6 +113,13 @@ internal sealed class ConveyorHostedService(IServiceProvider services, IOptions<
             }
             catch (OperationCanceledException)
             {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Failed while the host stops: log it here, so that the stop itself returns cleanly.
+                status.Stopped(name);
+                Log.ConsumerFailedWhileStopping(logger, e, name);
                 return;
             }
         }

@@ -34,8 +34,11 @@ internal sealed class InboundPipeline(
     IDeduplicationStore deduplication,
     IUnitOfWorkFactory unitsOfWork,
     IServiceScopeFactory scopes,
+    IEnumerable<IInboundFailureObserver> failureObservers,
     ILogger<InboundPipeline> logger)
 {
+    private readonly IInboundFailureObserver[] _failureObservers = [.. failureObservers];
+
     private ConveyorRuntime Runtime => dispatcher.Runtime;
 
     public async ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken)
@@ -96,6 +99,11 @@ internal sealed class InboundPipeline(
 
             var delay = retry.DelayFor(attempts - 1);
             Log.RetryScheduled(logger, error, endpoint.Id, inbound.Message.MessageId, attempts, delay);
+            foreach (var observer in _failureObservers)
+            {
+                observer.RetryScheduled(inbound, endpoint.Id, error, attempts, delay);
+            }
+
             var channel = Runtime.Channels.GetValueOrDefault(inbound.ChannelName);
             if (channel is null || channel.Capabilities.RetriesWaitInPlace)
             {

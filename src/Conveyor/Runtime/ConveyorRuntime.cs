@@ -7,6 +7,8 @@ using Conveyor.Failures;
 using Conveyor.Handlers;
 using Conveyor.Serialization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Conveyor.Runtime;
@@ -81,6 +83,7 @@ internal sealed class ConveyorRuntime
         QueriesByKey = endpoints.Where(e => e.Info.Kind == EndpointKind.Query && e.Info.Routing is not null).ToFrozenDictionary(e => e.Info.Routing!, StringComparer.Ordinal);
         InternalByChannel = endpoints.Where(e => e.Info.Kind == EndpointKind.Internal && !e.Info.IsAsynchronous).ToFrozenDictionary(e => e.Info.Channel!, StringComparer.Ordinal);
         _eventEndpoints = [.. endpoints.Where(e => e.Info.Kind == EndpointKind.Event)];
+        WarnAboutUnusedChannels(setup, descriptors, services.GetService<ILogger<ConveyorRuntime>>() ?? NullLogger<ConveyorRuntime>.Instance);
     }
 
     public ConveyorOptions Options { get; }
@@ -205,6 +208,35 @@ internal sealed class ConveyorRuntime
         }
 
         return delayed.Delay;
+    }
+
+    /// <summary>
+    /// A registered channel nothing uses is most often a typo on one side that start-up cannot call an error: warn about
+    /// each. Only channels that can be consumed are checked: a send-only channel (a named publisher) is used through
+    /// DI, which start-up cannot see, and so is any channel whose name is also the key of a keyed service.
+    /// </summary>
+    private void WarnAboutUnusedChannels(ConveyorSetup setup, List<HandlerDescriptor> descriptors, ILogger logger)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        used.UnionWith(Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel is not null).Select(e => e.Info.Channel!));
+        used.UnionWith(descriptors.Select(d => d.OutputChannel).OfType<string>());
+        used.UnionWith(descriptors.Select(d => d.ErrorChannel).OfType<string>());
+        if (Options.DefaultErrorChannel is { } defaultErrorChannel)
+        {
+            used.Add(defaultErrorChannel);
+        }
+
+        foreach (var name in setup.Channels.Keys.Order(StringComparer.Ordinal))
+        {
+            if (used.Contains(name)
+                || Channels.GetValueOrDefault(name) is not IReceivingChannel { Capabilities.CanReceive: true }
+                || setup.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, name)))
+            {
+                continue;
+            }
+
+            Diagnostics.Log.UnusedChannel(logger, name, ChannelKinds.GetValueOrDefault(name, "channel"));
+        }
     }
 
     private static bool IsConveyorService(Type type) =>

@@ -27,17 +27,17 @@ internal static class RuntimeValidation
             var info = descriptor.Info;
             if (info.Kind is EndpointKind.Command or EndpointKind.Event && info.Channel is { } channel && !channels.Contains(channel))
             {
-                errors.Add($"{info.EndpointId}: [Asynchronous(\"{channel}\")] names a channel that is not registered. Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{channel}\") or .AddKafkaChannel(\"{channel}\").");
+                errors.Add($"{info.EndpointId}: [Asynchronous(\"{channel}\")] names a channel that is not registered.{NameSuggestions.DidYouMean(channel, channels)} Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{channel}\") or .AddKafkaChannel(\"{channel}\").");
             }
 
             if (descriptor.OutputChannel is { } output && !channels.Contains(output) && !inputChannels.Contains(output))
             {
-                errors.Add($"{info.EndpointId}: OutputChannel \"{output}\" is neither a registered channel nor the input channel of an [InternalHandler].");
+                errors.Add($"{info.EndpointId}: OutputChannel \"{output}\" is neither a registered channel nor the input channel of an [InternalHandler].{NameSuggestions.DidYouMean(output, channels.Concat(inputChannels))}");
             }
 
             if (descriptor.ErrorChannel is { } error && !channels.Contains(error) && !inputChannels.Contains(error))
             {
-                errors.Add($"{info.EndpointId}: [ErrorChannel(\"{error}\")] is neither a registered channel nor the input channel of an [InternalHandler].");
+                errors.Add($"{info.EndpointId}: [ErrorChannel(\"{error}\")] is neither a registered channel nor the input channel of an [InternalHandler].{NameSuggestions.DidYouMean(error, channels.Concat(inputChannels))}");
             }
 
             Retries(descriptor, errors);

@@ -8,6 +8,8 @@ public sealed class CommandBusTests
 
     public sealed record GetOrderTotal(string OrderId);
 
+    public sealed record CheckStock(string Sku);
+
     public sealed class OrderBook
     {
         public Dictionary<string, decimal> Orders { get; } = [];
@@ -24,6 +26,10 @@ public sealed class CommandBusTests
 
         [QueryHandler]
         public decimal Total(GetOrderTotal query) => book.Orders[query.OrderId];
+
+        [CommandHandler]
+        public string Check(CheckStock command, CancellationToken cancellationToken) =>
+            $"{command.Sku}: token {(cancellationToken.CanBeCanceled ? "passed" : "missing")}";
 
         [CommandHandler("order.cancel")]
         public Task Cancel([Header("orderId")] string orderId, CancellationToken cancellationToken)
@@ -45,6 +51,20 @@ public sealed class CommandBusTests
 
         result.ShouldBe("o-1@acme");
         (await flow.QueryAsync<decimal>(new GetOrderTotal("o-1"))).ShouldBe(12m);
+    }
+
+    [Fact]
+    public async Task Bug_SendAsyncWithResult_TakesACancellationTokenWithoutMetadata()
+    {
+        await using var flow = Flow();
+        using var cancellation = new CancellationTokenSource();
+        await flow.SendAsync(new PlaceOrder("o-3", 7m));
+
+        var result = await flow.CommandBus.SendAsync<string>(new CheckStock("sku-1"), cancellation.Token);
+        var total = await flow.QueryBus.SendAsync<decimal>(new GetOrderTotal("o-3"), cancellation.Token);
+
+        result.ShouldBe("sku-1: token passed");
+        total.ShouldBe(7m);
     }
 
     [Fact]

@@ -173,7 +173,7 @@ public sealed class DeduplicationTests
             c => c.AddHandler<FailsOnce>().AddInMemoryChannel("payments", o => o.FinalFailureStrategy = FinalFailureStrategy.Release).Configure(o => o.DeadLetterEnabled = false),
             s => s.AddSingleton(ledger).AddSingleton<Func<bool>>(() => fail));
         await flow.SendAsync(new Pay("p-1", 10));
-        await flow.RunAsync("payments");
+        await flow.RunAsync("payments", expectFailures: true);
         ledger.Entries.ShouldBeEmpty();
 
         fail = false;

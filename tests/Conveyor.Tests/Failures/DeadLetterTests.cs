@@ -28,8 +28,9 @@ public sealed class DeadLetterTests
         }
     }
 
+    // These tests fail the handler on purpose to get dead letters.
     private static ConveyorFlow Flow(Switch state) =>
-        ConveyorFlow.Bootstrap(c => c.AddHandler<Billing>().AddInMemoryChannel("billing"), s => s.AddSingleton(state));
+        ConveyorFlow.Bootstrap(c => c.AddHandler<Billing>().AddInMemoryChannel("billing"), s => s.AddSingleton(state), new ConveyorFlowOptions { AllowFailures = true });
 
     [Fact]
     public async Task DeadLetter_KeepsOriginalMessageAndFailureDetails()

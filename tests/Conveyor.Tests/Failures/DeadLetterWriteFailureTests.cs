@@ -28,7 +28,7 @@ public sealed class DeadLetterWriteFailureTests
         await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<Failing>().AddInMemoryChannel("payments").AddOutgoingMiddleware<DeadLetterDown>());
 
         await flow.SendAsync(new Charge("c-1"));
-        var run = await flow.RunAsync("payments");
+        var run = await flow.RunAsync("payments", expectFailures: true);
 
         run.Failed.ShouldBe(1, "the Ignore strategy resolved the message the dead letter could not take");
         flow.Services.GetRequiredService<IConsumerStatusRegistry>().Find("payments").ShouldNotBeNull().FailedDeadLetterWrites.ShouldBe(1);

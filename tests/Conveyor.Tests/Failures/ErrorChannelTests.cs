@@ -34,7 +34,7 @@ public sealed class ErrorChannelTests
         await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<Shipping>().AddInMemoryChannel("shipping"), s => s.AddSingleton(failed));
         await flow.SendAsync(new Ship("o-7"));
 
-        var result = await flow.RunAsync("shipping");
+        var result = await flow.RunAsync("shipping", expectFailures: true);
 
         failed.Messages.ShouldBe([("o-7", "carrier down for o-7", "ship")]);
         result.Failed.ShouldBe(1);

@@ -44,7 +44,8 @@ public sealed class FanOutDeadLetterTests
     public async Task ForeignMessage_TwoSubscribersBothFail_TwoDeadLettersBothListableAndReplayable()
     {
         var partners = new Partners();
-        await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<Subscribers>().AddInMemoryChannel("shipments"), s => s.AddSingleton(partners));
+        await using var flow = ConveyorFlow.Bootstrap(
+            c => c.AddHandler<Subscribers>().AddInMemoryChannel("shipments"), s => s.AddSingleton(partners), new ConveyorFlowOptions { AllowFailures = true });
         var foreign = new TransportMessage(
             new MessageHeaders([new(MessageHeaderNames.MessageId, "foreign-1"), new(MessageHeaderNames.MessageName, "shipment.dispatched"), new(MessageHeaderNames.ContentType, "application/json")]),
             Encoding.UTF8.GetBytes("""{"shipmentId":"s-1"}"""));

@@ -35,7 +35,8 @@ public sealed class FinalFailureStrategyTests
             c => c.AddHandler<Worker>()
                 .AddInMemoryChannel("work", o => o.FinalFailureStrategy = strategy)
                 .Configure(o => o.DeadLetterEnabled = false),
-            s => s.AddSingleton(log));
+            s => s.AddSingleton(log),
+            new ConveyorFlowOptions { AllowFailures = true });
         foreach (var n in new[] { 1, 2, 3 })
         {
             await flow.SendAsync(new Work(n));
@@ -113,7 +114,8 @@ public sealed class FinalFailureStrategyTests
     public async Task FinalFailureAttribute_OverridesTheChannelStrategy()
     {
         await using var flow = ConveyorFlow.Bootstrap(
-            c => c.AddHandler<IgnoringWorker>().AddInMemoryChannel("work", o => o.FinalFailureStrategy = FinalFailureStrategy.Stop).Configure(o => o.DeadLetterEnabled = false));
+            c => c.AddHandler<IgnoringWorker>().AddInMemoryChannel("work", o => o.FinalFailureStrategy = FinalFailureStrategy.Stop).Configure(o => o.DeadLetterEnabled = false),
+            options: new ConveyorFlowOptions { AllowFailures = true });
         await flow.SendAsync(new Work(1));
         await flow.SendAsync(new Work(2));
 

@@ -57,7 +57,7 @@ public sealed class ConsumerLimitsTests
         var (flow, done) = await Queue(1, -1, 3);
         await using var _ = flow;
 
-        var result = await flow.RunAsync("jobs", new ConsumerRunOptions { StopOnFailure = true, StopWhenEmpty = true });
+        var result = await flow.RunAsync("jobs", new ConsumerRunOptions { StopOnFailure = true, StopWhenEmpty = true }, expectFailures: true);
 
         done.Jobs.ShouldBe([1]);
         result.Failed.ShouldBe(1);

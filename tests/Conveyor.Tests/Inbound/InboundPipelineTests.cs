@@ -65,7 +65,7 @@ public sealed class InboundPipelineTests
             s => s.AddSingleton(journal));
 
         await flow.SendAsync(new PlaceOrder("o-1"));
-        var run = await flow.RunAsync("orders");
+        var run = await flow.RunAsync("orders", expectFailures: true);
 
         run.Failed.ShouldBe(1);
         journal.Entries.ShouldBe(["attempt", "attempt", "attempt"]);
@@ -101,7 +101,7 @@ public sealed class InboundPipelineTests
         });
         await flow.Channel("pings").SendAsync(new TransportMessage(headers, """{"Id":"o-1"}"""u8.ToArray()), CancellationToken.None);
 
-        var run = await flow.RunAsync("pings");
+        var run = await flow.RunAsync("pings", expectFailures: true);
 
         run.Failed.ShouldBe(1);
         journal.Entries.ShouldBeEmpty("an order is never handled as a ping, however alike their JSON is");

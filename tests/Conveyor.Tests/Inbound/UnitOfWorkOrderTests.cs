@@ -114,7 +114,7 @@ public sealed class UnitOfWorkOrderTests
         await using var flow = Start(steps);
         await flow.SendAsync(new Ship("s-1", Fail: true));
 
-        await flow.RunAsync("shipping");
+        await flow.RunAsync("shipping", expectFailures: true);
 
         steps.Seen.ShouldBe(["begin", "claim", "handler", "rollback"]);
         flow.RecordedMessages("events").ShouldBeEmpty();

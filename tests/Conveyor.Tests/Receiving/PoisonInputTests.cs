@@ -1,4 +1,5 @@
 using System.Text;
+using Conveyor.Handlers;
 using Conveyor.Testing;
 
 namespace Conveyor.Tests.Receiving;
@@ -29,8 +30,23 @@ public sealed class PoisonInputTests
         }
     }
 
+    public sealed class Prioritised
+    {
+        [Asynchronous("stock")]
+        [EventHandler("priority.*", EndpointId = "prioritised")]
+        [InstantRetry(2)]
+        [DelayedRetry(3)]
+        public void On(StockReserved e, [Header("priority")] int priority)
+        {
+        }
+    }
+
+    // Every message here is poison on purpose: the flow lets them fail, and each test asserts on the dead letter.
     private static ConveyorFlow Flow(Handled handled) =>
-        ConveyorFlow.Bootstrap(c => c.AddHandlers(typeof(Stock), typeof(Required)).AddInMemoryChannel("stock"), s => s.AddSingleton(handled));
+        ConveyorFlow.Bootstrap(
+            c => c.AddHandlers(typeof(Stock), typeof(Required), typeof(Prioritised)).AddInMemoryChannel("stock"),
+            s => s.AddSingleton(handled),
+            new ConveyorFlowOptions { AllowFailures = true });
 
     private static TransportMessage Raw(string body, params (string Name, string Value)[] headers)
     {
@@ -124,6 +140,24 @@ public sealed class PoisonInputTests
 
         reason.ShouldContain("Header 'actor'");
         reason.ShouldContain("parameter 'actor'");
+    }
+
+    [Fact]
+    public async Task Bug_HeaderOfTheWrongType_IsAnInvalidHeaderNotAMissingOne_DeadLetteredAtOnceNamingHeaderValueAndType()
+    {
+        var handled = new Handled();
+        await using var flow = Flow(handled);
+        await flow.Channel("stock").SendAsync(
+            Raw("""{"sku":"a","quantity":1}""", (MessageHeaderNames.TargetEndpoint, "prioritised"), ("priority", "high")), CancellationToken.None);
+
+        await flow.RunAsync("stock");
+
+        var deadLetter = (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem();
+        deadLetter.ExceptionType.ShouldBe(typeof(InvalidHeaderException).FullName);
+        deadLetter.ExceptionMessage.ShouldContain("Header 'priority' = 'high' cannot be read as Int32 for parameter 'priority' of endpoint 'prioritised'");
+        deadLetter.Attempts.ShouldBe(1, "retrying cannot fix a header, so neither instant nor delayed retries run");
+        var error = flow.Failures.ShouldHaveSingleItem().Exception.ShouldBeOfType<InvalidHeaderException>();
+        (error.HeaderName, error.Value, error.ExpectedType).ShouldBe(("priority", "high", typeof(int)));
     }
 
     [Fact]

@@ -24,8 +24,8 @@ public sealed class ListCommandTests
         result.Row("shipping.ship_order").ShouldMatch(@"^shipping\.ship_order\s+command\s+ShippingHandler\.Ship\s+orders\s+async\s+ShipOrder$");
         result.Row("billing.charge_card").ShouldMatch(@"^billing\.charge_card\s+command\s+PaymentHandler\.Charge\s+payments\s+async\s+ChargeCard$");
         result.Row("audit.billing").ShouldMatch(@"^audit\.billing\s+event\s+AuditHandler\.Record\s+-\s+sync\s+billing\.\*$");
-        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+0\s+shipping\.ship_order$");
-        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+0\s+billing\.charge_card$");
+        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+-\s+0\s+shipping\.ship_order$");
+        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+-\s+0\s+billing\.charge_card$");
 
         var header = result.Row("ENDPOINT");
         result.Row("shipping.ship_order").IndexOf("ShippingHandler", StringComparison.Ordinal).ShouldBe(header.IndexOf("HANDLER", StringComparison.Ordinal));
@@ -39,8 +39,8 @@ public sealed class ListCommandTests
 
         var result = await app.InvokeAsync("list");
 
-        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+2\s+");
-        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+1\s+");
+        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+-\s+2\s+");
+        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+-\s+1\s+");
     }
 
     [Fact]
@@ -68,9 +68,9 @@ public sealed class ListCommandTests
         var result = await CliApp.InvokeAsync(host, "list");
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        result.Row("CHANNEL").ShouldMatch(@"^CHANNEL\s+KIND\s+LAG\s+STATE\s+PARTITIONS\s+LAST MESSAGE \(UTC\)\s+LAST ERROR\s+CONSUMED BY$");
-        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+0\s+Running\s+orders\[0\],orders\[2\]\s+-\s+-\s+shipping\.ship_order$");
-        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+0\s+BackingOff\s+-\s+-\s+\d\d:\d\d:\d\d TimeoutException: no broker\s+billing\.charge_card$");
+        result.Row("CHANNEL").ShouldMatch(@"^CHANNEL\s+KIND\s+ADDRESS\s+LAG\s+STATE\s+PARTITIONS\s+LAST MESSAGE \(UTC\)\s+LAST ERROR\s+CONSUMED BY$");
+        result.Row("orders").ShouldMatch(@"^orders\s+in-memory\s+-\s+0\s+Running\s+orders\[0\],orders\[2\]\s+-\s+-\s+shipping\.ship_order$");
+        result.Row("payments").ShouldMatch(@"^payments\s+in-memory\s+-\s+0\s+BackingOff\s+-\s+-\s+\d\d:\d\d:\d\d TimeoutException: no broker\s+billing\.charge_card$");
         result.Output.ShouldNotContain("Consumer state: not known");
     }
 
@@ -81,7 +81,7 @@ public sealed class ListCommandTests
 
         result.ExitCode.ShouldBe(0, result.ToString());
         result.Line("Consumer state:").ShouldContain("no consumer runs in this process");
-        result.Row("CHANNEL").ShouldMatch(@"^CHANNEL\s+KIND\s+LAG\s+CONSUMED BY$");
+        result.Row("CHANNEL").ShouldMatch(@"^CHANNEL\s+KIND\s+ADDRESS\s+LAG\s+CONSUMED BY$");
     }
 
     [Fact]

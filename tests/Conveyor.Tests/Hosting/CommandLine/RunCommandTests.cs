@@ -70,6 +70,16 @@ public sealed class RunCommandTests
         result.Output.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Bug_Run_MisspelledEndpointId_SuggestsTheClosestName()
+    {
+        var result = await new CliApp().InvokeAsync("run", "shiping.ship_order");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("There is no consumer named 'shiping.ship_order'. Did you mean 'shipping.ship_order'? Run one of: orders, payments");
+        result.Output.ShouldBeEmpty();
+    }
+
     [Theory]
     [InlineData("--max-duration", "soon", "--max-duration 'soon' is not a positive duration")]
     [InlineData("--max-duration", "-5", "--max-duration '-5' is not a positive duration")]
