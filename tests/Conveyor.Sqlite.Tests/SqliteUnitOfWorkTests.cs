@@ -55,7 +55,7 @@ public sealed class SqliteUnitOfWorkTests : IDisposable
         await using var flow = await StartAsync();
         await flow.SendAsync(new PlaceOrder("o-1", Fail: true));
 
-        var run = await flow.RunAsync("orders");
+        var run = await flow.RunAsync("orders", expectFailures: true);
 
         run.Failed.ShouldBe(1);
         Count("SELECT COUNT(*) FROM orders;").ShouldBe(0);
