@@ -46,23 +46,9 @@ internal sealed class EmbeddedAppProcess : IAsyncDisposable
 
     public static EmbeddedAppProcess Start(string contentRoot, params string[] arguments)
     {
-        File.Exists(AppPath).ShouldBeTrue($"{AppPath} should have been built with the tests");
-        var start = new ProcessStartInfo(DotnetPath())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = contentRoot,
-        };
-        start.ArgumentList.Add(AppPath);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The content root is the working directory, as for 'dotnet run' in a project folder.
-        start.Environment.Remove("DOTNET_CONTENTROOT");
-        return new EmbeddedAppProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start."));
+// The content root is the working directory, as for 'dotnet run' in a project folder.
+        var process = DotnetApp.Start(AppPath, arguments, redirectStandardInput: false, workingDirectory: contentRoot);
+        return new EmbeddedAppProcess(process);
     }
 
     /// <summary>Waits until a line of stdout (or stderr) matches, and returns it.</summary>
@@ -127,15 +113,4 @@ internal sealed class EmbeddedAppProcess : IAsyncDisposable
         }
     }
 
-    private static string DotnetPath()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
 }

@@ -43,21 +43,7 @@ internal sealed class EmbeddedHostProcess : IAsyncDisposable
 
     public static EmbeddedHostProcess Start(params string[] arguments)
     {
-        File.Exists(HostPath).ShouldBeTrue($"{HostPath} should have been built with the tests");
-        var start = new ProcessStartInfo(DotnetPath())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(HostPath);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return new EmbeddedHostProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start."));
+return new EmbeddedHostProcess(DotnetApp.Start(HostPath, arguments, redirectStandardInput: true));
     }
 
     /// <summary>Reads the one stdout line the host prints once its topics exist.</summary>
@@ -100,15 +86,4 @@ internal sealed class EmbeddedHostProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    private static string DotnetPath()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
 }

@@ -1,3 +1,4 @@
+using Conveyor.Kafka.Tests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
@@ -60,21 +61,7 @@ internal sealed class ConsumerAppProcess : IAsyncDisposable
     /// <summary>Starts the app and waits for its "ready" line (consuming has started).</summary>
     public static async Task<ConsumerAppProcess> StartAsync(string name, IEnumerable<string> arguments)
     {
-        File.Exists(AppPath).ShouldBeTrue($"{AppPath} should have been built with the tests");
-        var start = new ProcessStartInfo(DotnetPath())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(AppPath);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var app = new ConsumerAppProcess(name, Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start."));
+var app = new ConsumerAppProcess(name, DotnetApp.Start(AppPath, arguments, redirectStandardInput: true));
         try
         {
             await app._ready.Task.WaitAsync(StartTimeout);
@@ -127,15 +114,4 @@ internal sealed class ConsumerAppProcess : IAsyncDisposable
         }
     }
 
-    private static string DotnetPath()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
 }
