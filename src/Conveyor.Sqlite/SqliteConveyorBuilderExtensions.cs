@@ -59,6 +59,7 @@ public static class SqliteConveyorBuilderExtensions
         services.AddScoped<SqliteUnitOfWorkSlot>();
         services.AddScoped(sp => sp.GetRequiredService<SqliteUnitOfWorkSlot>().Current
             ?? throw new InvalidOperationException("There is a SqliteUnitOfWork only while a received message is handled: inject it in a handler of an asynchronous endpoint."));
+        services.AddScoped<IDbUnitOfWork>(sp => sp.GetRequiredService<SqliteUnitOfWork>());
 
         services.Replace(ServiceDescriptor.Singleton<IDeduplicationStore>(sp => new SqliteDeduplicationStore(
             sp.GetRequiredService<SqliteDatabase>(),

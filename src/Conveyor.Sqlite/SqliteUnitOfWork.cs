@@ -10,7 +10,7 @@ namespace Conveyor.Sqlite;
 /// <see cref="Transaction"/>, or <see cref="CreateCommand"/>) commit together or not at all. Inject it in a handler:
 /// it is a scoped service while a message is handled.
 /// </summary>
-public sealed class SqliteUnitOfWork : IUnitOfWork, IAsyncDisposable
+public sealed class SqliteUnitOfWork : IDbUnitOfWork, IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
@@ -49,6 +49,12 @@ public sealed class SqliteUnitOfWork : IUnitOfWork, IAsyncDisposable
             return _transaction;
         }
     }
+
+    /// <inheritdoc />
+    System.Data.Common.DbConnection IDbUnitOfWork.Connection => Connection;
+
+    /// <inheritdoc />
+    System.Data.Common.DbTransaction IDbUnitOfWork.Transaction => Transaction;
 
     internal SqliteDatabase Database { get; }
 
