@@ -9,8 +9,8 @@ namespace Conveyor.EntityFrameworkCore;
 
 /// <summary>
 /// Checks at start-up that <typeparamref name="TContext"/> can share the store's connection: a database store is
-/// registered, the context is registered and created through Conveyor's registration, its provider is relational and
-/// uses the store's kind of connection.
+/// registered, the context is registered and created through Conveyor's registration, its provider is relational, does
+/// not retry on its own and uses the store's kind of connection.
 /// </summary>
 internal sealed class DbContextValidator<TContext>(IServiceProvider services) : IValidateOptions<ConveyorDbContextOptions>
     where TContext : DbContext
@@ -49,6 +49,13 @@ internal sealed class DbContextValidator<TContext>(IServiceProvider services) : 
         {
             return ValidateOptionsResult.Fail(
                 $"{Name} uses the provider {context.Database.ProviderName}, which is not relational: it has no connection to share with the unit of work. Configure it with the provider of Conveyor's database store (UseSqlite for UseSqlite, UseNpgsql for UsePostgreSql).");
+        }
+
+        // EF Core refuses to retry inside a transaction it did not begin; Conveyor retries the whole message instead.
+        if (context.Database.CreateExecutionStrategy().RetriesOnFailure)
+        {
+            return ValidateOptionsResult.Fail(
+                $"{Name} is configured with a retrying execution strategy (e.g. EnableRetryOnFailure), which EF Core refuses inside the unit of work's transaction: remove it, and let Conveyor retry the message ([InstantRetry], [DelayedRetry]), which runs the handler again in a new transaction.");
         }
 
         if (unitsOfWork is IDbUnitOfWorkFactory database && ConnectionType(context) is { } connectionType && !connectionType.IsAssignableFrom(database.ConnectionType))

@@ -24,6 +24,9 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
     /// <summary>Configures the context's provider on the same database, with its own connection string.</summary>
     protected abstract void UseProvider(DbContextOptionsBuilder options);
 
+    /// <summary>Registers the context: AddDbContext by default.</summary>
+    protected virtual void AddContext(IServiceCollection services) => services.AddDbContext<ShopContext>(UseProvider);
+
     /// <summary>An open connection of the test's own, outside every unit of work.</summary>
     protected abstract DbConnection OpenConnection();
 
@@ -157,6 +160,23 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         CommittedOrders("o-1").ShouldBe(1);
     }
 
+    [Fact]
+    public async Task AfterAHandledMessage_TheNextContextIsPlainEfCoreAgain()
+    {
+        await StartAsync();
+        await SendAsync(new PlaceOrder("o-1", Step.Save));
+        await UntilAsync(() => CommittedOrders("o-1") == 1);
+
+        await using (var scope = _host!.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ShopContext>();
+            db.Orders.Add(new Order { Id = "o-2", Customer = "ada" });
+            await db.SaveChangesAsync();
+        }
+
+        CommittedOrders("o-2").ShouldBe(1);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -178,7 +198,7 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(new Recorder(CommittedOrders));
-        builder.Services.AddDbContext<ShopContext>(UseProvider);
+        AddContext(builder.Services);
         builder.Services.AddConveyor(c =>
         {
             c.AddHandler<OrderHandlers>().AddInMemoryChannel("orders").AddInMemoryChannel("placed").AddInterceptor<PeekInterceptor>();

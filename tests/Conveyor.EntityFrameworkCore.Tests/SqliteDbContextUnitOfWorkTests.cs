@@ -1,11 +1,12 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.EntityFrameworkCore.Tests;
 
 /// <summary>The suite on a SQLite file: UseSqlite for Conveyor, EF Core's SQLite provider for the context.</summary>
-public sealed class SqliteDbContextUnitOfWorkTests : DbContextUnitOfWorkSuite
+public class SqliteDbContextUnitOfWorkTests : DbContextUnitOfWorkSuite
 {
     private readonly SqliteFile _file = new();
 
@@ -20,6 +21,12 @@ public sealed class SqliteDbContextUnitOfWorkTests : DbContextUnitOfWorkSuite
         _file.Dispose();
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>The suite with a pooled context (AddDbContextPool): a context returns to the pool without the unit of work's connection.</summary>
+public sealed class SqlitePooledDbContextUnitOfWorkTests : SqliteDbContextUnitOfWorkTests
+{
+    protected override void AddContext(IServiceCollection services) => services.AddDbContextPool<ShopContext>(UseProvider);
 }
 
 /// <summary>A database file of one test's own in the temp directory, deleted after it.</summary>

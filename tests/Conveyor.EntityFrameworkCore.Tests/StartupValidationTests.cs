@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Conveyor.UnitOfWork;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -54,6 +55,16 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task RetryingExecutionStrategy_FailsStart()
+    {
+        var error = await StartFailsAsync(
+            services => services.AddDbContext<ShopContext>(o => o.UseSqlite(_file.ConnectionString, s => s.ExecutionStrategy(d => new RetryingStrategy(d)))),
+            c => c.UseSqlite(_file.ConnectionString));
+
+        error.Message.ShouldContain("ShopContext is configured with a retrying execution strategy");
+    }
+
+    [Fact]
     public void UseEntityFrameworkCoreTwice_IsRefused()
     {
         var services = new ServiceCollection();
@@ -93,6 +104,11 @@ public sealed class StartupValidationTests : IDisposable
         using var host = builder.Build();
 
         return await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());
+    }
+
+    private sealed class RetryingStrategy(ExecutionStrategyDependencies dependencies) : ExecutionStrategy(dependencies, maxRetryCount: 3, maxRetryDelay: TimeSpan.FromSeconds(1))
+    {
+        protected override bool ShouldRetryOn(Exception exception) => true;
     }
 
     private sealed class OtherDatabaseUnitOfWorkFactory : IDbUnitOfWorkFactory
