@@ -45,6 +45,7 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         await UntilAsync(() => CommittedOrders("o-1") == 1);
         CommittedClaims("o-1").ShouldBe(1);
         Recorder.Notes.ShouldContain("o-1: committed outside after SaveChanges: 0", "SaveChanges wrote in the unit of work's transaction, not in one of its own");
+        Recorder.Notes.ShouldContain("o-1: orders over 10 before: 0", "the provider prepared the store's connection (EF Core's SQLite provider compares decimals with a function it adds)");
         var contexts = Recorder.Notes.Where(n => n.Contains(" context ", StringComparison.Ordinal)).Select(n => n.Split(' ')[^1]).Distinct().ToList();
         contexts.Count.ShouldBe(1, "the context the interceptor used before the handler is the handler's: " + string.Join(", ", Recorder.Notes));
     }
@@ -230,14 +231,22 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         return OutOfBand.Count(connection, ClaimCountSql, ("@key", key));
     }
 
-    private static Task UntilAsync(Func<bool> condition) => UntilAsync(() => ValueTask.FromResult(condition()));
+    private Task UntilAsync(Func<bool> condition) => UntilAsync(() => ValueTask.FromResult(condition()));
 
-    private static async Task UntilAsync(Func<ValueTask<bool>> condition)
+    /// <summary>Polls <paramref name="condition"/> until the deadline; then fails with what the handlers saw and the dead letters' reasons.</summary>
+    private async Task UntilAsync(Func<ValueTask<bool>> condition)
     {
-        using var deadline = new CancellationTokenSource(Deadline);
+        var deadline = DateTimeOffset.UtcNow + Deadline;
         while (!await condition())
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                var deadLetters = await _host!.Services.GetRequiredService<IDeadLetters>().ListAsync();
+                throw new ShouldAssertException(
+                    $"Not reached within {Deadline}. The handlers saw: {string.Join("; ", Recorder.Notes)}. Dead letters: {string.Join("; ", deadLetters.Items.Select(d => d.ExceptionMessage))}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
     }
 }

@@ -11,6 +11,8 @@ public sealed class Order
     public required string Id { get; set; }
 
     public required string Customer { get; set; }
+
+    public decimal Total { get; set; }
 }
 
 public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbContext(options)
@@ -57,11 +59,12 @@ public sealed class OrderHandlers(ShopContext db, IDbUnitOfWork unitOfWork, IEve
         var attempt = recorder.Attempts.AddOrUpdate(order.Id, 1, (_, n) => n + 1);
         recorder.Note($"{order.Id}: attempt {attempt} sees {await db.Orders.CountAsync(o => o.Id == order.Id)} rows");
         recorder.Note($"{order.Id}: handler context {db.ContextId.InstanceId}");
+        recorder.Note($"{order.Id}: orders over 10 before: {await db.Orders.CountAsync(o => o.Total > 10m)}");
         if (order.Step == Step.RawSqlThenSave)
         {
             using var insert = unitOfWork.Connection.CreateCommand();
             insert.Transaction = unitOfWork.Transaction;
-            insert.CommandText = """INSERT INTO "Orders" ("Id", "Customer") VALUES (@id, 'raw');""";
+            insert.CommandText = """INSERT INTO "Orders" ("Id", "Customer", "Total") VALUES (@id, 'raw', 1);""";
             var id = insert.CreateParameter();
             id.ParameterName = "@id";
             id.Value = order.Id + "-raw";
@@ -70,7 +73,7 @@ public sealed class OrderHandlers(ShopContext db, IDbUnitOfWork unitOfWork, IEve
             recorder.Note($"{order.Id}: context sees the raw row: {await db.Orders.AnyAsync(o => o.Id == order.Id + "-raw")}");
         }
 
-        db.Orders.Add(new Order { Id = order.Id, Customer = "ada" });
+        db.Orders.Add(new Order { Id = order.Id, Customer = "ada", Total = 12.5m });
         if (order.Step == Step.LeavePending)
         {
             return;
