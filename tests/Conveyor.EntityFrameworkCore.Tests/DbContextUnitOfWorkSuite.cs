@@ -162,6 +162,22 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManyMessages_EachJoinsItsOwnUnitOfWork()
+    {
+        // EF Core refuses to build an internal service provider per context past a few dozen: joining must not need one.
+        await StartAsync();
+
+        for (var i = 0; i < 40; i++)
+        {
+            await SendAsync(new PlaceOrder($"o-{i}", Step.Save));
+        }
+
+        await UntilAsync(() => CommittedOrders("o-39") == 1);
+        using var connection = OpenConnection();
+        OutOfBand.Count(connection, "SELECT COUNT(*) FROM \"Orders\"").ShouldBe(40);
+    }
+
+    [Fact]
     public async Task AfterAHandledMessage_TheNextContextIsPlainEfCoreAgain()
     {
         await StartAsync();
