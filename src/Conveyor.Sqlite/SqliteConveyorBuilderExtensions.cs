@@ -6,6 +6,7 @@ using Conveyor.Sqlite;
 using Conveyor.Sqlite.DeadLetters;
 using Conveyor.Sqlite.Deduplication;
 using Conveyor.Sqlite.Scheduling;
+using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -54,6 +55,7 @@ public static class SqliteConveyorBuilderExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteOptions>, SqliteOptionsValidator>());
         services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<ISchemaMigrator, SqliteSchemaMigrator>();
 
         services.Replace(ServiceDescriptor.Singleton<IUnitOfWorkFactory, SqliteUnitOfWorkFactory>());
         services.AddScoped<SqliteUnitOfWorkSlot>();

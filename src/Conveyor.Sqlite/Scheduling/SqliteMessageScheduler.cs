@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Conveyor.Scheduling;
+using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -41,7 +42,7 @@ internal sealed class SqliteMessageScheduler(SqliteDatabase database, SqliteOpti
     public async ValueTask ScheduleAsync(ScheduledMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var headers = HeaderCodec.Encode(message.Message.Headers);
+        var headers = StoredHeaders.Encode(message.Message.Headers);
         var body = message.Message.Body.ToArray();
         var joined = SqliteAmbientUnitOfWork.Current is { } ambient && ambient.Database == database ? ambient : null;
         await database.WriteAsync(
@@ -203,7 +204,7 @@ internal sealed class SqliteMessageScheduler(SqliteDatabase database, SqliteOpti
         {
             while (reader.Read())
             {
-                var message = new TransportMessage(HeaderCodec.Decode((byte[])reader.GetValue(3)), (byte[])reader.GetValue(4));
+                var message = new TransportMessage(StoredHeaders.Decode((byte[])reader.GetValue(3)), (byte[])reader.GetValue(4));
                 var scheduled = new ScheduledMessage(reader.GetString(1), message, new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero), reader.GetBoolean(2));
                 rows.Add((reader.GetInt64(6), reader.GetInt64(0), scheduled, reader.GetInt32(7)));
             }
