@@ -76,7 +76,12 @@ public static class SqliteConveyorBuilderExtensions
             sp.GetRequiredService<ILogger<SqliteMessageScheduler>>())));
 
         builder.AddOutgoingMiddleware<SqliteOutgoingMiddleware>();
-        services.AddHostedService<SqliteCleanupService>();
+        services.AddHostedService(sp => new DeduplicationCleanupService(
+            sp.GetRequiredService<IDeduplicationStore>(),
+            $"SQLite {sp.GetRequiredService<SqliteDatabase>().FilePath}",
+            sp.GetRequiredService<IOptions<SqliteOptions>>().Value.CleanupInterval,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<ILogger<DeduplicationCleanupService>>()));
         return builder;
     }
 }
