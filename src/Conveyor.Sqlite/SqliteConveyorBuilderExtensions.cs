@@ -40,6 +40,12 @@ public static class SqliteConveyorBuilderExtensions
             throw new ConveyorConfigurationException("UseSqlite is called twice. Call it once, with one database file for every store.");
         }
 
+        if (services.Any(d => d.ServiceType == typeof(IUnitOfWorkFactory) && d.ImplementationType is { } type && type != typeof(InMemoryUnitOfWorkFactory)))
+        {
+            throw new ConveyorConfigurationException(
+                "UseSqlite is called after another store package's Use method (e.g. UsePostgreSql): both would begin each message's unit of work. Keep one of them.");
+        }
+
         // Code first, then configuration over it: a deployment changes the file without a rebuild.
         services.AddOptions<SqliteOptions>()
             .Configure(o =>

@@ -1,0 +1,121 @@
+using Conveyor.Storage;
+using Conveyor.UnitOfWork;
+using Npgsql;
+
+namespace Conveyor.PostgreSql.Deduplication;
+
+/// <summary>
+/// Deduplication keys in the <c>conveyor_deduplication</c> table. In a <see cref="PostgreSqlUnitOfWork"/> of the same
+/// database the claim is an <c>INSERT … ON CONFLICT … DO UPDATE … WHERE expired</c> in its transaction: it commits
+/// with the handler's writes or not at all. A second claim of the key in another transaction waits on the first one's
+/// uncommitted row (PostgreSQL's unique index does that), then sees the outcome: a committed claim makes it a
+/// duplicate, a rolled-back one lets it insert. Claims of other keys never wait. In any other unit of work the claim
+/// is committed at once as pending (see <see cref="DatabaseDeduplicationStore"/>).
+/// </summary>
+internal sealed class PostgreSqlDeduplicationStore(PostgreSqlDatabase database, TimeSpan retention, TimeProvider time, int cleanupBatchSize)
+    : DatabaseDeduplicationStore(retention, time, cleanupBatchSize)
+{
+    // The conflict's update runs only on an expired key, or a pending claim whose lease ran out: 1 row for a claim, 0
+    // for a duplicate, in one statement. $pending_until is null in a PostgreSQL unit of work.
+    private const string Claim = """
+        INSERT INTO {schema}.conveyor_deduplication AS d (endpoint_id, key, expires_at, pending_until)
+        VALUES (@endpoint, @key, 9223372036854775807, clock_timestamp() + @pending_lease)
+        ON CONFLICT (endpoint_id, key) DO UPDATE SET expires_at = excluded.expires_at, pending_until = excluded.pending_until
+        WHERE (d.pending_until IS NULL AND d.expires_at <= @now) OR d.pending_until <= clock_timestamp();
+        """;
+
+    private const string IsPending = "SELECT pending_until > clock_timestamp() FROM {schema}.conveyor_deduplication WHERE endpoint_id = @endpoint AND key = @key;";
+
+    private const string Stamp = "UPDATE {schema}.conveyor_deduplication SET expires_at = @expires, pending_until = NULL WHERE endpoint_id = @endpoint AND key = @key;";
+
+    private const string Release = "DELETE FROM {schema}.conveyor_deduplication WHERE endpoint_id = @endpoint AND key = @key AND pending_until IS NOT NULL;";
+
+    private const string RemoveExpired = """
+        DELETE FROM {schema}.conveyor_deduplication WHERE (endpoint_id, key) IN (
+            SELECT endpoint_id, key FROM {schema}.conveyor_deduplication WHERE expires_at <= @now LIMIT @limit
+            FOR UPDATE SKIP LOCKED);
+        """;
+
+    protected override async ValueTask<bool?> TryClaimInTransactionAsync(string endpointId, string key, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        if (unitOfWork is not PostgreSqlUnitOfWork postgres || postgres.Database != database)
+        {
+            return null;
+        }
+
+        if (!await ClaimAsync(postgres.Connection, postgres.Transaction, endpointId, key, pendingLease: null, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        postgres.OnCommitting((connection, transaction, ct) => StampAsync(connection, transaction, endpointId, key, ct));
+        return true;
+    }
+
+    protected override ValueTask<(bool Claimed, bool PendingElsewhere)> ClaimPendingOnceAsync(string endpointId, string key, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                if (await ClaimAsync(connection, transaction, endpointId, key, PendingLease, cancellationToken).ConfigureAwait(false))
+                {
+                    return (true, false);
+                }
+
+                using var pending = Command(connection, transaction, IsPending, endpointId, key);
+                return (false, await pending.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true);
+            },
+            cancellationToken);
+
+    protected override async ValueTask StampAsync(string endpointId, string key, CancellationToken cancellationToken) =>
+        await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await StampAsync(connection, transaction, endpointId, key, cancellationToken).ConfigureAwait(false);
+                return 0;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    protected override async ValueTask ReleaseAsync(string endpointId, string key, CancellationToken cancellationToken) =>
+        await database.WriteAsync(
+            (connection, transaction) =>
+            {
+                using var command = Command(connection, transaction, Release, endpointId, key);
+                return command.ExecuteNonQueryAsync(cancellationToken);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    protected override ValueTask<int> RemoveExpiredBatchAsync(long nowTicks, int limit, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            (connection, transaction) =>
+            {
+                using var command = database.Command(RemoveExpired, connection, transaction);
+                command.Parameters.AddWithValue("now", nowTicks);
+                command.Parameters.AddWithValue("limit", limit);
+                return command.ExecuteNonQueryAsync(cancellationToken);
+            },
+            cancellationToken);
+
+    private async Task<bool> ClaimAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string endpointId, string key, TimeSpan? pendingLease, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, Claim, endpointId, key);
+        command.Parameters.AddWithValue("now", Time.GetUtcNow().UtcTicks);
+        command.Parameters.Add(new NpgsqlParameter("pending_lease", NpgsqlTypes.NpgsqlDbType.Interval) { Value = (object?)pendingLease ?? DBNull.Value });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    private async Task StampAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string endpointId, string key, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, Stamp, endpointId, key);
+        command.Parameters.AddWithValue("expires", ExpiresAtFromNow);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string endpointId, string key)
+    {
+        var command = database.Command(sql, connection, transaction);
+        command.Parameters.AddWithValue("endpoint", endpointId);
+        command.Parameters.AddWithValue("key", key);
+        return command;
+    }
+}
