@@ -15,14 +15,28 @@ namespace Conveyor.PostgreSql.Deduplication;
 internal sealed class PostgreSqlDeduplicationStore(PostgreSqlDatabase database, TimeSpan retention, TimeProvider time, int cleanupBatchSize)
     : DatabaseDeduplicationStore(retention, time, cleanupBatchSize)
 {
-    // The conflict's update runs only on an expired key, or a pending claim whose lease ran out: 1 row for a claim, 0
-    // for a duplicate, in one statement. $pending_until is null in a PostgreSQL unit of work.
+    // Inserts the key, or takes it over when it expired or is a pending claim whose lease ran out: 1 for a claim, 0
+    // when it is taken. The insert waits for another transaction's uncommitted claim of the key, then does nothing when
+    // that one committed; unlike ON CONFLICT DO UPDATE, a duplicate locks no row, so duplicates never wait for each
+    // other. The update sees the statement's snapshot: a key another transaction just claimed is not expired for it.
+    // @pending_lease is null in a PostgreSQL unit of work.
     private const string Claim = """
-        INSERT INTO {schema}.conveyor_deduplication AS d (endpoint_id, key, expires_at, pending_until)
-        VALUES (@endpoint, @key, 9223372036854775807, clock_timestamp() + @pending_lease)
-        ON CONFLICT (endpoint_id, key) DO UPDATE SET expires_at = excluded.expires_at, pending_until = excluded.pending_until
-        WHERE (d.pending_until IS NULL AND d.expires_at <= @now) OR d.pending_until <= clock_timestamp();
+        WITH inserted AS (
+            INSERT INTO {schema}.conveyor_deduplication (endpoint_id, key, expires_at, pending_until)
+            VALUES (@endpoint, @key, 9223372036854775807, clock_timestamp() + @pending_lease)
+            ON CONFLICT (endpoint_id, key) DO NOTHING
+            RETURNING 1),
+        taken_over AS (
+            UPDATE {schema}.conveyor_deduplication
+            SET expires_at = 9223372036854775807, pending_until = clock_timestamp() + @pending_lease
+            WHERE NOT EXISTS (SELECT FROM inserted) AND endpoint_id = @endpoint AND key = @key
+              AND ((pending_until IS NULL AND expires_at <= @now) OR pending_until <= clock_timestamp())
+            RETURNING 1)
+        SELECT (SELECT COUNT(*) FROM inserted) + (SELECT COUNT(*) FROM taken_over);
         """;
+
+    // Whether the key is there at all: a key the clean-up removed between the claim's insert and its update is claimed again.
+    private const string Exists = "SELECT EXISTS (SELECT FROM {schema}.conveyor_deduplication WHERE endpoint_id = @endpoint AND key = @key);";
 
     private const string IsPending = "SELECT pending_until > clock_timestamp() FROM {schema}.conveyor_deduplication WHERE endpoint_id = @endpoint AND key = @key;";
 
@@ -98,10 +112,24 @@ internal sealed class PostgreSqlDeduplicationStore(PostgreSqlDatabase database, 
     private async Task<bool> ClaimAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string endpointId, string key, TimeSpan? pendingLease, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, transaction, Claim, endpointId, key);
-        command.Parameters.AddWithValue("now", Time.GetUtcNow().UtcTicks);
-        command.Parameters.Add(new NpgsqlParameter("pending_lease", NpgsqlTypes.NpgsqlDbType.Interval) { Value = (object?)pendingLease ?? DBNull.Value });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        while (true)
+        {
+            using (var command = Command(connection, transaction, Claim, endpointId, key))
+            {
+                command.Parameters.AddWithValue("now", Time.GetUtcNow().UtcTicks);
+                command.Parameters.Add(new NpgsqlParameter("pending_lease", NpgsqlTypes.NpgsqlDbType.Interval) { Value = (object?)pendingLease ?? DBNull.Value });
+                if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1)
+                {
+                    return true;
+                }
+            }
+
+            using var exists = Command(connection, transaction, Exists, endpointId, key);
+            if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return false;
+            }
+        }
     }
 
     private async Task StampAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string endpointId, string key, CancellationToken cancellationToken)
