@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests, on this machine, with no configuration of the machine's own.
 #
-#   tests/postgres.sh start          prints a connection string (Npgsql), e.g.
+#   tests/postgres.sh start [PID]    prints a connection string (Npgsql), e.g.
 #                                    Host=/tmp/conveyor-pg.AbC;Port=41234;Username=postgres;Database=postgres
+#                                    With a PID, the cluster also stops by itself once that process has exited (a test
+#                                    process that started it and was killed before it could stop it).
 #   tests/postgres.sh stop "<connection string>"
 #                                    stops that cluster and deletes its directory
 #
@@ -31,7 +33,7 @@ free_port() {
 }
 
 start() {
-  local bin dir port log
+  local owner="${1:-}" bin dir port log connection
   bin=$(find_bin)
   if [ -z "$bin" ]; then
     echo "Installing PostgreSQL (Debian package postgresql) for the PostgreSQL tests..." >&2
@@ -55,7 +57,13 @@ start() {
     if as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null 2>&1; then
-      echo "Host=$dir;Port=$port;Username=postgres;Database=postgres"
+      connection="Host=$dir;Port=$port;Username=postgres;Database=postgres"
+      if [ -n "$owner" ]; then
+        # Detached, with no inherited output, so that a caller reading this script's output is not kept waiting.
+        setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; "$2" stop "$3"' _ "$owner" "$(readlink -f "$0")" "$connection" \
+          </dev/null >/dev/null 2>&1 &
+      fi
+      echo "$connection"
       return 0
     fi
   done
@@ -81,7 +89,7 @@ stop() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
-  *) echo "usage: $0 start | stop \"<connection string>\"" >&2; exit 2 ;;
+  *) echo "usage: $0 start [PID] | stop \"<connection string>\"" >&2; exit 2 ;;
 esac

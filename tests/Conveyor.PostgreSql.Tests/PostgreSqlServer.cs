@@ -5,7 +5,8 @@ namespace Conveyor.PostgreSql.Tests;
 /// <summary>
 /// The PostgreSQL server the tests run against: <c>CONVEYOR_POSTGRES</c> when set (tests/run.sh starts one for the
 /// whole run), else a throwaway cluster this test process starts through tests/postgres.sh on first use and stops when
-/// it exits. A test that needs PostgreSQL starts it; none is skipped.
+/// it exits (or, when it is killed first, the script once it sees the process gone). A test that needs PostgreSQL starts
+/// it; none is skipped.
 /// </summary>
 internal static class PostgreSqlServer
 {
@@ -23,7 +24,7 @@ internal static class PostgreSqlServer
         }
 
         var script = Script();
-        var connectionString = Run(script, "start").Trim().Split('\n')[^1];
+        var connectionString = Run(script, "start", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Trim().Split('\n')[^1];
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Run(script, "stop", connectionString);
         return connectionString;
     }
