@@ -82,6 +82,7 @@ public static class PostgreSqlConveyorBuilderExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<PostgreSqlMessageScheduler>>())));
 
+        builder.AddOutgoingMiddleware<AmbientUnitOfWorkMiddleware<PostgreSqlUnitOfWork>>();
         services.AddHostedService(sp => new DeduplicationCleanupService(
             sp.GetRequiredService<IDeduplicationStore>(),
             sp.GetRequiredService<PostgreSqlDatabase>().Name,

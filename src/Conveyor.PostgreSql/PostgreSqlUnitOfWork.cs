@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Npgsql;
 
@@ -6,12 +7,13 @@ namespace Conveyor.PostgreSql;
 
 /// <summary>
 /// The transaction one received message is handled in: a pooled connection and a READ COMMITTED transaction on it,
-/// from the begin to the commit or rollback. The deduplication claim and the handler's own SQL (through
+/// from the begin to the commit or rollback. The deduplication claim, a delayed message the handler sends and the
+/// handler's own SQL (through
 /// <see cref="Connection"/> and <see cref="Transaction"/>, or <see cref="CreateCommand"/>) commit together or not at
 /// all. Inject it in a handler (as itself or as <see cref="IDbUnitOfWork"/>): it is a scoped service while a message
 /// is handled.
 /// </summary>
-public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IAsyncDisposable
+public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsyncDisposable
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -60,6 +62,9 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IAsyncDisposable
     internal PostgreSqlDatabase Database { get; }
 
     internal bool IsEnded { get; private set; }
+
+    /// <inheritdoc />
+    bool IStoreUnitOfWork.IsEnded => IsEnded;
 
     /// <summary>A command on <see cref="Connection"/> in <see cref="Transaction"/>.</summary>
     /// <param name="commandText">The SQL.</param>

@@ -81,7 +81,7 @@ public static class SqliteConveyorBuilderExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<SqliteMessageScheduler>>())));
 
-        builder.AddOutgoingMiddleware<SqliteOutgoingMiddleware>();
+        builder.AddOutgoingMiddleware<AmbientUnitOfWorkMiddleware<SqliteUnitOfWork>>();
         services.AddHostedService(sp => new DeduplicationCleanupService(
             sp.GetRequiredService<IDeduplicationStore>(),
             $"SQLite {sp.GetRequiredService<SqliteDatabase>().FilePath}",

@@ -60,15 +60,18 @@ internal sealed class PostgreSqlMessageScheduler(PostgreSqlDatabase database, Po
     public override async ValueTask ScheduleAsync(ScheduledMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+
+        // Sent by a handler: written in its unit of work, so that it exists, for the poll loop too, once that commits.
+        if (AmbientUnitOfWork<PostgreSqlUnitOfWork>.Current is { } joined && joined.Database == database)
+        {
+            await InsertAsync(message, joined.Connection, joined.Transaction, cancellationToken).ConfigureAwait(false);
+            joined.Enlist(WakeOnCommit());
+            return;
+        }
+
         await using (var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
         {
-            using var command = database.Command(Schedule, connection);
-            command.Parameters.AddWithValue("channel", message.Channel);
-            command.Parameters.AddWithValue("redeliver", message.Redeliver);
-            command.Parameters.AddWithValue("headers", StoredHeaders.Encode(message.Message.Headers));
-            command.Parameters.AddWithValue("body", message.Message.Body.ToArray());
-            command.Parameters.AddWithValue("due_at", message.DueAt.UtcTicks);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await InsertAsync(message, connection, null, cancellationToken).ConfigureAwait(false);
         }
 
         Wake();
@@ -117,6 +120,17 @@ internal sealed class PostgreSqlMessageScheduler(PostgreSqlDatabase database, Po
     }
 
     protected override Task ReleaseAsync() => ExecuteAsync(Release, null, null, CancellationToken.None);
+
+    private async Task InsertAsync(ScheduledMessage message, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using var command = database.Command(Schedule, connection, transaction);
+        command.Parameters.AddWithValue("channel", message.Channel);
+        command.Parameters.AddWithValue("redeliver", message.Redeliver);
+        command.Parameters.AddWithValue("headers", StoredHeaders.Encode(message.Message.Headers));
+        command.Parameters.AddWithValue("body", message.Message.Body.ToArray());
+        command.Parameters.AddWithValue("due_at", message.DueAt.UtcTicks);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private async Task<int> ExecuteAsync(string sql, long? id, long? nextAttemptAt, CancellationToken cancellationToken)
     {

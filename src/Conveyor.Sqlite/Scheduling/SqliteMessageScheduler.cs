@@ -21,7 +21,7 @@ internal sealed class SqliteMessageScheduler(SqliteDatabase database, SqliteOpti
         ArgumentNullException.ThrowIfNull(message);
         var headers = StoredHeaders.Encode(message.Message.Headers);
         var body = message.Message.Body.ToArray();
-        var joined = SqliteAmbientUnitOfWork.Current is { } ambient && ambient.Database == database ? ambient : null;
+        var joined = AmbientUnitOfWork<SqliteUnitOfWork>.Current is { } ambient && ambient.Database == database ? ambient : null;
         await database.WriteAsync(
             (connection, transaction) =>
             {
