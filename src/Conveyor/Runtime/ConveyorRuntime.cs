@@ -58,6 +58,7 @@ internal sealed class ConveyorRuntime
         }
 
         RuntimeValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), services, errors);
+        Orchestration.OrchestrationValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), errors);
 
         var endpoints = new List<RuntimeEndpoint>();
         if (errors.Count == 0)
@@ -127,7 +128,8 @@ internal sealed class ConveyorRuntime
                 || (e.Info.Routing is null && e.PayloadType is not null && MessageNames.Of(e.PayloadType) == key))]);
 
     /// <summary>
-    /// Resolves every singleton handler class, so that one that cannot be constructed fails at start-up. Call it once
+    /// Resolves every singleton handler class, so that one that cannot be constructed fails at start-up, and checks the
+    /// fixed routing slips of orchestrators (their steps must exist). Call it once
     /// the runtime is built (the hosted service does), never from its constructor: handlers may depend on the buses.
     /// </summary>
     public void ResolveSingletonHandlers()
@@ -136,6 +138,8 @@ internal sealed class ConveyorRuntime
         {
             endpoint.ResolveSingleton();
         }
+
+        Orchestration.OrchestrationValidation.CheckFixedSlips(this);
     }
 
     /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
