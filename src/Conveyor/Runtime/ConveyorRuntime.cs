@@ -156,7 +156,9 @@ internal sealed class ConveyorRuntime
 
         var dependencies = descriptor.Bindings.OfType<ParameterBinding.Service>().Where(b => b.Key is null).Select(b => b.Parameter.ParameterType)
             .Concat(interceptors).Append(info.HandlerType);
-        var needsScope = descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
+        // An orchestrator's steps run in its invocation's scope: it has one whatever the orchestrator itself needs.
+        var needsScope = descriptor.HandlerAttribute is OrchestratorAttribute
+            || descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
             || dependencies.Any(t => !(info.Method.IsStatic && t == info.HandlerType) && lifetimes.GetValueOrDefault(t, ServiceLifetime.Scoped) != ServiceLifetime.Singleton && !IsConveyorService(t));
         var isSingleton = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton;
 
