@@ -42,7 +42,7 @@ internal static class OrchestrationValidation
     public static void CheckFixedSlips(ConveyorRuntime runtime)
     {
         var errors = new List<string>();
-        foreach (var endpoint in runtime.Endpoints.Values.Where(RoutingSlipRunner.IsOrchestrator).Where(e => e.Descriptor.Method.GetParameters().Length == 0))
+        foreach (var endpoint in runtime.Endpoints.Values.Where(HasFixedSlip))
         {
             var runner = endpoint.RootServices.GetRequiredService<RoutingSlipRunner>();
             var steps = runner.StepNames.ToHashSet(StringComparer.Ordinal);
@@ -59,8 +59,14 @@ internal static class OrchestrationValidation
         }
     }
 
-    // Start-up only: reflection here runs once per orchestrator, never per message.
-    private static IEnumerable<string> FixedSlip(RuntimeEndpoint endpoint)
+    /// <summary>Whether the orchestrator takes no parameters, so that its slip cannot depend on the message.</summary>
+    public static bool HasFixedSlip(RuntimeEndpoint endpoint) =>
+        RoutingSlipRunner.IsOrchestrator(endpoint) && endpoint.Descriptor.Method.GetParameters().Length == 0;
+
+    /// <summary>Calls an orchestrator without parameters (<see cref="HasFixedSlip"/>) for its slip.</summary>
+    /// <exception cref="ConveyorConfigurationException">The orchestrator threw.</exception>
+    // Start-up and 'conveyor list' only: reflection here runs once per orchestrator, never per message.
+    public static IReadOnlyList<string> FixedSlip(RuntimeEndpoint endpoint)
     {
         var method = endpoint.Descriptor.Method;
         using var scope = endpoint.RootServices.CreateScope();
