@@ -57,6 +57,37 @@ public sealed class AsynchronousStepTests
         }
     }
 
+    /// <summary>The in-process step after an asynchronous one fails once: the received message is retried from its step.</summary>
+    public sealed class FlakyOffer(Visits visits)
+    {
+        [Orchestrator("lead.flaky")]
+        public static string[] Plan() => ["lead.validate.flaky", "lead.match.flaky", "lead.offer.flaky"];
+
+        [InternalHandler("lead.validate.flaky")]
+        public Lead Validate(Lead lead)
+        {
+            visits.Steps.Add("validate");
+            return lead;
+        }
+
+        [InternalHandler("lead.match.flaky", EndpointId = "lead.match.flaky")]
+        [DelayedRetry(1, InitialDelayMs = 1000)]
+        public Matched Match(Lead lead)
+        {
+            visits.Steps.Add("match");
+            return new Matched(lead.OrderId, "p-1");
+        }
+
+        [InternalHandler("lead.offer.flaky")]
+        public Offered Offer(Matched matched)
+        {
+            visits.Steps.Add("offer");
+            return visits.Steps.Count(s => s == "offer") == 1
+                ? throw new TimeoutException("The provider API timed out.")
+                : new Offered(matched.OrderId, matched.ProviderId, null);
+        }
+    }
+
     private static ConveyorFlow Flow(Visits visits) =>
         ConveyorFlow.Bootstrap(c => c.AddHandler<Leads>().AddInMemoryChannel("lead.match"), s => s.AddSingleton(visits));
 
@@ -142,5 +173,45 @@ public sealed class AsynchronousStepTests
         deadLetter.ExceptionMessage.ShouldContain("'lead.score'");
         deadLetter.Attempts.ShouldBe(1, "an unknown step is not retried");
         flow.Orchestrations.ShouldHaveSingleItem().State.ShouldBe(OrchestrationState.Running, "the flow did not end");
+    }
+
+    [Fact]
+    public async Task ReceivedStep_MalformedSlipHeader_DeadLetteredSayingSo()
+    {
+        await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<Leads>().AddInMemoryChannel("lead.match"), s => s.AddSingleton(new Visits()), new ConveyorFlowOptions { AllowFailures = true });
+        var serializer = flow.Services.GetRequiredService<Conveyor.Serialization.MessageSerializer>();
+        var headers = new MessageHeaders();
+        headers.Set(MessageHeaderNames.MessageId, MessageIds.New());
+        headers.Set(MessageHeaderNames.TargetEndpoint, "lead.match");
+        headers.Set(MessageHeaderNames.RoutingSlip, "lead.offer");
+        var (body, contentType) = serializer.Serialize(new Lead("o-7"));
+        headers.Set(MessageHeaderNames.ContentType, contentType);
+        await flow.Channel("lead.match").SendAsync(new TransportMessage(headers, body), CancellationToken.None);
+
+        await flow.RunAsync("lead.match");
+
+        var deadLetter = (await flow.DeadLetters.ListAsync()).Items.ShouldHaveSingleItem();
+        deadLetter.ExceptionType.ShouldBe(typeof(MessageRoutingException).FullName);
+        deadLetter.ExceptionMessage.ShouldContain("'conveyor.routingSlip' = 'lead.offer' is not a JSON array of step names");
+    }
+
+    [Fact]
+    public async Task StepAfterAnAsynchronousOneFails_TheReceivedStepRunsAgainWithIt_EarlierStepsDoNot()
+    {
+        var visits = new Visits();
+        await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<FlakyOffer>().AddInMemoryChannel("lead.match.flaky"), s => s.AddSingleton(visits));
+        await flow.Orchestrator.StartAsync("lead.flaky", new Lead("o-6"));
+
+        await flow.RunAsync("lead.match.flaky", expectFailures: true);
+        visits.Steps.ShouldBe(["validate", "match", "offer"]);
+        flow.Failures.ShouldHaveSingleItem().Exception.ShouldBeOfType<TimeoutException>();
+
+        flow.AdvanceTime(TimeSpan.FromSeconds(1));
+        await flow.RunAsync("lead.match.flaky");
+
+        visits.Steps.ShouldBe(["validate", "match", "offer", "match", "offer"], "the asynchronous step's message is redelivered; the step before it is behind the flow");
+        var run = flow.Orchestrations.ShouldHaveSingleItem();
+        run.State.ShouldBe(OrchestrationState.Completed);
+        run.OutputAs<Offered>().ShouldBe(new Offered("o-6", "p-1", null));
     }
 }
