@@ -14,7 +14,7 @@ public enum EndpointKind
     /// <summary>A <see cref="QueryHandlerAttribute"/> method.</summary>
     Query,
 
-    /// <summary>An <see cref="InternalHandlerAttribute"/> method.</summary>
+    /// <summary>An <see cref="InternalHandlerAttribute"/> method, or an <see cref="OrchestratorAttribute"/> one (reached by its name the same way).</summary>
     Internal,
 
     /// <summary>A method fed directly by its own inbound source, such as <c>[KafkaConsumer]</c>.</summary>

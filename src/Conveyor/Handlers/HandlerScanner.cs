@@ -38,6 +38,7 @@ internal static class HandlerScanner
             EventHandlerAttribute e => (EndpointKind.Event, e.RoutingPattern, asynchronous?.ChannelName, attribute.EndpointId),
             QueryHandlerAttribute q => (EndpointKind.Query, q.RoutingKey, asynchronous?.ChannelName, attribute.EndpointId),
             InternalHandlerAttribute i => (EndpointKind.Internal, null, i.InputChannelName, attribute.EndpointId),
+            OrchestratorAttribute o => (EndpointKind.Internal, null, o.InputChannelName, attribute.EndpointId),
             ConsumerEndpointAttribute k => (EndpointKind.Consumer, null, k.ConsumerEndpointId, k.ConsumerEndpointId),
             _ => (EndpointKind.Command, null, null, null),
         };

@@ -66,6 +66,8 @@ public static class ConveyorServiceCollectionExtensions
         services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<MessageSender>());
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<MessageBus>();
+        services.AddSingleton<Conveyor.Orchestration.RoutingSlipRunner>();
+        services.AddSingleton<Conveyor.IOrchestrator, Conveyor.Orchestration.Orchestrator>();
         services.AddSingleton<Conveyor.ICommandBus>(sp => sp.GetRequiredService<MessageBus>());
         services.AddSingleton<Conveyor.IEventBus>(sp => sp.GetRequiredService<MessageBus>());
         services.AddSingleton<Conveyor.IQueryBus>(sp => sp.GetRequiredService<MessageBus>());

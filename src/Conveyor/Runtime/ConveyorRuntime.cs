@@ -58,6 +58,7 @@ internal sealed class ConveyorRuntime
         }
 
         RuntimeValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), services, errors);
+        Orchestration.OrchestrationValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), errors);
 
         var endpoints = new List<RuntimeEndpoint>();
         if (errors.Count == 0)
@@ -127,7 +128,8 @@ internal sealed class ConveyorRuntime
                 || (e.Info.Routing is null && e.PayloadType is not null && MessageNames.Of(e.PayloadType) == key))]);
 
     /// <summary>
-    /// Resolves every singleton handler class, so that one that cannot be constructed fails at start-up. Call it once
+    /// Resolves every singleton handler class, so that one that cannot be constructed fails at start-up, and checks the
+    /// fixed routing slips of orchestrators (their steps must exist). Call it once
     /// the runtime is built (the hosted service does), never from its constructor: handlers may depend on the buses.
     /// </summary>
     public void ResolveSingletonHandlers()
@@ -136,6 +138,8 @@ internal sealed class ConveyorRuntime
         {
             endpoint.ResolveSingleton();
         }
+
+        Orchestration.OrchestrationValidation.CheckFixedSlips(this);
     }
 
     /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
@@ -152,7 +156,9 @@ internal sealed class ConveyorRuntime
 
         var dependencies = descriptor.Bindings.OfType<ParameterBinding.Service>().Where(b => b.Key is null).Select(b => b.Parameter.ParameterType)
             .Concat(interceptors).Append(info.HandlerType);
-        var needsScope = descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
+        // An orchestrator's steps run in its invocation's scope: it has one whatever the orchestrator itself needs.
+        var needsScope = descriptor.HandlerAttribute is OrchestratorAttribute
+            || descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
             || dependencies.Any(t => !(info.Method.IsStatic && t == info.HandlerType) && lifetimes.GetValueOrDefault(t, ServiceLifetime.Scoped) != ServiceLifetime.Singleton && !IsConveyorService(t));
         var isSingleton = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton;
 

@@ -36,7 +36,7 @@ internal sealed class RuntimeEndpoint
         _invoker = invoker;
         RootServices = rootServices;
         _instances = _services = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton);
-        _results = descriptor.OutputChannel is { } output ? new OutputChannelResultStep(output) : null;
+        _results = Orchestration.OrchestrationSteps.ResultStep(descriptor, descriptor.OutputChannel is { } output ? new OutputChannelResultStep(output) : null);
         NeedsScope = needsScope;
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
         _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
@@ -115,12 +115,7 @@ internal sealed class RuntimeEndpoint
     {
         var instance = await _instances.GetAsync(context).ConfigureAwait(false);
         var result = _hasInterceptors ? await InvokeInterceptedAsync(context, instance).ConfigureAwait(false) : await _invoker(instance, context).ConfigureAwait(false);
-        if (_results is not null)
-        {
-            await _results.HandleAsync(context, instance, result).ConfigureAwait(false);
-        }
-
-        return result;
+        return _results is null ? result : await _results.HandleAsync(context, instance, result).ConfigureAwait(false);
     }
 
     /// <summary>Calls a direct endpoint (<see cref="IsDirect"/>) in <paramref name="services"/>.</summary>
