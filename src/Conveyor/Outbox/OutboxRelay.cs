@@ -7,9 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Conveyor.Outbox;
 
 /// <summary>
-/// Relays the outbox to the channels while the host runs: claims lanes and their first messages, sends every claimed
-/// lane's messages at once (in order within the lane), awaits their acknowledgements, deletes what was acknowledged,
-/// and claims again. Messages go to their destination past the outgoing middleware (they passed it when they were
+/// Relays the outbox to the channels while the host runs: claims lanes and their first messages, sends the claimed
+/// lanes in parallel (each lane's messages one at a time, in order), deletes what was acknowledged, and claims again. Messages go to their destination past the outgoing middleware (they passed it when they were
 /// written), never back into the outbox.
 /// </summary>
 /// <remarks>
@@ -109,36 +108,11 @@ internal sealed partial class OutboxRelay(
     /// <summary>Relays claimed rows, every lane at once; true when every row was relayed (or dead-lettered).</summary>
     private async Task<bool> RelayAsync(IReadOnlyList<OutboxRow> rows, CancellationToken cancellationToken)
     {
-        // Every send is started in lane order before any is awaited: a transport that keeps the order of the sends it
-        // was given (Kafka per partition) keeps the lane's order, and the batch costs one round trip, not one per row.
-        var sends = new (OutboxRow Row, Task Sent)[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            sends[i] = (rows[i], SendAsync(rows[i], cancellationToken));
-        }
-
-        var relayed = new List<long>(rows.Count);
-        var failedLanes = new HashSet<int>();
-        foreach (var (row, sent) in sends)
-        {
-            try
-            {
-                await sent.ConfigureAwait(false);
-                if (!failedLanes.Contains(row.Lane))
-                {
-                    relayed.Add(row.Id);
-                }
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The rest of the lane stays behind it, so that the lane's order holds when it is tried again.
-                if (failedLanes.Add(row.Lane))
-                {
-                    LogSendFailed(logger, e, row.Message.MessageId, row.Channel, row.Lane);
-                }
-            }
-        }
-
+        // Lanes in parallel, each lane's messages one after the other, each acknowledged before the next is sent: the
+        // order holds by construction, whatever the transport does with sends in flight (a Kafka channel's first send
+        // waits for its topic, and sends started together may leave in any order).
+        var lanes = rows.GroupBy(r => r.Lane).Select(lane => RelayLaneAsync([.. lane], cancellationToken)).ToList();
+        var relayed = (await Task.WhenAll(lanes).ConfigureAwait(false)).SelectMany(ids => ids).ToList();
         if (relayed.Count > 0)
         {
             var deleted = await store.CompleteAsync(_owner, relayed, CancellationToken.None).ConfigureAwait(false);
@@ -148,7 +122,34 @@ internal sealed partial class OutboxRelay(
             }
         }
 
-        return failedLanes.Count == 0;
+        return relayed.Count == rows.Count;
+    }
+
+    /// <summary>Sends one lane's rows in order until one fails (the rest wait behind it); returns the ids that went.</summary>
+    private async Task<List<long>> RelayLaneAsync(List<OutboxRow> lane, CancellationToken cancellationToken)
+    {
+        var relayed = new List<long>(lane.Count);
+        foreach (var row in lane)
+        {
+            try
+            {
+                await SendAsync(row, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogSendFailed(logger, e, row.Message.MessageId, row.Channel, row.Lane);
+                break;
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: what was acknowledged is still completed.
+                break;
+            }
+
+            relayed.Add(row.Id);
+        }
+
+        return relayed;
     }
 
     private async Task SendAsync(OutboxRow row, CancellationToken cancellationToken)

@@ -65,13 +65,6 @@ internal sealed class MessageSender : IMessageSender
     public ValueTask SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-
-        // Sent inside an explicit unit of work (a web request's): handed over with it, as a handler's messages are.
-        if (message.UnitOfWork is null && message.Intent == OutgoingIntent.Send && UnitOfWork.ExplicitUnitOfWork.Current is { } explicitUnitOfWork)
-        {
-            message.UnitOfWork = explicitUnitOfWork;
-        }
-
         return _path(message, cancellationToken);
     }
 

@@ -2,7 +2,8 @@ namespace Conveyor.UnitOfWork;
 
 /// <summary>
 /// A unit of work begun by <see cref="IUnitOfWorkScope.BeginAsync"/>, ambient while it is open: messages sent through the
-/// buses or <see cref="Outgoing.IMessageSender"/> in it are handed over with it (to the outbox, with a store that has one).
+/// buses in it are handed over with it (to the outbox, with a store that has one). A named publisher (which returns
+/// where its record was written) still sends at once.
 /// </summary>
 public sealed class ExplicitUnitOfWork : IAsyncDisposable
 {
