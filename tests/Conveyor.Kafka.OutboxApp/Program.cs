@@ -1,7 +1,6 @@
 using Conveyor;
 using Conveyor.Kafka.OutboxApp;
 using Conveyor.UnitOfWork;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,10 +18,11 @@ if (args.Length != 5)
 var (bootstrap, database, topic) = (args[0], args[1], args[2]);
 var (orders, customers) = (int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
 
-var services = new ServiceCollection();
-services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddEnvironmentVariables().Build());
-services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-services.AddConveyor(c => c
+// A host as a user writes it: its configuration reads the environment, so Conveyor__Outbox__Relay=false is the
+// ordinary Conveyor:Outbox:Relay option.
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddConveyor(c => c
     .AddHandler<OrderEvents>()
     .UseKafka(kafka =>
     {
@@ -30,15 +30,10 @@ services.AddConveyor(c => c
         kafka.CreateMissingTopics = true;
     })
     .AddKafkaChannel(OutboxContract.Channel, topic, "outbox-app")
-    .UseSqlite($"Data Source={database}")
-    .Configure(o => o.HostedConsumers = []));
-
-await using var provider = services.BuildServiceProvider();
-var hosted = provider.GetServices<IHostedService>().ToList();
-foreach (var service in hosted)
-{
-    await service.StartAsync(CancellationToken.None);
-}
+    .UseSqlite($"Data Source={database}"));
+using var host = builder.Build();
+await host.StartAsync();
+var provider = host.Services;
 
 var sqlite = provider.GetRequiredService<Conveyor.Sqlite.SqliteDatabase>();
 await using (var connection = await sqlite.OpenConnectionAsync(CancellationToken.None))
@@ -75,7 +70,7 @@ Console.Out.Flush();
 await Task.Delay(Timeout.Infinite);
 return 0;
 
-/// <summary>The receiving endpoint, declared so that publishing addresses the events to it; this app runs no consumer (the tests do).</summary>
+/// <summary>The receiving endpoint, declared so that publishing addresses the events to it; the tests' process handles them.</summary>
 internal sealed class OrderEvents
 {
     [Asynchronous(OutboxContract.Channel)]
