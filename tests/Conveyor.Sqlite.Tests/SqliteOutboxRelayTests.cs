@@ -114,6 +114,13 @@ public sealed class SqliteOutboxRelayTests : IDisposable
         {
             await InsertOrderAsync(unitOfWork.Database, "o-web");
             await events.PublishAsync(new OrderPlaced("o-web"));
+            using (var inTransaction = unitOfWork.Database.Connection.CreateCommand())
+            {
+                inTransaction.Transaction = unitOfWork.Database.Transaction;
+                inTransaction.CommandText = "SELECT COUNT(*) FROM conveyor_outbox;";
+                (await inTransaction.ExecuteScalarAsync()).ShouldBe(1L, "the event is an outbox row in the unit of work's transaction");
+            }
+
             Count("SELECT COUNT(*) FROM conveyor_outbox;").ShouldBe(0, "not committed yet: another connection sees nothing");
             await unitOfWork.CommitAsync(default);
         }
