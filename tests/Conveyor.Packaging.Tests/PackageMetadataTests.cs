@@ -24,6 +24,7 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         ["Conveyor.Kafka.Embedded"] = ["Conveyor.Kafka", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.CommandLine"] = ["Conveyor", "Microsoft.Extensions.Hosting.Abstractions", "System.CommandLine"],
         ["Conveyor.Testing"] = ["Conveyor", "Microsoft.Extensions.Hosting", "Microsoft.Extensions.TimeProvider.Testing"],
+        ["Conveyor.EntityFrameworkCore"] = ["Conveyor", "Microsoft.EntityFrameworkCore.Relational"],
     };
 
     public static TheoryData<string> Ids() => new(PackagesFixture.PackageIds);

@@ -57,6 +57,7 @@ public static class ConveyorServiceCollectionExtensions
             sp.GetRequiredService<IOptions<Conveyor.ConveyorOptions>>().Value.DeduplicationRetention, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Conveyor.Handlers.IHandlerInvokerFactory, Conveyor.Handlers.ExpressionHandlerInvokerFactory>();
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
+        services.TryAddScoped<UnitOfWorkAccessor>();
         services.TryAddScoped<IUnitOfWorkScope, UnitOfWorkScope>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
         services.AddSingleton<ConveyorRuntime>();

@@ -9,12 +9,14 @@ public sealed class ExplicitUnitOfWork : IAsyncDisposable
 {
     private static readonly AsyncLocal<Holder?> Ambient = new();
     private readonly Holder _holder;
+    private readonly UnitOfWorkAccessor? _accessor;
     private bool _committed;
 
-    private ExplicitUnitOfWork(IUnitOfWork unitOfWork, Holder holder)
+    private ExplicitUnitOfWork(IUnitOfWork unitOfWork, Holder holder, UnitOfWorkAccessor? accessor)
     {
         UnitOfWork = unitOfWork;
         _holder = holder;
+        _accessor = accessor;
     }
 
     /// <summary>The unit of work itself.</summary>
@@ -33,7 +35,7 @@ public sealed class ExplicitUnitOfWork : IAsyncDisposable
     /// <returns>A task that completes once committed.</returns>
     public async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
-        _holder.Current = null;
+        End();
         await UnitOfWork.CommitAsync(cancellationToken).ConfigureAwait(false);
         _committed = true;
     }
@@ -42,10 +44,19 @@ public sealed class ExplicitUnitOfWork : IAsyncDisposable
     /// <returns>A task that completes once rolled back.</returns>
     public async ValueTask DisposeAsync()
     {
-        _holder.Current = null;
+        End();
         if (!_committed)
         {
             await UnitOfWork.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private void End()
+    {
+        _holder.Current = null;
+        if (_accessor is not null && ReferenceEquals(_accessor.Current, UnitOfWork))
+        {
+            _accessor.Current = null;
         }
     }
 
@@ -70,7 +81,11 @@ public sealed class ExplicitUnitOfWork : IAsyncDisposable
     private static async ValueTask<ExplicitUnitOfWork> BeginIntoAsync(IUnitOfWorkFactory factory, IServiceProvider services, Holder holder, CancellationToken cancellationToken)
     {
         var unitOfWork = await factory.BeginAsync(services, cancellationToken).ConfigureAwait(false);
-        holder.Current = new ExplicitUnitOfWork(unitOfWork, holder);
+
+        // The scope's unit of work, as for a handled message: a DbContext resolved from the scope afterwards joins it.
+        var accessor = services.GetService(typeof(UnitOfWorkAccessor)) as UnitOfWorkAccessor;
+        accessor?.Current = unitOfWork;
+        holder.Current = new ExplicitUnitOfWork(unitOfWork, holder, accessor);
         return holder.Current;
     }
 
