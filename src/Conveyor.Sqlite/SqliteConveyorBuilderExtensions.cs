@@ -1,10 +1,12 @@
 using Conveyor.Deduplication;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
+using Conveyor.Outbox;
 using Conveyor.Scheduling;
 using Conveyor.Sqlite;
 using Conveyor.Sqlite.DeadLetters;
 using Conveyor.Sqlite.Deduplication;
+using Conveyor.Sqlite.Outbox;
 using Conveyor.Sqlite.Scheduling;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
@@ -21,7 +23,8 @@ public static class SqliteConveyorBuilderExtensions
     /// <summary>
     /// Keeps Conveyor's state in a SQLite database file: every received message is handled in a
     /// <see cref="SqliteUnitOfWork"/> (inject it in a handler to write in the same transaction), deduplication keys and
-    /// dead letters are tables, and delayed messages go to a durable scheduler. The schema is created on first use.
+    /// dead letters are tables, delayed messages go to a durable scheduler, and the messages a handler sends go to the
+    /// transactional outbox in its transaction (<c>Conveyor:Outbox:Enabled</c> turns that off). The schema is created on first use.
     /// </summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="connectionString">
@@ -88,6 +91,10 @@ public static class SqliteConveyorBuilderExtensions
             sp.GetRequiredService<IOptions<SqliteOptions>>().Value.CleanupInterval,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<DeduplicationCleanupService>>()));
+
+        // The outbox is on by default: a handler's messages commit with its writes. Conveyor:Outbox:Enabled=false turns it off.
+        services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
+        builder.UseOutbox();
         return builder;
     }
 }

@@ -64,6 +64,24 @@ internal static class SqliteSchema
         );
         CREATE INDEX conveyor_scheduled_next ON conveyor_scheduled (next_attempt_at, id);
         """,
+
+        // The transactional outbox: messages in append order per lane, and who relays each lane until when.
+        """
+        CREATE TABLE conveyor_outbox (
+            id      INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            lane    INTEGER NOT NULL,
+            channel TEXT    NOT NULL,
+            headers BLOB    NOT NULL,
+            body    BLOB    NOT NULL
+        );
+        CREATE INDEX conveyor_outbox_lane ON conveyor_outbox (lane, id);
+
+        CREATE TABLE conveyor_outbox_lanes (
+            lane             INTEGER NOT NULL PRIMARY KEY,
+            owner            TEXT    NULL,
+            lease_expires_at INTEGER NULL
+        );
+        """,
     ];
 
     /// <summary>The version this package's schema is at.</summary>

@@ -58,6 +58,7 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<Conveyor.Handlers.IHandlerInvokerFactory, Conveyor.Handlers.ExpressionHandlerInvokerFactory>();
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
         services.TryAddScoped<UnitOfWorkAccessor>();
+        services.TryAddScoped<IUnitOfWorkScope, UnitOfWorkScope>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
         services.AddSingleton<ConveyorRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);

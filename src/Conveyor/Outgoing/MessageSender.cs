@@ -34,7 +34,10 @@ internal sealed class MessageSender : IMessageSender
         _time = time;
         _logger = logger;
         OutgoingDelegate path = DeliverAsync;
-        foreach (var step in middleware.Reverse())
+
+        // The outbox is the innermost step whoever registered first: every other middleware (a trace context) has
+        // seen the message when it is written, and the relay delivers it past the middleware.
+        foreach (var step in middleware.OrderBy(m => m is Outbox.OutboxOutgoingMiddleware).Reverse())
         {
             var next = path;
             path = (message, cancellationToken) => step.SendAsync(message, next, cancellationToken);
@@ -72,7 +75,8 @@ internal sealed class MessageSender : IMessageSender
         return scheduled.Redeliver ? Receiving(channel).RedeliverAsync(scheduled.Message, cancellationToken) : channel.SendAsync(scheduled.Message, cancellationToken);
     }
 
-    private ValueTask DeliverAsync(OutgoingMessage outgoing, CancellationToken cancellationToken) => outgoing.Intent switch
+    /// <summary>Sends a message to its destination past the middleware: the scheduled and outbox relays' way out.</summary>
+    internal ValueTask DeliverAsync(OutgoingMessage outgoing, CancellationToken cancellationToken) => outgoing.Intent switch
     {
         OutgoingIntent.Send => ToChannelAsync(outgoing, redeliver: false, cancellationToken),
         OutgoingIntent.Redeliver => ToChannelAsync(outgoing, redeliver: true, cancellationToken),

@@ -110,6 +110,8 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
             return ValueTask.CompletedTask;
         }
 
+        // Sent inside an explicit unit of work (a web request's): handed over with it, as a handler's messages are.
+        message.UnitOfWork ??= UnitOfWork.ExplicitUnitOfWork.Current;
         return sender.SendAsync(message, cancellationToken);
     }
 
