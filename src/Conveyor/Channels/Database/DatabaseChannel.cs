@@ -63,6 +63,7 @@ public sealed class DatabaseChannel : IReceivingChannel
     {
         CanReceive = true,
         KeepsOrderOnRelease = false,
+        CompetingConsumers = true,
         MaxDeliveryDelay = Timeout.InfiniteTimeSpan,
         ReportsLag = true,
     };
