@@ -82,6 +82,21 @@ internal static class SqliteSchema
             lease_expires_at INTEGER NULL
         );
         """,
+
+        // The database channels' messages: available from available_at (UTC ticks), leased by one consumer at a time.
+        """
+        CREATE TABLE conveyor_channel_messages (
+            id               INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            channel          TEXT    NOT NULL,
+            headers          BLOB    NOT NULL,
+            body             BLOB    NOT NULL,
+            available_at     INTEGER NOT NULL,
+            lease_owner      TEXT    NULL,
+            lease_expires_at INTEGER NULL
+        );
+        CREATE INDEX conveyor_channel_messages_available ON conveyor_channel_messages (channel, available_at, id);
+        CREATE INDEX conveyor_channel_messages_owner ON conveyor_channel_messages (lease_owner) WHERE lease_owner IS NOT NULL;
+        """,
     ];
 
     /// <summary>The version this package's schema is at.</summary>

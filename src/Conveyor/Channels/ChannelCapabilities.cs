@@ -32,6 +32,12 @@ public sealed record ChannelCapabilities
     /// </summary>
     public bool RetriesWaitInPlace { get; init; }
 
+    /// <summary>
+    /// Whether several receive loops may consume the channel at once (in this process or others), each message going
+    /// to one of them (a database channel). False: one consumer at a time, so that order holds.
+    /// </summary>
+    public bool CompetingConsumers { get; init; }
+
     /// <summary>Whether <see cref="IReceivingChannel.GetLagAsync"/> reports how many messages wait.</summary>
     public bool ReportsLag { get; init; }
 

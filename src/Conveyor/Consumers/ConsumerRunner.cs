@@ -14,7 +14,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
 
     /// <summary>The channels that have endpoints, which the hosted service runs by default.</summary>
     public IEnumerable<string> ChannelsWithEndpoints =>
-        ConsumerNames.Where(name => runtime.EndpointsOn(name).Any());
+        ConsumerNames.Where(name => runtime.EndpointsOn(name).Any() || runtime.EndpointsForwardingFrom(name).Any());
 
     public string ResolveChannel(string name)
     {

@@ -66,6 +66,22 @@ internal sealed class InboundPipeline(
             return await failures.FailAsync(inbound, null, e, 1, cancellationToken).ConfigureAwait(false);
         }
 
+        // A chain ([Asynchronous("db", "kafka")]): received on a channel before the last, the message goes on to the next.
+        if (endpoint.Info.NextChannelAfter(inbound.ChannelName) is { } next)
+        {
+            try
+            {
+                await dispatcher.Sender.SendAsync(new OutgoingMessage(inbound.Message.Copy(), next, OutgoingIntent.Send) { Source = inbound }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                return await failures.FailAsync(inbound, endpoint, new ConveyorException($"Forwarding the message to channel '{next}', the next of its chain, failed: {e.Message}", e), 1, cancellationToken).ConfigureAwait(false);
+            }
+
+            Log.ForwardedInChain(logger, inbound.Message.MessageId, endpoint.Id, inbound.ChannelName, next);
+            return ProcessingResult.Handled;
+        }
+
         // 2. Decode, once: a body that does not convert will not convert on a retry either.
         object? payload;
         try
@@ -80,7 +96,7 @@ internal sealed class InboundPipeline(
         var attempts = inbound.Message.Headers.DeliveryAttempt;
         while (true)
         {
-            var (error, duplicate) = await HandleAsync(endpoint, inbound.Message, payload, cancellationToken).ConfigureAwait(false);
+            var (error, duplicate) = await HandleAsync(endpoint, inbound, payload, cancellationToken).ConfigureAwait(false);
             if (error is null)
             {
                 return duplicate ? ProcessingResult.Duplicate : ProcessingResult.Handled;
@@ -132,14 +148,15 @@ internal sealed class InboundPipeline(
     /// Steps 3 to 7 for one attempt, with the endpoint's instant retries: each attempt runs in a unit of work of its own
     /// that commits only when the handler succeeded. Returns the exception the last attempt ended with, or null.
     /// </summary>
-    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, TransportMessage message, object? payload, CancellationToken cancellationToken)
+    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken)
     {
+        var message = inbound.Message;
         for (var retries = 0; ; retries++)
         {
             Exception? error;
             try
             {
-                var duplicate = await HandleOnceAsync(endpoint, message, payload, cancellationToken).ConfigureAwait(false);
+                var duplicate = await HandleOnceAsync(endpoint, inbound, payload, cancellationToken).ConfigureAwait(false);
                 return (null, duplicate);
             }
             catch (Exception e)
@@ -156,8 +173,9 @@ internal sealed class InboundPipeline(
         }
     }
 
-    private async ValueTask<bool> HandleOnceAsync(RuntimeEndpoint endpoint, TransportMessage message, object? payload, CancellationToken cancellationToken)
+    private async ValueTask<bool> HandleOnceAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken)
     {
+        var message = inbound.Message;
         AsyncServiceScope? scope = endpoint.NeedsScope ? scopes.CreateAsyncScope() : null;
         try
         {
@@ -195,7 +213,8 @@ internal sealed class InboundPipeline(
                     }
                 }
 
-                // 7. Commit.
+                // 7. Commit, with the acknowledgement when the channel makes it in the same transaction.
+                await inbound.AcknowledgeInAsync(unitOfWork, cancellationToken).ConfigureAwait(false);
                 await unitOfWork.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return false;
             }

@@ -142,6 +142,10 @@ internal sealed class ConveyorRuntime
         Orchestration.OrchestrationValidation.CheckFixedSlips(this);
     }
 
+    /// <summary>Endpoints whose chain forwards messages received on <paramref name="channel"/> to a next channel.</summary>
+    public IEnumerable<RuntimeEndpoint> EndpointsForwardingFrom(string channel) =>
+        Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.NextChannelAfter(channel) is not null);
+
     /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
     public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
         Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel == channel);
@@ -225,6 +229,7 @@ internal sealed class ConveyorRuntime
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
         used.UnionWith(Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel is not null).Select(e => e.Info.Channel!));
+        used.UnionWith(Endpoints.Values.SelectMany(e => e.Info.Via));
         used.UnionWith(descriptors.Select(d => d.OutputChannel).OfType<string>());
         used.UnionWith(descriptors.Select(d => d.ErrorChannel).OfType<string>());
         if (Options.DefaultErrorChannel is { } defaultErrorChannel)

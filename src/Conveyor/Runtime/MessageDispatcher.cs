@@ -98,7 +98,7 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
         }
 
         // Not awaited here: a send in flight keeps only what the channel holds, not this payload and these headers.
-        return ReturnAdapters.FromValueTask(SendOrHoldAsync(new OutgoingMessage(message, endpoint.Info.Channel!, OutgoingIntent.Send), parent, cancellationToken));
+        return ReturnAdapters.FromValueTask(SendOrHoldAsync(new OutgoingMessage(message, endpoint.Info.EntryChannel!, OutgoingIntent.Send), parent, cancellationToken));
     }
 
     /// <summary>Holds <paramref name="message"/> until the received message being handled succeeded, or sends it now outside one.</summary>
