@@ -43,7 +43,8 @@ public static class ConveyorServiceCollectionExtensions
         configure(builder);
 
         var handlerTypes = builder.HandlerTypes();
-        foreach (var type in handlerTypes.Where(t => !t.IsAbstract))
+        // Aggregates are loaded by their identifier, never resolved from DI.
+        foreach (var type in handlerTypes.Where(t => !t.IsAbstract && !Conveyor.Aggregates.AggregateModel.IsAggregate(t)))
         {
             services.TryAdd(new ServiceDescriptor(type, type, builder.HandlerLifetime));
         }
@@ -58,6 +59,8 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<Conveyor.Handlers.IHandlerInvokerFactory, Conveyor.Handlers.ExpressionHandlerInvokerFactory>();
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
+        services.TryAddSingleton<Conveyor.Aggregates.IAggregateStateStore, Conveyor.Aggregates.InMemoryAggregateStateStore>();
+        services.TryAddSingleton<Conveyor.EventSourcing.IEventStore>(sp => new Conveyor.EventSourcing.InMemoryEventStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ConveyorRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);
         services.AddSingleton<IChannelRegistry, ChannelRegistry>();
