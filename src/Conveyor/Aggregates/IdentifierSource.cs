@@ -65,10 +65,13 @@ internal sealed class IdentifierSource
         {
             var part = _parts[i];
             var raw = part.Read(payload, header);
-            string? value;
+            var value = AggregateIdentity.Format(raw);
             try
             {
-                value = raw is null || raw.GetType() == part.Type ? AggregateIdentity.Format(raw) : AggregateIdentity.Format(part.Converter.ConvertFromInvariantString(AggregateIdentity.Format(raw) ?? ""));
+                if (value is not null && raw!.GetType() != part.Type)
+                {
+                    value = AggregateIdentity.Format(part.Converter.ConvertFromInvariantString(value));
+                }
             }
             catch (Exception e) when (e is FormatException or NotSupportedException or ArgumentException or OverflowException || e.InnerException is FormatException or OverflowException)
             {
