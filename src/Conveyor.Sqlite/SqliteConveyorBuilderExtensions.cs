@@ -1,8 +1,12 @@
+using Conveyor.Aggregates;
 using Conveyor.Deduplication;
+using Conveyor.EventSourcing;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
 using Conveyor.Scheduling;
 using Conveyor.Sqlite;
+using Conveyor.Sqlite.Aggregates;
+using Conveyor.Sqlite.EventSourcing;
 using Conveyor.Sqlite.DeadLetters;
 using Conveyor.Sqlite.Deduplication;
 using Conveyor.Sqlite.Scheduling;
@@ -20,7 +24,7 @@ public static class SqliteConveyorBuilderExtensions
     /// <summary>
     /// Keeps Conveyor's state in a SQLite database file: every received message is handled in a
     /// <see cref="SqliteUnitOfWork"/> (inject it in a handler to write in the same transaction), deduplication keys and
-    /// dead letters are tables, and delayed messages go to a durable scheduler. The schema is created on first use.
+    /// dead letters are tables, aggregates and event streams are stored in the message's transaction, and delayed messages go to a durable scheduler. The schema is created on first use.
     /// </summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="connectionString">
@@ -72,6 +76,11 @@ public static class SqliteConveyorBuilderExtensions
             sp.GetRequiredService<IOptions<SqliteOptions>>().Value,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<SqliteMessageScheduler>>())));
+
+        // Scoped: inside a handled message they write in its unit of work.
+        services.AddScoped(sp => new SqliteStoreTransaction(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<SqliteUnitOfWorkSlot>()));
+        services.Replace(ServiceDescriptor.Scoped<IAggregateStateStore>(sp => new SqliteAggregateStateStore(sp.GetRequiredService<SqliteStoreTransaction>())));
+        services.Replace(ServiceDescriptor.Scoped<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<SqliteStoreTransaction>(), sp.GetService<TimeProvider>() ?? TimeProvider.System)));
 
         builder.AddOutgoingMiddleware<SqliteOutgoingMiddleware>();
         services.AddHostedService<SqliteCleanupService>();

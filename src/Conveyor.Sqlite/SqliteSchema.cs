@@ -64,6 +64,29 @@ internal static class SqliteSchema
         );
         CREATE INDEX conveyor_scheduled_next ON conveyor_scheduled (next_attempt_at, id);
         """,
+
+        // 2: aggregate states (and event-sourced aggregates' snapshots), and event streams.
+        """
+        CREATE TABLE conveyor_aggregates (
+            aggregate_type TEXT    NOT NULL,
+            id             TEXT    NOT NULL,
+            version        INTEGER NOT NULL,
+            state          TEXT    NOT NULL,
+            PRIMARY KEY (aggregate_type, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE conveyor_events (
+            position    INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            stream_id   TEXT    NOT NULL,
+            version     INTEGER NOT NULL,
+            event_type  TEXT    NOT NULL,
+            data        TEXT    NOT NULL,
+            metadata    TEXT    NULL,
+            -- UTC ticks.
+            recorded_at INTEGER NOT NULL,
+            UNIQUE (stream_id, version)
+        );
+        """,
     ];
 
     /// <summary>The version this package's schema is at.</summary>
