@@ -11,7 +11,7 @@ public sealed record TicketOpened(string TicketId, string Subject);
 public sealed record TicketClosed(string TicketId);
 
 /// <summary>
-/// Seed 000's ticket: a state-stored aggregate behind the Kafka channel <c>tickets</c>. Commands reach the instance named
+/// The ticket: a state-stored aggregate behind the Kafka channel <c>tickets</c>. Commands reach the instance named
 /// by their <c>TicketId</c>, and are keyed by it on Kafka, so one ticket's commands stay in order on one partition.
 /// </summary>
 [Aggregate]

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Conveyor.Kafka.Tests.Channels;
 
 /// <summary>
-/// Seed 001's aggregate partition keys on Kafka: a command to an aggregate is keyed by the aggregate's identifier and
+/// Aggregate partition keys on Kafka: a command to an aggregate is keyed by the aggregate's identifier and
 /// so is every event it records, without the sender naming a key, so every message of one instance lands on one
 /// partition and is handled in the order it was sent.
 /// </summary>
