@@ -109,7 +109,9 @@ internal sealed class IdentifierSource
         var instance = Expression.Parameter(typeof(object), "payload");
         var getter = Expression.Lambda<Func<object, object?>>(
             Expression.Convert(Expression.Property(Expression.Convert(instance, payloadType!), property), typeof(object)), instance).Compile();
-        return ((payload, _) => payload is null ? null : getter(payload), $"{payloadType!.Name}.{property.Name}");
+        // A payload not yet converted (a send by routing key with a serialized body) has no property to read.
+        var type = payloadType!;
+        return ((payload, _) => type.IsInstanceOfType(payload) ? getter(payload!) : null, $"{type.Name}.{property.Name}");
     }
 
     private sealed record Part(string Identifier, Type Type, Func<object?, Func<string, string?>, object?> Read, string Description, TypeConverter Converter);

@@ -30,7 +30,7 @@ public sealed class AsynchronousAggregateTests
         public static Device Register(RegisterDevice command) => new() { DeviceId = command.DeviceId, Site = command.Site };
 
         [Asynchronous("devices")]
-        [CommandHandler(EndpointId = "device.rename")]
+        [CommandHandler("device.rename", EndpointId = "device.rename")]
         [IdentifierMapping("Site", "header.site")]
         public void Rename(RenameDevice command)
         {
@@ -70,6 +70,19 @@ public sealed class AsynchronousAggregateTests
         await flow.SendAsync(new RenameDevice(7, "scanner"), Headers(("site", "ams")));
 
         flow.RecordedMessages("devices").Select(m => m.Headers.Get(MessageHeaderNames.PartitionKey)).ShouldBe(["""["7","ams"]""", """["7","ams"]"""]);
+    }
+
+    [Fact]
+    public async Task Bug_ASendByRoutingKeyWithASerializedBody_FailedToReadThePartitionKeyFromIt()
+    {
+        await using var flow = Start();
+        await flow.SendAsync(new RegisterDevice(7, "ams"));
+
+        await flow.CommandBus.SendWithRoutingAsync("device.rename", """{"deviceId":7,"name":"scanner"}""", Headers(("site", "ams")));
+        (await flow.RunAsync("devices")).Finished.ShouldBe(2);
+
+        flow.RecordedMessages("devices")[1].Headers.Get(MessageHeaderNames.PartitionKey).ShouldNotBe("""["7","ams"]""", "the body is not read to key the message");
+        (await flow.LoadAsync<Device>("""["7","ams"]"""))!.Name.ShouldBe("scanner");
     }
 
     [Fact]
