@@ -10,6 +10,7 @@ using Conveyor.Sqlite.EventSourcing;
 using Conveyor.Sqlite.DeadLetters;
 using Conveyor.Sqlite.Deduplication;
 using Conveyor.Sqlite.Scheduling;
+using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,6 +44,12 @@ public static class SqliteConveyorBuilderExtensions
             throw new ConveyorConfigurationException("UseSqlite is called twice. Call it once, with one database file for every store.");
         }
 
+        if (services.Any(d => d.ServiceType == typeof(IUnitOfWorkFactory) && d.ImplementationType is { } type && type != typeof(InMemoryUnitOfWorkFactory)))
+        {
+            throw new ConveyorConfigurationException(
+                "UseSqlite is called after another store package's Use method (e.g. UsePostgreSql): both would begin each message's unit of work. Keep one of them.");
+        }
+
         // Code first, then configuration over it: a deployment changes the file without a rebuild.
         services.AddOptions<SqliteOptions>()
             .Configure(o =>
@@ -58,6 +65,7 @@ public static class SqliteConveyorBuilderExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteOptions>, SqliteOptionsValidator>());
         services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<ISchemaMigrator, SqliteSchemaMigrator>();
 
         services.Replace(ServiceDescriptor.Singleton<IUnitOfWorkFactory, SqliteUnitOfWorkFactory>());
         services.AddScoped<SqliteUnitOfWorkSlot>();
@@ -82,8 +90,13 @@ public static class SqliteConveyorBuilderExtensions
         services.Replace(ServiceDescriptor.Scoped<IAggregateStateStore>(sp => new SqliteAggregateStateStore(sp.GetRequiredService<SqliteStoreTransaction>())));
         services.Replace(ServiceDescriptor.Scoped<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<SqliteStoreTransaction>(), sp.GetService<TimeProvider>() ?? TimeProvider.System)));
 
-        builder.AddOutgoingMiddleware<SqliteOutgoingMiddleware>();
-        services.AddHostedService<SqliteCleanupService>();
+        builder.AddOutgoingMiddleware<AmbientUnitOfWorkMiddleware<SqliteUnitOfWork>>();
+        services.AddHostedService(sp => new DeduplicationCleanupService(
+            sp.GetRequiredService<IDeduplicationStore>(),
+            $"SQLite {sp.GetRequiredService<SqliteDatabase>().FilePath}",
+            sp.GetRequiredService<IOptions<SqliteOptions>>().Value.CleanupInterval,
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<ILogger<DeduplicationCleanupService>>()));
         return builder;
     }
 }

@@ -6,8 +6,10 @@ namespace Conveyor.Sqlite;
 /// <summary>Begins a <see cref="SqliteUnitOfWork"/> per received message and makes it the scope's.</summary>
 /// <param name="database">The database.</param>
 /// <param name="root">The root provider: a message handled without a scope has no slot to fill.</param>
-internal sealed class SqliteUnitOfWorkFactory(SqliteDatabase database, IServiceProvider root) : IUnitOfWorkFactory
+internal sealed class SqliteUnitOfWorkFactory(SqliteDatabase database, IServiceProvider root) : IDbUnitOfWorkFactory
 {
+    public Type ConnectionType => typeof(Microsoft.Data.Sqlite.SqliteConnection);
+
     public async ValueTask<IUnitOfWork> BeginAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);

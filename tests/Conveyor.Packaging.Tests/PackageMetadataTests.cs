@@ -24,6 +24,9 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         ["Conveyor.Kafka.Embedded"] = ["Conveyor.Kafka", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.CommandLine"] = ["Conveyor", "Microsoft.Extensions.Hosting.Abstractions", "System.CommandLine"],
         ["Conveyor.Testing"] = ["Conveyor", "Microsoft.Extensions.Hosting", "Microsoft.Extensions.TimeProvider.Testing"],
+        ["Conveyor.EntityFrameworkCore"] = ["Conveyor", "Microsoft.EntityFrameworkCore.Relational"],
+        ["Conveyor.Sqlite"] = ["Conveyor", "Microsoft.Data.Sqlite", "SQLitePCLRaw.bundle_e_sqlite3", "SQLitePCLRaw.core", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
+        ["Conveyor.PostgreSql"] = ["Conveyor", "Npgsql", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
     };
 
     public static TheoryData<string> Ids() => new(PackagesFixture.PackageIds);

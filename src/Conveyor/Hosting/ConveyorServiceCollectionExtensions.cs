@@ -58,6 +58,7 @@ public static class ConveyorServiceCollectionExtensions
             sp.GetRequiredService<IOptions<Conveyor.ConveyorOptions>>().Value.DeduplicationRetention, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<Conveyor.Handlers.IHandlerInvokerFactory, Conveyor.Handlers.ExpressionHandlerInvokerFactory>();
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
+        services.TryAddScoped<UnitOfWorkAccessor>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
         services.TryAddSingleton<Conveyor.Aggregates.IAggregateStateStore, Conveyor.Aggregates.InMemoryAggregateStateStore>();
         services.TryAddSingleton<Conveyor.EventSourcing.IEventStore>(sp => new Conveyor.EventSourcing.InMemoryEventStore(sp.GetRequiredService<TimeProvider>()));

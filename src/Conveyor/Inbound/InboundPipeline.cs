@@ -167,6 +167,11 @@ internal sealed class InboundPipeline(
             var unitOfWork = await unitsOfWork.BeginAsync(services, cancellationToken).ConfigureAwait(false);
             try
             {
+                if (scope is not null)
+                {
+                    services.GetRequiredService<UnitOfWorkAccessor>().Current = unitOfWork;
+                }
+
                 var key = endpoint.Deduplication?.KeyOf(message.Headers, payload);
                 if (key is not null && !await deduplication.TryClaimAsync(endpoint.Id, key, unitOfWork, cancellationToken).ConfigureAwait(false))
                 {

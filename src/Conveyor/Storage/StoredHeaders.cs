@@ -1,19 +1,28 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Conveyor.Sqlite;
+namespace Conveyor.Storage;
 
 /// <summary>
 /// Writes message headers as one blob and reads them back exactly: a format byte, the count, then each name and value
 /// as its UTF-16 code units with their length. Not UTF-8 text, so that every string comes back unchanged, a lone
 /// surrogate (a transport's non-UTF-8 header kept as it was) included.
 /// </summary>
-internal static class HeaderCodec
+/// <remarks>
+/// Public in core, and narrow, rather than a source file each store package compiles: every database store (SQLite,
+/// PostgreSQL, those to come) writes headers in this one format, so a row is read the same by any of them, a format
+/// change is made once, and a tool that reads a store's rows (a migration from SQLite to PostgreSQL) can decode them.
+/// </remarks>
+public static class StoredHeaders
 {
     private const byte Format = 1;
 
+    /// <summary>Writes <paramref name="headers"/> as one blob.</summary>
+    /// <param name="headers">The headers.</param>
+    /// <returns>The blob.</returns>
     public static byte[] Encode(MessageHeaders headers)
     {
+        ArgumentNullException.ThrowIfNull(headers);
         var size = 1 + 4;
         foreach (var (name, value) in headers)
         {
@@ -34,11 +43,15 @@ internal static class HeaderCodec
         return buffer;
     }
 
+    /// <summary>Reads headers written by <see cref="Encode"/>.</summary>
+    /// <param name="blob">The blob.</param>
+    /// <returns>The headers, exactly as written.</returns>
+    /// <exception cref="InvalidDataException">The blob is not in this format.</exception>
     public static MessageHeaders Decode(ReadOnlySpan<byte> blob)
     {
         if (blob.Length < 5 || blob[0] != Format)
         {
-            throw new InvalidDataException($"A stored header blob has format {(blob.Length > 0 ? blob[0] : -1)}, not {Format}: the database was written by another version of Conveyor.Sqlite.");
+            throw new InvalidDataException($"A stored header blob has format {(blob.Length > 0 ? blob[0] : -1)}, not {Format}: the database was written by another version of Conveyor.");
         }
 
         var count = BinaryPrimitives.ReadInt32LittleEndian(blob[1..]);

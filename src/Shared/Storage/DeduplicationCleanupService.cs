@@ -1,23 +1,21 @@
 using Conveyor.Deduplication;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
-namespace Conveyor.Sqlite;
+namespace Conveyor.Storage;
 
 /// <summary>
-/// Removes expired deduplication keys while the host runs: first after a random part of the interval (instances
-/// started together do not clean together), then every interval, in batches; a failure backs off and never stops the host.
+/// Removes expired deduplication keys of a database store while the host runs: first after a random part of the
+/// interval (instances started together do not clean together), then every interval, in batches; a failure backs off
+/// and never stops the host. Compiled by each store package (src/Shared), like <see cref="LeasedMessageScheduler"/>.
 /// </summary>
-internal sealed class SqliteCleanupService(
-    IDeduplicationStore store, SqliteDatabase database, IOptions<SqliteOptions> options, TimeProvider time, ILogger<SqliteCleanupService> logger)
+internal sealed class DeduplicationCleanupService(IDeduplicationStore store, string storeName, TimeSpan interval, TimeProvider time, ILogger logger)
     : BackgroundService
 {
     private static readonly Backoff FailureBackoff = new(TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(5), jitter: 0.2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.CleanupInterval;
         var failures = 0;
         try
         {
@@ -30,12 +28,12 @@ internal sealed class SqliteCleanupService(
                     var removed = await store.RemoveExpiredAsync(stoppingToken).ConfigureAwait(false);
                     if (removed > 0)
                     {
-                        Log.CleanupRemoved(logger, removed, database.FilePath);
+                        StorageLog.CleanupRemoved(logger, removed, storeName);
                     }
 
                     if (failures > 0)
                     {
-                        Log.CleanupRecovered(logger, database.FilePath, failures);
+                        StorageLog.CleanupRecovered(logger, storeName, failures);
                         failures = 0;
                     }
                 }
@@ -43,7 +41,7 @@ internal sealed class SqliteCleanupService(
                 {
                     if (failures++ == 0)
                     {
-                        Log.CleanupFailed(logger, e, database.FilePath);
+                        StorageLog.CleanupFailed(logger, e, storeName);
                     }
 
                     wait = FailureBackoff.DelayFor(failures);
