@@ -65,7 +65,7 @@ internal static class SqliteSchema
         CREATE INDEX conveyor_scheduled_next ON conveyor_scheduled (next_attempt_at, id);
         """,
 
-        // The transactional outbox: messages in append order per lane, and who relays each lane until when.
+        // 2: the transactional outbox: messages in append order per lane, and who relays each lane until when.
         """
         CREATE TABLE conveyor_outbox (
             id      INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -83,7 +83,7 @@ internal static class SqliteSchema
         );
         """,
 
-        // The database channels' messages: available from available_at (UTC ticks), leased by one consumer at a time.
+        // 3: the database channels' messages: available from available_at (UTC ticks), leased by one consumer at a time.
         """
         CREATE TABLE conveyor_channel_messages (
             id               INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -96,6 +96,29 @@ internal static class SqliteSchema
         );
         CREATE INDEX conveyor_channel_messages_available ON conveyor_channel_messages (channel, available_at, id);
         CREATE INDEX conveyor_channel_messages_owner ON conveyor_channel_messages (lease_owner) WHERE lease_owner IS NOT NULL;
+        """,
+
+        // 4: aggregate states (and event-sourced aggregates' snapshots), and event streams.
+        """
+        CREATE TABLE conveyor_aggregates (
+            aggregate_type TEXT    NOT NULL,
+            id             TEXT    NOT NULL,
+            version        INTEGER NOT NULL,
+            state          TEXT    NOT NULL,
+            PRIMARY KEY (aggregate_type, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE conveyor_events (
+            position    INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            stream_id   TEXT    NOT NULL,
+            version     INTEGER NOT NULL,
+            event_type  TEXT    NOT NULL,
+            data        TEXT    NOT NULL,
+            metadata    TEXT    NULL,
+            -- UTC ticks.
+            recorded_at INTEGER NOT NULL,
+            UNIQUE (stream_id, version)
+        );
         """,
     ];
 

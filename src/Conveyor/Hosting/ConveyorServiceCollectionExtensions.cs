@@ -43,7 +43,8 @@ public static class ConveyorServiceCollectionExtensions
         configure(builder);
 
         var handlerTypes = builder.HandlerTypes();
-        foreach (var type in handlerTypes.Where(t => !t.IsAbstract))
+        // Aggregates are loaded by their identifier, never resolved from DI.
+        foreach (var type in handlerTypes.Where(t => !t.IsAbstract && !Conveyor.Aggregates.AggregateModel.IsAggregate(t)))
         {
             services.TryAdd(new ServiceDescriptor(type, type, builder.HandlerLifetime));
         }
@@ -60,6 +61,8 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddScoped<UnitOfWorkAccessor>();
         services.TryAddScoped<IUnitOfWorkScope, UnitOfWorkScope>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
+        services.TryAddSingleton<Conveyor.Aggregates.IAggregateStateStore, Conveyor.Aggregates.InMemoryAggregateStateStore>();
+        services.TryAddSingleton<Conveyor.EventSourcing.IEventStore>(sp => new Conveyor.EventSourcing.InMemoryEventStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ConveyorRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);
         services.AddSingleton<IChannelRegistry, ChannelRegistry>();

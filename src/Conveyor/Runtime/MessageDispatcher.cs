@@ -92,6 +92,12 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
         var message = sender.Create(payload, metadata, parent, endpoint.Info.Kind);
         message.Headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
         message.Headers.Set(MessageHeaderNames.RoutingKey, routingKey ?? message.Headers.MessageName);
+        if (endpoint.Aggregate is { } aggregate && message.Headers.Get(MessageHeaderNames.PartitionKey) is null
+            && aggregate.PartitionKey(payload, message.Headers) is { } partitionKey)
+        {
+            message.Headers.Set(MessageHeaderNames.PartitionKey, partitionKey);
+        }
+
         if (endpoint.Delay is { } delay && message.DeliverAt is null)
         {
             message.SetDeliverAt(runtime.Time.GetUtcNow() + delay);
