@@ -61,6 +61,7 @@ public static class ConveyorServiceCollectionExtensions
         services.AddSingleton<ConveyorRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);
         services.AddSingleton<IChannelRegistry, ChannelRegistry>();
+        services.TryAddSingleton<Conveyor.IChannelLagReader, ChannelLagReader>();
         services.AddSingleton<MessageSender>();
         services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<MessageSender>());
         services.AddSingleton<MessageDispatcher>();
