@@ -23,6 +23,8 @@ internal sealed class CommandLineContext(IServiceProvider services, TextWriter o
 
     public IConsumerStatusRegistry Status => Required<IConsumerStatusRegistry>();
 
+    public IChannelLagReader Lag => Required<IChannelLagReader>();
+
     public ConveyorOptions Options => Runtime.Options;
 
     /// <summary>
