@@ -19,11 +19,13 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         [
             "Microsoft.Extensions.Configuration.Binder", "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.Hosting.Abstractions",
             "Microsoft.Extensions.Logging", "Microsoft.Extensions.Options.ConfigurationExtensions",
+            "Microsoft.Extensions.Diagnostics.HealthChecks", "Microsoft.Extensions.Diagnostics.HealthChecks.Abstractions",
         ],
         ["Conveyor.Kafka"] = ["Conveyor", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.Kafka.Embedded"] = ["Conveyor.Kafka", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.CommandLine"] = ["Conveyor", "Microsoft.Extensions.Hosting.Abstractions", "System.CommandLine"],
         ["Conveyor.Testing"] = ["Conveyor", "Microsoft.Extensions.Hosting", "Microsoft.Extensions.TimeProvider.Testing"],
+        ["Conveyor.OpenTelemetry"] = ["Conveyor", "OpenTelemetry.Extensions.Hosting"],
     };
 
     public static TheoryData<string> Ids() => new(PackagesFixture.PackageIds);
