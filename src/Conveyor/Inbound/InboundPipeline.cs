@@ -143,6 +143,7 @@ internal sealed class InboundPipeline(
             try
             {
                 await RedeliverLaterAsync(inbound, endpoint, attempts, delay, cancellationToken).ConfigureAwait(false);
+                observation?.RetryScheduled();
                 return ProcessingResult.Handled;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)

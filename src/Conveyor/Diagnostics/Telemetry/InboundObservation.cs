@@ -12,6 +12,7 @@ internal sealed class InboundObservation
     private readonly string _channel;
     private readonly long _started = Stopwatch.GetTimestamp();
     private string? _endpoint;
+    private bool _retryScheduled;
 
     public InboundObservation(ConveyorMetrics metrics, Activity? activity, string system, string channel)
     {
@@ -32,6 +33,9 @@ internal sealed class InboundObservation
         _activity?.SetTag(MessagingAttributes.Endpoint, endpointId);
     }
 
+    /// <summary>The attempt failed and the message will be delivered again later: it is finished as <c>retried</c>.</summary>
+    public void RetryScheduled() => _retryScheduled = true;
+
     /// <summary>The pipeline finished with <paramref name="result"/>; or, with <paramref name="error"/>, threw.</summary>
     public void Finish(ProcessingResult? result, Exception? error = null)
     {
@@ -39,6 +43,7 @@ internal sealed class InboundObservation
         {
             ProcessingOutcome.Duplicate => "duplicate",
             ProcessingOutcome.Failed => "failed",
+            _ when _retryScheduled => "retried",
             _ => result.Value.Acknowledgement == Channels.Acknowledgement.Completed ? "handled" : "released",
         };
         if (_activity is not null)
