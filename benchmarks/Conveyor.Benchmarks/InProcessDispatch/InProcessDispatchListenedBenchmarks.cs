@@ -1,15 +1,11 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
-using Conveyor.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Benchmarks.InProcessDispatch;
 
 /// <summary>
-/// The direct path of <see cref="InProcessDispatchBenchmarks"/> with and without something listening to Conveyor's
-/// activity source and meter (an <see cref="ActivityListener"/> recording every activity, a <see cref="MeterListener"/>
-/// enabling every instrument), against Mediator.SourceGenerator. Each benchmark runs in a process of its own, so the
+/// The direct path of <see cref="InProcessDispatchBenchmarks"/> with and without <see cref="ConveyorListeners"/>, against
+/// Mediator.SourceGenerator. Each benchmark runs in a process of its own, so the
 /// listeners of one never reach the others.
 /// </summary>
 [MemoryDiagnoser]
@@ -20,8 +16,7 @@ public class InProcessDispatchListenedBenchmarks
     private Mediator.IMediator _mediator = null!;
     private ServiceProvider _conveyorServices = null!;
     private ICommandBus _conveyor = null!;
-    private ActivityListener? _activities;
-    private MeterListener? _meters;
+    private ConveyorListeners? _listeners;
 
     [GlobalSetup(Targets = [nameof(Mediator), nameof(Conveyor)])]
     public void Setup()
@@ -33,22 +28,14 @@ public class InProcessDispatchListenedBenchmarks
     [GlobalSetup(Target = nameof(ConveyorListened))]
     public void SetupListened()
     {
-        _activities = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ConveyorTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(_activities);
-        _meters = new MeterListener { InstrumentPublished = (instrument, listener) => listener.EnableMeasurementEvents(instrument) };
-        _meters.Start();
+        _listeners = new ConveyorListeners();
         Setup();
     }
 
     [GlobalCleanup]
     public async Task Cleanup()
     {
-        _activities?.Dispose();
-        _meters?.Dispose();
+        _listeners?.Dispose();
         await _mediatorServices.DisposeAsync();
         await _conveyorServices.DisposeAsync();
     }
