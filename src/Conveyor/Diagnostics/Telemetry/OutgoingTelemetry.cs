@@ -8,7 +8,8 @@ namespace Conveyor.Diagnostics.Telemetry;
 /// Traces and measures the outgoing path: a span (kind Producer) per message that leaves, its context written into the
 /// message's <c>traceparent</c>/<c>tracestate</c> headers so that whoever receives it continues the trace; and the sent
 /// and dead-letter counters. A delayed retry keeps the context of the message's first send (every attempt is a child of
-/// it) and names the failed attempt in <see cref="TraceContext.RetryOf"/>, which the next attempt links to.
+/// it) and names the failed attempt in <see cref="TraceContext.RetryOf"/>, which the next attempt links to. A dead letter
+/// keeps the message's headers as they were received, its trace context included: a replay continues that trace.
 /// </summary>
 internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ConveyorRuntime runtime)
 {
@@ -35,16 +36,14 @@ internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ConveyorRuntime
                 activity.SetTag(MessagingAttributes.Endpoint, outgoing.DeadLetter?.EndpointId ?? message.Headers.TargetEndpoint);
             }
 
-            if (outgoing.Intent == OutgoingIntent.Redeliver)
+            switch (outgoing.Intent)
             {
-                if (activity.Parent is { Kind: ActivityKind.Consumer } failed)
-                {
+                case OutgoingIntent.Redeliver when activity.Parent is { Kind: ActivityKind.Consumer } failed:
                     message.Headers.Set(TraceContext.RetryOf, failed.Id);
-                }
-            }
-            else
-            {
-                TraceContext.Inject(activity, message.Headers);
+                    break;
+                case OutgoingIntent.Send or OutgoingIntent.Resend:
+                    TraceContext.Inject(activity, message.Headers);
+                    break;
             }
         }
 
