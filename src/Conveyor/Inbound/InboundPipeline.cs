@@ -1,6 +1,7 @@
 using Conveyor.Channels;
 using Conveyor.Deduplication;
 using Conveyor.Diagnostics;
+using Conveyor.Diagnostics.Telemetry;
 using Conveyor.Failures;
 using Conveyor.Outgoing;
 using Conveyor.Runtime;
@@ -35,13 +36,36 @@ internal sealed class InboundPipeline(
     IUnitOfWorkFactory unitsOfWork,
     IServiceScopeFactory scopes,
     IEnumerable<IInboundFailureObserver> failureObservers,
+    InboundTelemetry telemetry,
     ILogger<InboundPipeline> logger)
 {
     private readonly IInboundFailureObserver[] _failureObservers = [.. failureObservers];
 
     private ConveyorRuntime Runtime => dispatcher.Runtime;
 
-    public async ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    /// <summary>Processes <paramref name="inbound"/>; traced and measured when anything listens (<see cref="InboundTelemetry"/>).</summary>
+    public ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken) =>
+        telemetry.Enabled ? ProcessObservedAsync(inbound, cancellationToken) : ProcessAsync(inbound, null, cancellationToken);
+
+    private async ValueTask<ProcessingResult> ProcessObservedAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        var observation = telemetry.Start(inbound);
+        ProcessingResult result;
+        try
+        {
+            result = await ProcessAsync(inbound, observation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            observation.Finish(null, e);
+            throw;
+        }
+
+        observation.Finish(result);
+        return result;
+    }
+
+    private async ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, InboundObservation? observation, CancellationToken cancellationToken)
     {
         if (inbound.ReadError is { } readError)
         {
@@ -60,6 +84,7 @@ internal sealed class InboundPipeline(
             }
 
             endpoint = single!;
+            observation?.Routed(endpoint.Id);
         }
         catch (MessageRoutingException e)
         {
@@ -134,6 +159,7 @@ internal sealed class InboundPipeline(
             try
             {
                 await RedeliverLaterAsync(inbound, endpoint, attempts, delay, cancellationToken).ConfigureAwait(false);
+                observation?.RetryScheduled();
                 return ProcessingResult.Handled;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -170,6 +196,7 @@ internal sealed class InboundPipeline(
             }
 
             Log.InstantRetry(logger, error, endpoint.Id, message.MessageId, retries + 1);
+            telemetry.InstantRetry(endpoint, error, retries + 1);
         }
     }
 
