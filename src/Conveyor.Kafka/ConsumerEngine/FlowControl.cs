@@ -1,45 +1,86 @@
 using Confluent.Kafka;
+using Conveyor.Channels;
 
 namespace Conveyor.Kafka.ConsumerEngine;
 
 /// <summary>
-/// Bounds the records read and not yet finished to <see cref="KafkaConsumerOptions.MaxBufferedRecords"/>.
-/// When the limit is reached the poll loop first just stops reading until half of them are finished:
-/// that costs nothing, whereas pausing makes librdkafka drop what it prefetched and fetch it again (about
-/// half a second on the embedded cluster, per pause). Only when the buffer stays full for
-/// <see cref="HoldBeforePause"/> are the assigned partitions paused, so that the loop can go back to
-/// calling Consume — keeping the consumer in its group and serving rebalances — without reading records.
-/// A new assignment is paused or resumed to match. Runs on the poll thread.
+/// Decides whether the poll loop reads, and pauses the assigned partitions for two reasons. Back-pressure: the records
+/// read and not yet finished are bounded to <see cref="KafkaConsumerOptions.MaxBufferedRecords"/>. When the limit is
+/// reached the poll loop first just stops reading until half of them are finished: that costs nothing, whereas pausing
+/// makes librdkafka drop what it prefetched and fetch it again (about half a second on the embedded cluster, per
+/// pause). Only when the buffer stays full for <see cref="HoldBeforePause"/> are the assigned partitions paused, so
+/// that the loop can go back to calling Consume — keeping the consumer in its group and serving rebalances — without
+/// reading records. And an operator's <see cref="ConsumerPause"/>: the partitions stay paused while it holds. A new
+/// assignment is paused or resumed to match. Runs on the poll thread.
 /// </summary>
-internal sealed class FlowControl(ConsumerRunContext context)
+internal sealed class FlowControl(ConsumerRunContext context, ConsumerPause? pause = null)
 {
     /// <summary>How long the poll loop may stop reading before it pauses partitions and polls again.</summary>
     public static readonly TimeSpan HoldBeforePause = TimeSpan.FromSeconds(1);
 
     private long? _fullSince;
-    private bool _paused;
+    private bool _bufferFull;
+    private bool _partitionsPaused;
     private bool _assignmentChanged;
 
-    /// <summary>Partitions assigned while paused start unpaused; the next check pauses them too.</summary>
-    public void AssignmentChanged() => _assignmentChanged = true;
+    /// <summary>
+    /// Partitions assigned while paused start unpaused: pause them now, in the rebalance callback, because the Consume
+    /// call that serves it may go on to return their first records; the next check sets the whole assignment.
+    /// </summary>
+    public void Assigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> assigned)
+    {
+        _assignmentChanged = true;
+        if (_bufferFull || pause?.IsPaused == true)
+        {
+            Try(() => consumer.Pause(assigned));
+        }
+    }
 
     /// <summary>
     /// Whether the poll loop may call Consume now; when false it should wait for space
-    /// (<see cref="ConsumerRunContext.WaitForSpace"/>) and ask again.
+    /// (<see cref="ConsumerRunContext.WaitForSpace"/>) and ask again. Pauses or resumes the assignment first.
     /// </summary>
     public bool MayConsume(IConsumer<byte[]?, byte[]?> consumer)
     {
-        var outstanding = context.Outstanding;
+        var mayConsume = CheckBuffer();
+        var held = pause?.IsPaused == true;
         var changed = _assignmentChanged;
         _assignmentChanged = false;
-        if (changed && !_paused)
+
+        // librdkafka keeps a partition's pause flag when it is revoked: one paused here, revoked, then assigned again
+        // after the resume (which only reached the assignment of that time) would stay paused for good. So a changed
+        // assignment is set to the wanted state as a whole, paused or not.
+        var wanted = _bufferFull || held;
+        if (wanted != _partitionsPaused || changed)
         {
-            // librdkafka keeps a partition's pause flag when it is revoked: one paused here, revoked, then
-            // assigned again after the resume (which only reached the assignment of that time) would stay
-            // paused for good.
-            Try(() => consumer.Resume(consumer.Assignment));
+            Try(() =>
+            {
+                if (wanted)
+                {
+                    consumer.Pause(consumer.Assignment);
+                }
+                else
+                {
+                    consumer.Resume(consumer.Assignment);
+                }
+            });
+            _partitionsPaused = wanted;
         }
 
+        if (held)
+        {
+            // Paused before the next Consume: librdkafka drops what it prefetched for these partitions, so nothing
+            // new is handed out from here on.
+            pause!.Confirm();
+        }
+
+        return mayConsume;
+    }
+
+    /// <summary>The back-pressure state machine: whether to read, and whether the buffer wants the partitions paused.</summary>
+    private bool CheckBuffer()
+    {
+        var outstanding = context.Outstanding;
         if (_fullSince is null)
         {
             if (outstanding < context.Options.MaxBufferedRecords)
@@ -53,23 +94,17 @@ internal sealed class FlowControl(ConsumerRunContext context)
         if (outstanding <= context.ResumeThreshold)
         {
             _fullSince = null;
-            if (_paused)
+            if (_bufferFull)
             {
-                Try(() => consumer.Resume(consumer.Assignment));
-                _paused = false;
+                _bufferFull = false;
                 Log.Resumed(context.Logger, outstanding);
             }
 
             return true;
         }
 
-        if (_paused)
+        if (_bufferFull)
         {
-            if (changed)
-            {
-                Try(() => consumer.Pause(consumer.Assignment));
-            }
-
             return true;
         }
 
@@ -78,8 +113,7 @@ internal sealed class FlowControl(ConsumerRunContext context)
             return false;
         }
 
-        Try(() => consumer.Pause(consumer.Assignment));
-        _paused = true;
+        _bufferFull = true;
         Log.Paused(context.Logger, outstanding, context.Options.MaxBufferedRecords);
         return true;
     }
