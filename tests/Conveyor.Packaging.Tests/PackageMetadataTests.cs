@@ -27,6 +27,7 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         ["Conveyor.EntityFrameworkCore"] = ["Conveyor", "Microsoft.EntityFrameworkCore.Relational"],
         ["Conveyor.Sqlite"] = ["Conveyor", "Microsoft.Data.Sqlite", "SQLitePCLRaw.bundle_e_sqlite3", "SQLitePCLRaw.core", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.PostgreSql"] = ["Conveyor", "Npgsql", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
+        ["Conveyor.AspNetCore"] = ["Conveyor"],
     };
 
     public static TheoryData<string> Ids() => new(PackagesFixture.PackageIds);
