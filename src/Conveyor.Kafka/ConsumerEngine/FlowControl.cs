@@ -18,22 +18,48 @@ internal sealed class FlowControl(ConsumerRunContext context, ConsumerPause? pau
     /// <summary>How long the poll loop may stop reading before it pauses partitions and polls again.</summary>
     public static readonly TimeSpan HoldBeforePause = TimeSpan.FromSeconds(1);
 
+    private readonly HashSet<TopicPartition> _heldBack = [];
     private long? _fullSince;
     private bool _bufferFull;
     private bool _partitionsPaused;
     private bool _assignmentChanged;
 
+    /// <summary>Partitions assigned while paused start unpaused; the next check pauses them too.</summary>
+    public void AssignmentChanged() => _assignmentChanged = true;
+
     /// <summary>
-    /// Partitions assigned while paused start unpaused: pause them now, in the rebalance callback, because the Consume
-    /// call that serves it may go on to return their first records; the next check sets the whole assignment.
+    /// Whether <paramref name="record"/> must not be handed out because the consumer is paused: a partition assigned
+    /// while paused is paused only on the next check, and the Consume call that served the rebalance may already return
+    /// its first records. Such a record is put back — its partition paused and sought to it — so that it is read again
+    /// once resumed. Only the first record of a partition is sought to; those after it are skipped with it.
     /// </summary>
-    public void Assigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> assigned)
+    public bool HoldBack(IConsumer<byte[]?, byte[]?> consumer, ConsumeResult<byte[]?, byte[]?> record)
     {
-        _assignmentChanged = true;
-        if (_bufferFull || pause?.IsPaused == true)
+        if (pause?.IsPaused != true)
         {
-            Try(() => consumer.Pause(assigned));
+            _heldBack.Clear();
+            return false;
         }
+
+        if (_heldBack.Contains(record.TopicPartition))
+        {
+            return true;
+        }
+
+        try
+        {
+            consumer.Pause([record.TopicPartition]);
+            consumer.Seek(record.TopicPartitionOffset);
+        }
+        catch (KafkaException exception)
+        {
+            // Not put back, it would be skipped: hand it out rather than lose it.
+            Log.PauseFailed(context.Logger, exception);
+            return false;
+        }
+
+        _heldBack.Add(record.TopicPartition);
+        return true;
     }
 
     /// <summary>
@@ -65,6 +91,7 @@ internal sealed class FlowControl(ConsumerRunContext context, ConsumerPause? pau
                 }
             });
             _partitionsPaused = wanted;
+            _heldBack.Clear();
         }
 
         if (held)

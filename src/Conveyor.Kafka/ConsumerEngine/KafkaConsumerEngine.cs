@@ -196,6 +196,10 @@ internal sealed class KafkaConsumerEngine
                 {
                     partitions.EndReached(record.TopicPartition, record.Offset.Value);
                 }
+                else if (flow.HoldBack(consumer, record))
+                {
+                    Log.RecordHeldBack(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
+                }
                 else if (partitions.TryDispatch(record))
                 {
                     retentionGaps.Fetched(consumer, record);

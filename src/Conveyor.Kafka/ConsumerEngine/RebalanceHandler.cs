@@ -21,7 +21,7 @@ internal sealed class RebalanceHandler(
             Log.PartitionsAssigned(context.Logger, Describe.Partitions(assigned));
             partitions.Add(assigned);
             retentionGaps.Assigned(consumer, assigned);
-            flow.Assigned(consumer, assigned);
+            flow.AssignmentChanged();
             observer.PartitionsAssigned(assigned);
         });
     }

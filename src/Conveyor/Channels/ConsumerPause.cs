@@ -74,8 +74,13 @@ public sealed class ConsumerPause
         await resumed.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Pauses; the task completes once a running loop confirmed it, or at once when no loop runs.</summary>
-    internal Task PauseAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Pauses. <see cref="IConsumerRunner.PauseAsync"/> calls it on the consumer's pause; a transport's tests call it
+    /// on their own.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the confirmation; the pause stays.</param>
+    /// <returns>A task that completes once an attached loop (<see cref="AttachLoop"/>) confirmed, or at once when none is attached.</returns>
+    public Task PauseAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
@@ -95,8 +100,8 @@ public sealed class ConsumerPause
         }
     }
 
-    /// <summary>Resumes; the loop takes messages again on its next turn.</summary>
-    internal void Resume()
+    /// <summary>Resumes: the loop takes messages again on its next turn. Does nothing when not paused.</summary>
+    public void Resume()
     {
         TaskCompletionSource? resumed;
         lock (_gate)
@@ -113,17 +118,22 @@ public sealed class ConsumerPause
         resumed?.TrySetResult();
     }
 
-    /// <summary>A receive loop starts honouring this pause.</summary>
-    internal void LoopStarted()
+    /// <summary>
+    /// Says that a receive loop honours this pause from now until the returned object is disposed, so that
+    /// <see cref="PauseAsync"/> waits for its <see cref="Confirm"/>. The consumer runner attaches every run it starts.
+    /// </summary>
+    /// <returns>Detaches the loop: a pause still waiting for its confirmation has nothing left to wait for.</returns>
+    public IDisposable AttachLoop()
     {
         lock (_gate)
         {
             _loops++;
         }
+
+        return new Attachment(this);
     }
 
-    /// <summary>A receive loop ended: a pause waiting for its confirmation has nothing left to wait for.</summary>
-    internal void LoopEnded()
+    private void LoopEnded()
     {
         TaskCompletionSource? confirmed = null;
         lock (_gate)
@@ -139,4 +149,17 @@ public sealed class ConsumerPause
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Attachment(ConsumerPause pause) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                pause.LoopEnded();
+            }
+        }
+    }
 }

@@ -85,7 +85,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         Log.ConsumerStarted(logger, channelName);
         status.Running(channelName);
         var pause = channel.Capabilities.CanPause ? status.PauseOf(channelName) : null;
-        pause?.LoopStarted();
+        using var attached = pause?.AttachLoop();
         ReceiveSummary summary;
         try
         {
@@ -93,7 +93,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         }
         finally
         {
-            pause?.LoopEnded();
+            attached?.Dispose();
             status.Stopped(channelName);
             await onStop.DisposeAsync().ConfigureAwait(false);
             grace?.Dispose();
