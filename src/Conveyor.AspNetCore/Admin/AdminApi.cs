@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text;
-using Conveyor.Channels;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Runtime;
 using Microsoft.AspNetCore.Builder;
