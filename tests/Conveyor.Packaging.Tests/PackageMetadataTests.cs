@@ -29,6 +29,7 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         ["Conveyor.Sqlite"] = ["Conveyor", "Microsoft.Data.Sqlite", "SQLitePCLRaw.bundle_e_sqlite3", "SQLitePCLRaw.core", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.PostgreSql"] = ["Conveyor", "Npgsql", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.OpenTelemetry"] = ["Conveyor", "OpenTelemetry.Extensions.Hosting"],
+        ["Conveyor.AspNetCore"] = ["Conveyor"],
     };
 
     public static TheoryData<string> Ids() => new(PackagesFixture.PackageIds);

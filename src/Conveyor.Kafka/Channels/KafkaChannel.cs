@@ -47,6 +47,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             MaxDeliveryDelay = settings.MaxRetryTopicDelay ?? Timeout.InfiniteTimeSpan,
             RetriesWaitInPlace = settings.RetryMode == KafkaRetryMode.Blocking,
             ReportsLag = true,
+            CanPause = true,
         };
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
@@ -146,7 +147,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
         var engine = new KafkaConsumerEngine(
             Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), new StatusObserver(_status, Name), Time,
-            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1);
+            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause);
         Interlocked.Increment(ref _receiving);
         KafkaConsumerRunResult result;
         try

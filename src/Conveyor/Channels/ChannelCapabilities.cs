@@ -41,6 +41,12 @@ public sealed record ChannelCapabilities
     /// <summary>Whether <see cref="IReceivingChannel.GetLagAsync"/> reports how many messages wait.</summary>
     public bool ReportsLag { get; init; }
 
+    /// <summary>
+    /// Whether the receive loop honours <see cref="ReceiveOptions.Pause"/>, so that an operator can pause and resume
+    /// the consumer (<see cref="IConsumerRunner.PauseAsync"/>) without stopping it.
+    /// </summary>
+    public bool CanPause { get; init; }
+
     /// <summary>Whether the channel can hold <paramref name="delay"/> itself.</summary>
     /// <param name="delay">The delay.</param>
     /// <returns><see langword="true"/> when it needs no scheduler.</returns>

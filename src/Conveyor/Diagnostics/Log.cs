@@ -53,6 +53,12 @@ internal static partial class Log
     [LoggerMessage(3007, LogLevel.Error, "Consumer {Name} failed while the host was stopping")]
     public static partial void ConsumerFailedWhileStopping(ILogger logger, Exception exception, string name);
 
+    [LoggerMessage(3050, LogLevel.Warning, "Consumer {Name} paused: it hands out no new message until it is resumed")]
+    public static partial void ConsumerPaused(ILogger logger, string name);
+
+    [LoggerMessage(3051, LogLevel.Information, "Consumer {Name} resumed")]
+    public static partial void ConsumerResumed(ILogger logger, string name);
+
     [LoggerMessage(3008, LogLevel.Warning, "Channel {Channel} ({Kind}) is registered but nothing uses it: no endpoint consumes it and no OutputChannel or ErrorChannel names it. Remove the registration, or name the channel where it is meant to be used ([Asynchronous(\"{Channel}\")], OutputChannel, [ErrorChannel])")]
     public static partial void UnusedChannel(ILogger logger, string channel, string kind);
 

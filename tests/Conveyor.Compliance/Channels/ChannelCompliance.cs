@@ -442,6 +442,46 @@ public abstract class ChannelCompliance : IAsyncLifetime
         (await channel.GetLagAsync(CancellationToken.None)).ShouldBe(channel.Capabilities.ReportsLag ? 0 : null);
     }
 
+    /// <summary>
+    /// A channel that can pause hands out nothing new once it confirmed a pause, keeps what was sent meanwhile, and
+    /// delivers it in order once resumed. A channel that cannot pause states so and is not asked to.
+    /// </summary>
+    [Fact]
+    public async Task Pause_HandsOutNothingNewUntilResumed_WhenTheChannelCanPause()
+    {
+        var channel = await NewChannelAsync();
+        if (!channel.Capabilities.CanPause)
+        {
+            return;
+        }
+
+        var pause = new ConsumerPause();
+        using var attached = pause.AttachLoop();
+        await channel.SendAsync(Message("a"), CancellationToken.None);
+        var probe = new ReceiveProbe(Time);
+        using var stop = new CancellationTokenSource();
+        var run = channel.ReceiveAsync(probe.HandleAsync, new ReceiveOptions { Pause = pause }, stop.Token);
+        await probe.UntilAsync(d => d.Count == 1, run, Timeout, "a is delivered before the pause");
+
+        await pause.PauseAsync().WaitAsync(Timeout);
+        await channel.SendAsync(Message("b"), CancellationToken.None);
+        await channel.SendAsync(Message("c"), CancellationToken.None);
+
+        // Nothing may arrive now; what is checked is that nothing happens, so the test gives it time to.
+        await Task.Delay(RealDelay);
+        probe.Ids.ShouldBe(["a"], "a paused channel hands out nothing new");
+        if (channel.Capabilities.ReportsLag)
+        {
+            (await channel.GetLagAsync(CancellationToken.None)).ShouldBe(2, "what was sent while paused waits");
+        }
+
+        pause.Resume();
+        await probe.UntilAsync(d => d.Count == 3, run, Timeout, "b and c are delivered after the resume");
+        await stop.CancelAsync();
+        await run.WaitAsync(Timeout);
+        probe.Ids.ShouldBe(["a", "b", "c"]);
+    }
+
     /// <summary>A message with <paramref name="id"/> as its id and <c>body of {id}</c> as its text body.</summary>
     /// <param name="id">The message id.</param>
     /// <returns>The message.</returns>
