@@ -64,6 +64,8 @@ internal sealed class SqliteChannelStore(SqliteDatabase database) : IDatabaseCha
     public async ValueTask<bool> DeleteAsync(long id, string owner, CancellationToken cancellationToken) =>
         await WriteAsync(ChannelSql.Delete, id, owner, null, null, cancellationToken).ConfigureAwait(false) == 1;
 
+    public bool CanInsertIn(IUnitOfWork unitOfWork) => unitOfWork is SqliteUnitOfWork { IsEnded: false } sqlite && sqlite.Database == database;
+
     public async ValueTask<bool> TryDeleteInAsync(IUnitOfWork unitOfWork, long id, string owner, CancellationToken cancellationToken)
     {
         if (unitOfWork is not SqliteUnitOfWork sqlite || sqlite.Database != database)

@@ -24,7 +24,7 @@ namespace Conveyor.Channels.Database;
 /// follows flows: order holds only as far as the database hands out the oldest available message first.
 /// </para>
 /// </remarks>
-public sealed class DatabaseChannel : IReceivingChannel
+public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
 {
     private readonly IDatabaseChannelStore _store;
     private readonly DatabaseChannelOptions _options;
@@ -256,4 +256,7 @@ public sealed class DatabaseChannel : IReceivingChannel
             public ValueTask RollbackAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
         }
     }
+
+    /// <inheritdoc />
+    public bool SendsIn(UnitOfWork.IUnitOfWork unitOfWork) => _store.CanInsertIn(unitOfWork);
 }

@@ -27,6 +27,11 @@ public interface IDatabaseChannelStore
     /// <returns>A task that completes once the row is written (committed, outside a unit of work).</returns>
     ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, CancellationToken cancellationToken);
 
+    /// <summary>Whether <see cref="InsertAsync"/>, called while <paramref name="unitOfWork"/> is open, writes in its transaction.</summary>
+    /// <param name="unitOfWork">The unit of work of the message being handled.</param>
+    /// <returns>True when <paramref name="unitOfWork"/> is an open transaction of this store's database.</returns>
+    bool CanInsertIn(IUnitOfWork unitOfWork);
+
     /// <summary>
     /// Leases up to <paramref name="limit"/> messages available at <paramref name="now"/> that nobody holds (or whose
     /// holder's lease ran out), oldest first, for <paramref name="lease"/>; in one statement, so that two consumers never
