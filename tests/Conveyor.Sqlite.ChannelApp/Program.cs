@@ -10,7 +10,11 @@ builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).
 builder.Services.AddConveyor(c => c
     .AddHandler<Worker>()
     .UseSqlite($"Data Source={args[0]}")
-    .AddSqliteChannel(Worker.Channel, o => o.PollInterval = TimeSpan.FromMilliseconds(100)));
+    .AddSqliteChannel(Worker.Channel, o =>
+    {
+        o.PollInterval = TimeSpan.FromMilliseconds(100);
+        o.LeaseDuration = TimeSpan.FromSeconds(3);
+    }));
 using var host = builder.Build();
 await host.StartAsync();
 Console.WriteLine($"ready pid={Environment.ProcessId}");

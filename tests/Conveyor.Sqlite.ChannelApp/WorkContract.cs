@@ -7,21 +7,31 @@ public sealed record Work(int Number);
 
 /// <summary>
 /// Records the message's number and this process's id in the <c>handled</c> table, in the message's unit of work: the
-/// number is the primary key, so a message handled twice would fail instead of being counted twice.
+/// number is the primary key, so a message handled twice would fail instead of being counted twice. Deduplicated by
+/// message id, so the claim commits in the same transaction as the row. With <see cref="HangAtVariable"/> set to a
+/// number, the handler of that number writes its row, prints <c>hanging N</c> and waits forever: a test kills it there.
 /// </summary>
 public sealed class Worker(SqliteUnitOfWork unitOfWork)
 {
     public const string Channel = "work";
 
+    public const string HangAtVariable = "CONVEYOR_TEST_HANG_AT";
+
     public const string CreateTable = "CREATE TABLE IF NOT EXISTS handled (number INTEGER NOT NULL PRIMARY KEY, process INTEGER NOT NULL);";
 
     [Asynchronous(Channel)]
     [CommandHandler(EndpointId = "work.do")]
-    public async Task Handle(Work work)
+    [Deduplicated]
+    public async Task Handle(Work work, CancellationToken cancellationToken)
     {
         using var insert = unitOfWork.CreateCommand("INSERT INTO handled (number, process) VALUES ($number, $process);");
         insert.Parameters.AddWithValue("$number", work.Number);
         insert.Parameters.AddWithValue("$process", Environment.ProcessId);
-        await insert.ExecuteNonQueryAsync();
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        if (Environment.GetEnvironmentVariable(HangAtVariable) == work.Number.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Console.WriteLine($"hanging {work.Number}");
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
     }
 }

@@ -79,7 +79,74 @@ public sealed class SqliteChannelAcrossProcessesTests : IDisposable
         Count("SELECT COUNT(DISTINCT process) FROM handled;").ShouldBeGreaterThan(0);
     }
 
-    private async Task<App> StartAppAsync()
+    /// <summary>
+    /// A process killed with SIGKILL in the middle of a handler, after the handler wrote its row and the deduplication
+    /// claim was made: neither is there afterwards (one transaction that never committed), the message is still in the
+    /// channel, and the next process — once the dead one's lease ran out — handles it once, committing row and claim.
+    /// </summary>
+    [Fact]
+    public async Task KilledMidHandler_LeavesNeitherRowNorClaim_AndTheNextProcessHandlesItOnce()
+    {
+        _file.Scalar(Worker.CreateTable);
+        await using (var provider = new ServiceCollection()
+            .AddLogging()
+            .AddConveyor(c => c.AddHandler<Worker>().UseSqlite(_file.ConnectionString).AddSqliteChannel(Worker.Channel))
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true }))
+        {
+            await provider.GetRequiredService<ICommandBus>().SendAsync(new Work(7));
+        }
+
+        var killed = await StartAppAsync(hangAt: 7);
+        try
+        {
+            var line = await killed.Process.StandardOutput.ReadLineAsync().WaitAsync(Timeout);
+            line.ShouldBe("hanging 7", $"the app should reach the middle of the handler: {killed.Errors}");
+            killed.Process.Kill(); // SIGKILL on Linux: no graceful stop, no rollback by the process itself.
+            await killed.Process.WaitForExitAsync().WaitAsync(Timeout);
+        }
+        finally
+        {
+            killed.Process.Dispose();
+        }
+
+        Count("SELECT COUNT(*) FROM handled;").ShouldBe(0, "the handler's row died with its transaction");
+        Count("SELECT COUNT(*) FROM conveyor_deduplication;").ShouldBe(0, "the claim died with the row");
+        Count("SELECT COUNT(*) FROM conveyor_channel_messages;").ShouldBe(1, "the message waits for the dead process's lease to run out");
+
+        var next = await StartAppAsync();
+        var nextId = next.Process.Id;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (Count("SELECT COUNT(*) FROM handled;") == 0)
+            {
+                next.Process.HasExited.ShouldBeFalse($"the second app exited: {next.Errors}");
+                clock.Elapsed.ShouldBeLessThan(Timeout, "the message was never handled after the kill");
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+
+            next.Process.StandardInput.Close();
+            await next.Process.WaitForExitAsync().WaitAsync(Timeout);
+            next.Process.ExitCode.ShouldBe(0, next.Errors);
+        }
+        finally
+        {
+            if (!next.Process.HasExited)
+            {
+                next.Process.Kill(entireProcessTree: true);
+            }
+
+            next.Process.Dispose();
+        }
+
+        Count("SELECT COUNT(*) FROM handled;").ShouldBe(1);
+        Count($"SELECT COUNT(*) FROM handled WHERE process = {nextId};").ShouldBe(1, "the second process handled it");
+        Count("SELECT COUNT(*) FROM conveyor_deduplication WHERE endpoint_id = 'work.do';").ShouldBe(1, "row and claim committed together");
+        Count("SELECT COUNT(*) FROM conveyor_channel_messages;").ShouldBe(0);
+        Count("SELECT COUNT(*) FROM conveyor_dead_letters;").ShouldBe(0);
+    }
+
+    private async Task<App> StartAppAsync(int? hangAt = null)
     {
         File.Exists(AppPath).ShouldBeTrue($"{AppPath} should have been built with the tests");
         var start = new ProcessStartInfo(DotnetPath())
@@ -91,6 +158,10 @@ public sealed class SqliteChannelAcrossProcessesTests : IDisposable
         };
         start.ArgumentList.Add(AppPath);
         start.ArgumentList.Add(_file.Path);
+        if (hangAt is { } number)
+        {
+            start.Environment[Worker.HangAtVariable] = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var app = new App(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start."));
         var ready = await app.Process.StandardOutput.ReadLineAsync().WaitAsync(Timeout);
         if (ready is null)
