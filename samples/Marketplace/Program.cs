@@ -24,7 +24,18 @@ using OpenTelemetry.Trace;
 var telemetry = args.Contains(Program.TelemetryFlag);
 var admin = args.Contains(Program.AdminFlag);
 args = [.. args.Where(a => a != Program.TelemetryFlag && a != Program.AdminFlag)];
-var host = Program.CreateHost(args, telemetry, admin);
+IHost host;
+try
+{
+    host = Program.CreateHost(args, telemetry, admin);
+}
+catch (InvalidOperationException e) when (e.Source == typeof(Program).Assembly.GetName().Name)
+{
+    // The marketplace's own configuration errors (Marketplace:Storage, --admin outside Development): the message is the fix.
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
 return args.Length == 0
     ? await MarketplaceDemo.RunAsync(host, Console.Out, serve: host is WebApplication)
     : await host.RunWithConveyorAsync(args);

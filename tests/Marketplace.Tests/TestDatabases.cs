@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -11,20 +13,8 @@ internal sealed class SqliteFile : IDisposable
     /// <summary>The configuration that points the marketplace at this file, as a user writes it on the command line.</summary>
     public string Argument => $"--ConnectionStrings:Marketplace=Data Source={Path}";
 
-    public async Task<List<string>> StringsAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = new SqliteCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
-        }
-
-        return values;
-    }
+    /// <summary>The first column of every row <paramref name="sql"/> returns, as text.</summary>
+    public Task<List<string>> StringsAsync(string sql) => Sql.StringsAsync(new SqliteConnection($"Data Source={Path};Pooling=False"), sql);
 
     public void Dispose()
     {
@@ -52,20 +42,8 @@ internal sealed class PostgreSqlTestDatabase : IAsyncDisposable
         return database;
     }
 
-    public async Task<List<string>> StringsAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
-        }
-
-        return values;
-    }
+    /// <summary>The first column of every row <paramref name="sql"/> returns, as text.</summary>
+    public Task<List<string>> StringsAsync(string sql) => Sql.StringsAsync(new NpgsqlConnection(ConnectionString), sql);
 
     public async ValueTask DisposeAsync()
     {
@@ -79,5 +57,27 @@ internal sealed class PostgreSqlTestDatabase : IAsyncDisposable
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+}
+
+internal static class Sql
+{
+    /// <summary>Opens <paramref name="connection"/>, reads the first column of every row of <paramref name="sql"/> as text, and disposes it.</summary>
+    public static async Task<List<string>> StringsAsync(DbConnection connection, string sql)
+    {
+        await using (connection)
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await using var reader = await command.ExecuteReaderAsync();
+            var values = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                values.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+            }
+
+            return values;
+        }
     }
 }

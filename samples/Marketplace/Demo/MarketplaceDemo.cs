@@ -6,6 +6,8 @@ using Marketplace.Customer;
 using Marketplace.Orders;
 using Marketplace.Partners;
 using Marketplace.Provider;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -70,7 +72,8 @@ public static class MarketplaceDemo
             if (serve)
             {
                 output.WriteLine();
-                output.WriteLine("The admin page is at /conveyor/ on the address above; Ctrl+C stops the marketplace.");
+                var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+                output.WriteLine($"The admin page is at {string.Join(", ", addresses.Select(a => $"{a}/conveyor/"))}; Ctrl+C stops the marketplace.");
                 await host.WaitForShutdownAsync(cancellationToken); // stops the host once Ctrl+C is pressed
             }
             else
