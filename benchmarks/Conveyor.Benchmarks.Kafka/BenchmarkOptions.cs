@@ -37,6 +37,12 @@ internal sealed record BenchmarkOptions
     /// </summary>
     public bool RawHeaders { get; init; }
 
+    /// <summary>
+    /// Listens to Conveyor's activity source and meter for the whole run (every activity recorded, every instrument
+    /// enabled), as an application with the OpenTelemetry SDK wired does, without an exporter's own work.
+    /// </summary>
+    public bool Listened { get; init; }
+
     /// <summary>Where the markdown reports go; <c>benchmarks/results</c> of the repository by default.</summary>
     public string? Output { get; init; }
 
@@ -61,6 +67,7 @@ internal sealed record BenchmarkOptions
           --sides S            both | raw | conveyor: one side alone, e.g. under a profiler (default both)
           --window W           sends in flight on the producing side (default 10000)
           --raw-headers        the raw loop writes the six headers of a Conveyor record too (report: kafka-end-to-end-raw-with-headers.md)
+          --listened           record Conveyor's activities and enable its instruments (OpenTelemetry wired, no exporter)
           --output DIR         where to write the markdown reports (default benchmarks/results)
         """;
 
@@ -78,6 +85,12 @@ internal sealed record BenchmarkOptions
             if (name == "--raw-headers")
             {
                 options = options with { RawHeaders = true };
+                continue;
+            }
+
+            if (name == "--listened")
+            {
+                options = options with { Listened = true };
                 continue;
             }
 

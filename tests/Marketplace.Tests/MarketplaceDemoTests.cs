@@ -7,13 +7,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Marketplace.Tests;
 
-/// <summary>The demo as <c>dotnet run</c> plays it: real host, hosted consumers, in-memory channels, real 200 ms retry delays.</summary>
+/// <summary>
+/// The demo as <c>dotnet run</c> plays it: real host, hosted consumers, the embedded Kafka cluster, a SQLite file with
+/// the outbox, real 200 ms retry delays.
+/// </summary>
 public sealed class MarketplaceDemoTests
 {
     [Fact]
     public async Task Demo_PartnerApiFailsTwice_OnlyMatchingIsRetriedAndNothingIsDeadLettered()
     {
-        var host = Program.CreateHost([]);
+        using var database = new SqliteFile();
+        var host = Program.CreateHost([database.Argument]);
         var services = host.Services;
         var (timeline, deadLetters) = (services.GetRequiredService<Timeline>(), services.GetRequiredService<IDeadLetterStore>());
         var (emails, leads, dashboard) = ((OutboxEmailSender)services.GetRequiredService<IEmailSender>(), services.GetRequiredService<LeadBoard>(), services.GetRequiredService<SalesDashboard>());
@@ -42,6 +46,24 @@ public sealed class MarketplaceDemoTests
         dashboard.Orders.ShouldBe(3);
         (await deadLetters.ListAsync(new DeadLetterQuery(), default)).Items.ShouldBeEmpty();
         output.ToString().ShouldContain("Delayed retries: 2. Dead letters: 0.");
+
+        // The orders are rows of the SQLite file, and every OrderPlaced left the outbox (relayed: the subscribers ran).
+        (await database.StringsAsync("SELECT id FROM marketplace_orders ORDER BY id;")).ShouldBe(["ord-1001", "ord-1002", "ord-1003"]);
+        (await database.StringsAsync("SELECT COUNT(*) FROM conveyor_outbox;")).ShouldBe(["0"]);
+        output.ToString().ShouldContain("3 orders in the orders table");
+    }
+
+    [Fact]
+    public async Task Demo_RunTwiceOnOneFile_PlaysTheSameOrdersAgain()
+    {
+        using var database = new SqliteFile();
+
+        (await MarketplaceDemo.RunAsync(Program.CreateHost([database.Argument]), TextWriter.Null)).ShouldBe(0);
+        var output = new StringWriter();
+        var exitCode = await MarketplaceDemo.RunAsync(Program.CreateHost([database.Argument]), output);
+
+        exitCode.ShouldBe(0, output.ToString());
+        (await database.StringsAsync("SELECT id FROM marketplace_orders ORDER BY id;")).ShouldBe(["ord-1001", "ord-1002", "ord-1003"]);
     }
 
     [Fact]

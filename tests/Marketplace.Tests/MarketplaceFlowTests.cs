@@ -12,13 +12,30 @@ namespace Marketplace.Tests;
 /// <summary>
 /// The marketplace as a user's own test project tests it, as docs/testing.md shows: a separate project scanning the
 /// application's handlers with <c>ScanAssemblyOf&lt;Program&gt;()</c> (which compiles because the sample declares
-/// <c>public partial class Program</c>), every Kafka channel and the named publisher in memory, no cluster.
+/// <c>public partial class Program</c>), every Kafka channel and the named publisher in memory, no cluster. The order
+/// handler writes in its unit of work, so the flow has a SQLite file; the outbox is off, so that what handlers send
+/// goes straight to the in-memory channels the test runs.
 /// </summary>
-public sealed class MarketplaceFlowTests
+public sealed class MarketplaceFlowTests : IDisposable
 {
-    private static ConveyorFlow Flow(IReadOnlyDictionary<string, int> outages) => ConveyorFlow.Bootstrap(
+    private readonly SqliteFile _database = new();
+
+    public void Dispose() => _database.Dispose();
+
+    /// <summary>The flow, and the orders table the application's hosted service would create (a flow runs no hosted services).</summary>
+    private async Task<ConveyorFlow> FlowAsync(IReadOnlyDictionary<string, int> outages)
+    {
+        var flow = Flow(outages);
+        await flow.Services.GetRequiredService<OrderBook>().CreateAsync(default);
+        return flow;
+    }
+
+    private ConveyorFlow Flow(IReadOnlyDictionary<string, int> outages) => ConveyorFlow.Bootstrap(
         c => c
             .ScanAssemblyOf<Program>()
+            .UseSqlite($"Data Source={_database.Path}")
+            .UseOutbox(o => o.Enabled = false)
+            .AddKafkaChannel("orders", topic: "marketplace.orders")
             .AddKafkaChannel("customer_notifications", topic: "marketplace.customer_notifications")
             .AddKafkaChannel("provider_matching", topic: "marketplace.provider_matching")
             .AddKafkaChannel("analytics", topic: "marketplace.analytics")
@@ -34,9 +51,10 @@ public sealed class MarketplaceFlowTests
     [Fact]
     public async Task Flow_FromASeparateTestProject_PlacesAnOrderAndRecordsTheLeadOfferedToPartnerX()
     {
-        await using var flow = Flow(new Dictionary<string, int>());
+        await using var flow = await FlowAsync(new Dictionary<string, int>());
 
         await flow.SendAsync(new PlaceOrder("ord-1", "ada@example.com", "plumbing", ["fix sink"], 120m));
+        await flow.RunAsync("orders");
         await flow.RunAsync("customer_notifications");
         await flow.RunAsync("provider_matching");
         await flow.RunAsync("analytics");
@@ -50,8 +68,9 @@ public sealed class MarketplaceFlowTests
     [Fact]
     public async Task Flow_PartnerApiDown_FailsTheRun_UntilTheTestSaysItExpectsTheRetry()
     {
-        await using var flow = Flow(new Dictionary<string, int> { ["electrical"] = 1 });
+        await using var flow = await FlowAsync(new Dictionary<string, int> { ["electrical"] = 1 });
         await flow.SendAsync(new PlaceOrder("ord-2", "bob@example.com", "electrical", ["rewire"], 900m));
+        await flow.RunAsync("orders");
 
         var failed = await Should.ThrowAsync<FlowFailedException>(() => flow.RunAsync("provider_matching"));
         failed.InnerException.ShouldBeOfType<PartnerApiUnavailableException>();

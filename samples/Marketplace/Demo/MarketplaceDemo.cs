@@ -6,6 +6,8 @@ using Marketplace.Customer;
 using Marketplace.Orders;
 using Marketplace.Partners;
 using Marketplace.Provider;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -31,14 +33,20 @@ public static class MarketplaceDemo
     public static IReadOnlyList<string> ExpectedEndpoints { get; } =
         ["orders.place_order", "customer.email_receipt", "provider.start_matching", "leads.start_matching", "partners.feed_partner_x", "analytics.record_order"];
 
-    /// <summary>Starts the host (its hosted service runs the consumers), plays the scenario, stops and disposes the host.</summary>
-    public static async Task<int> RunAsync(IHost host, TextWriter output, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts the host (its hosted services create the orders table and run the consumers), plays the scenario, prints
+    /// it, then stops and disposes the host; with <paramref name="serve"/> (<c>--admin</c>) it first waits for Ctrl+C, so
+    /// that the admin page can be looked at.
+    /// </summary>
+    public static async Task<int> RunAsync(IHost host, TextWriter output, bool serve = false, CancellationToken cancellationToken = default)
     {
         try
         {
             var services = host.Services;
             var timeline = services.GetRequiredService<Timeline>();
             await host.StartAsync(cancellationToken);
+            var startedAt = DateTimeOffset.UtcNow;
+            await services.GetRequiredService<OrderBook>().ClearAsync(cancellationToken);
 
             output.WriteLine($"Placing {Orders.Count} orders; each OrderPlaced fans out to three subscribers on their own channels.");
             output.WriteLine();
@@ -50,14 +58,27 @@ public static class MarketplaceDemo
             }
 
             var complete = await timeline.WaitUntilAsync(IsComplete, Patience, cancellationToken);
-            await host.StopAsync(cancellationToken);
 
-            var deadLetters = (await services.GetRequiredService<IDeadLetters>().ListAsync(cancellationToken: cancellationToken)).Items;
+            // This run's dead letters: the database keeps those of earlier runs.
+            var deadLetters = (await services.GetRequiredService<IDeadLetters>().ListAsync(new DeadLetterQuery { FailedFrom = startedAt }, cancellationToken)).Items;
+            var booked = await services.GetRequiredService<OrderBook>().OrderIdsAsync(cancellationToken);
             WriteTimeline(output, timeline.Entries);
-            WriteSummary(output, timeline.Entries, deadLetters.Count, services);
+            WriteSummary(output, timeline.Entries, deadLetters.Count, booked.Count, services);
             if (!complete)
             {
                 output.WriteLine($"NOT COMPLETE: some handlers had not handled every order after {Patience.TotalSeconds:0} s.");
+            }
+
+            if (serve)
+            {
+                output.WriteLine();
+                var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+                output.WriteLine($"The admin page is at {string.Join(", ", addresses.Select(a => $"{a}/conveyor/"))}; Ctrl+C stops the marketplace.");
+                await host.WaitForShutdownAsync(cancellationToken); // stops the host once Ctrl+C is pressed
+            }
+            else
+            {
+                await host.StopAsync(cancellationToken);
             }
 
             return complete && deadLetters.Count == 0 ? 0 : 1;
@@ -91,7 +112,7 @@ public static class MarketplaceDemo
         output.WriteLine();
     }
 
-    private static void WriteSummary(TextWriter output, IReadOnlyList<TimelineEntry> entries, int deadLetters, IServiceProvider services)
+    private static void WriteSummary(TextWriter output, IReadOnlyList<TimelineEntry> entries, int deadLetters, int booked, IServiceProvider services)
     {
         output.WriteLine("Summary");
         var table = new ConsoleTable("ENDPOINT", "CHANNEL", "HANDLED", "ATTEMPTS", "RETRIES");
@@ -108,14 +129,14 @@ public static class MarketplaceDemo
         output.WriteLine($"  Delayed retries: {retries}. Dead letters: {deadLetters}.");
         foreach (var retried in entries.Where(e => e.Attempt > 1 && e.Handled))
         {
-            var siblings = entries.Where(e => e.OrderId == retried.OrderId && e.Channel != "(in-process)" && e.EndpointId != retried.EndpointId)
+            var siblings = entries.Where(e => e.OrderId == retried.OrderId && e.Channel != "(in-process)" && e.EndpointId != retried.EndpointId && e.EndpointId != "orders.place_order")
                 .GroupBy(e => e.EndpointId)
                 .Select(g => $"{g.Key} ran {Times(g.Count())}");
             output.WriteLine($"  Isolation: {retried.OrderId}'s {retried.EndpointId} succeeded on attempt {retried.Attempt}; {string.Join(" and ", siblings)}.");
         }
 
         output.WriteLine(
-            $"  Side effects: {services.GetRequiredService<OrderBook>().Count} orders booked, "
+            $"  Side effects: {booked} orders in the orders table, "
             + $"{((OutboxEmailSender)services.GetRequiredService<IEmailSender>()).Sent.Count} receipts emailed, "
             + $"{services.GetRequiredService<LeadBoard>().OpenLeads.Count} lead matchings started, "
             + $"{services.GetRequiredService<SalesDashboard>().Orders} orders on the sales dashboard, "
