@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Conveyor.Outbox;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
@@ -12,13 +13,22 @@ namespace Conveyor.PostgreSql.Outbox;
 /// lease lanes from the lanes table with <c>FOR UPDATE SKIP LOCKED</c>, so that they never wait on each other.
 /// </summary>
 /// <remarks>
-/// Row ids come from an identity, handed out when a row is written, not when its transaction commits: two transactions
-/// appending to one lane at once may commit in the other order than their ids. Such messages were sent concurrently, so
-/// no order between them was promised; messages a transaction sends after another one committed always have higher
-/// ids, and the messages of one transaction keep theirs. A lane holds its order because one relay at a time holds it.
+/// Ids come from an identity, handed out when a row is inserted, not when its transaction commits: two transactions
+/// appending to one lane could commit in the other order than their ids, and a relay reading both would send the later
+/// commit's message first. So a lane's ids are made to follow commit order: the messages a unit of work appends are
+/// kept until it commits, then, just before the commit, inserted under a transaction-scoped advisory lock per lane
+/// (taken in lane order, so two committing transactions never deadlock). Transactions committing to one lane queue for
+/// the length of their inserts and commit only, never for a handler's whole transaction.
 /// </remarks>
 internal sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database) : IOutboxStore
 {
+    // pg_advisory_xact_lock(int, int): this constant ("CNVO") with the lane.
+    private const int LaneLockClass = 0x434E564F;
+
+    private const string LockLane = "SELECT pg_advisory_xact_lock(@class, @lane);";
+
+    private readonly ConditionalWeakTable<PostgreSqlUnitOfWork, List<Pending>> _pending = [];
+
     // The lane's row exists once a message of it was written: a claim only looks at the lanes table. An existing lane's
     // row is not locked by the insert that conflicts with it, so appends never wait on a relay.
     private const string Append = """
@@ -71,7 +81,7 @@ internal sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database) : IOutb
 
     public bool CanAppendIn(IUnitOfWork unitOfWork) => unitOfWork is PostgreSqlUnitOfWork { IsEnded: false } postgres && postgres.Database == database;
 
-    public async ValueTask AppendAsync(IUnitOfWork unitOfWork, OutboxMessage message, CancellationToken cancellationToken)
+    public ValueTask AppendAsync(IUnitOfWork unitOfWork, OutboxMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (unitOfWork is not PostgreSqlUnitOfWork postgres || postgres.Database != database)
@@ -79,12 +89,19 @@ internal sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database) : IOutb
             throw new ArgumentException("The outbox writes only in a unit of work of its own PostgreSQL database (CanAppendIn).", nameof(unitOfWork));
         }
 
-        await using var command = database.Command(Append, postgres.Connection, postgres.Transaction);
-        command.Parameters.AddWithValue("lane", message.Lane);
-        command.Parameters.AddWithValue("channel", message.Channel);
-        command.Parameters.AddWithValue("headers", StoredHeaders.Encode(message.Message.Headers));
-        command.Parameters.AddWithValue("body", message.Message.Body.ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var pending = new Pending(message.Lane, message.Channel, StoredHeaders.Encode(message.Message.Headers), message.Message.Body.ToArray());
+        if (_pending.TryGetValue(postgres, out var appended))
+        {
+            appended.Add(pending);
+        }
+        else
+        {
+            var first = new List<Pending> { pending };
+            _pending.Add(postgres, first);
+            postgres.OnCommitting((connection, transaction, ct) => InsertAsync(first, connection, transaction, ct));
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask<IReadOnlyList<OutboxRow>> ClaimAsync(OutboxClaim claim, CancellationToken cancellationToken)
@@ -123,6 +140,30 @@ internal sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database) : IOutb
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>Inserts a unit of work's messages just before it commits: lane by lane in lane order, each under its lock; in append order within a lane.</summary>
+    private async Task InsertAsync(List<Pending> messages, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        foreach (var lane in messages.GroupBy(m => m.Lane).OrderBy(g => g.Key))
+        {
+            await using (var lockLane = database.Command(LockLane, connection, transaction))
+            {
+                lockLane.Parameters.AddWithValue("class", LaneLockClass);
+                lockLane.Parameters.AddWithValue("lane", lane.Key);
+                await lockLane.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var message in lane)
+            {
+                await using var command = database.Command(Append, connection, transaction);
+                command.Parameters.AddWithValue("lane", message.Lane);
+                command.Parameters.AddWithValue("channel", message.Channel);
+                command.Parameters.AddWithValue("headers", message.Headers);
+                command.Parameters.AddWithValue("body", message.Body);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task<IReadOnlyList<OutboxRow>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxClaim claim, CancellationToken cancellationToken)
     {
         foreach (var sql in new[] { Renew, Lease })
@@ -158,4 +199,6 @@ internal sealed class PostgreSqlOutboxStore(PostgreSqlDatabase database) : IOutb
 
         return rows;
     }
+
+    private sealed record Pending(int Lane, string Channel, byte[] Headers, byte[] Body);
 }
