@@ -90,6 +90,26 @@ public sealed class PostgreSqlOutboxRelayTests(TestDatabase database) : IClassFi
     }
 
     [Fact]
+    public async Task TwoUnitsOfWork_OnOneLane_AreClaimedInCommitOrder_NotInTheOrderTheyPublished()
+    {
+        using var services = new ServiceCollection().BuildServiceProvider();
+        var opened = _schema.Open();
+        var store = new Outbox.PostgreSqlOutboxStore(opened);
+        await using var first = await opened.BeginUnitOfWorkAsync(services, default);
+        await using var second = await opened.BeginUnitOfWorkAsync(services, default);
+
+        // The first publishes first but commits last: its message must leave after the second's.
+        await store.AppendAsync(first, new Conveyor.Outbox.OutboxMessage("recorded", 0, Message("published-first")), default);
+        await store.AppendAsync(second, new Conveyor.Outbox.OutboxMessage("recorded", 0, Message("published-second")), default);
+        await second.CommitAsync(default);
+        await first.CommitAsync(default);
+
+        var rows = await store.ClaimAsync(new Conveyor.Outbox.OutboxClaim("relay", TimeSpan.FromSeconds(30), 1, 10), default);
+
+        rows.Select(r => r.Message.MessageId).ShouldBe(["published-second", "published-first"], "a lane's messages leave in commit order");
+    }
+
+    [Fact]
     public async Task UnitOfWorkDisposedWithoutCommit_LeavesNothingInTheOutbox()
     {
         var sent = new ConcurrentQueue<(string Host, TransportMessage Message)>();
@@ -133,6 +153,13 @@ public sealed class PostgreSqlOutboxRelayTests(TestDatabase database) : IClassFi
         await using var unitOfWork = await scope.ServiceProvider.GetRequiredService<IUnitOfWorkScope>().BeginAsync(default);
         await scope.ServiceProvider.GetRequiredService<IEventBus>().PublishAsync(order, new Dictionary<string, string> { [MessageHeaderNames.PartitionKey] = order.Customer });
         await unitOfWork.CommitAsync(default);
+    }
+
+    private static TransportMessage Message(string id)
+    {
+        var headers = new MessageHeaders();
+        headers.Set(MessageHeaderNames.MessageId, id);
+        return new TransportMessage(headers, "{}"u8.ToArray());
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
