@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Conveyor.Benchmarks.Kafka;
 
-/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|outbox|all]</c> and the key-parallel knobs.</summary>
+/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|outbox|dbchannel|all]</c> and the key-parallel knobs.</summary>
 internal sealed record BenchmarkOptions
 {
     public int Messages { get; init; } = 100_000;
@@ -21,6 +21,18 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Commands (and so events) of each outbox run.</summary>
     public int OutboxMessages { get; init; } = 5_000;
+
+    /// <summary>The database the outbox scenario keeps its outbox in: sqlite (a fresh file per run) or postgresql (a fresh schema per run).</summary>
+    public string OutboxStore { get; init; } = "sqlite";
+
+    /// <summary>The PostgreSQL server of the postgresql outbox and the database channel scenarios; <c>CONVEYOR_POSTGRES</c> by default.</summary>
+    public string? PostgreSql { get; init; } = Environment.GetEnvironmentVariable("CONVEYOR_POSTGRES");
+
+    /// <summary>Messages of each database channel run.</summary>
+    public int ChannelMessages { get; init; } = 20_000;
+
+    /// <summary>Competing consumers of the database channel scenario.</summary>
+    public int ChannelConsumers { get; init; } = 4;
 
     public int KeyParallelPartitions { get; init; } = 2;
 
@@ -52,14 +64,25 @@ internal sealed record BenchmarkOptions
 
     public bool RunOutbox => Scenario is "all" or "outbox";
 
+    public bool RunDatabaseChannel => Scenario is "dbchannel";
+
+    /// <summary>The PostgreSQL connection string, or a message saying how to give one.</summary>
+    public string RequirePostgreSql() => !string.IsNullOrWhiteSpace(PostgreSql)
+        ? PostgreSql
+        : throw new ArgumentException("This scenario runs on PostgreSQL: pass --postgres \"Host=…;Username=…;Password=…;Database=…\" or set CONVEYOR_POSTGRES (tests/postgres.sh start prints one).");
+
     public static string Usage =>
         """
         Usage: dotnet run -c Release --project benchmarks/Conveyor.Benchmarks.Kafka -- [options]
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | outbox | all (default all)
+          --scenario S         throughput | keyparallel | outbox | dbchannel | all (default all; all runs no dbchannel)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
+          --outbox-store S     sqlite | postgresql: where the outbox scenario keeps its outbox (default sqlite)
+          --postgres CS        the PostgreSQL connection string (default: CONVEYOR_POSTGRES)
+          --channel-messages N messages per database channel run (scenario dbchannel, PostgreSQL; default 20000)
+          --channel-consumers C competing consumers of the database channel scenario (default 4)
           --kp-messages N      messages per key-parallel run (default 16000)
           --kp-partitions P    partitions of each key-parallel topic (default 2)
           --kp-keys K          distinct keys in the key-parallel runs (default 1000)
@@ -107,6 +130,10 @@ internal sealed record BenchmarkOptions
                 "--rounds" => options with { Rounds = Positive(name, value) },
                 "--scenario" => options with { Scenario = ScenarioName(value) },
                 "--outbox-messages" => options with { OutboxMessages = Positive(name, value) },
+                "--outbox-store" => options with { OutboxStore = value is "sqlite" or "postgresql" ? value : throw new ArgumentException($"--outbox-store takes sqlite or postgresql, not '{value}'.") },
+                "--postgres" => options with { PostgreSql = value },
+                "--channel-messages" => options with { ChannelMessages = Positive(name, value) },
+                "--channel-consumers" => options with { ChannelConsumers = Positive(name, value) },
                 "--kp-messages" => options with { KeyParallelMessages = Positive(name, value) },
                 "--kp-partitions" => options with { KeyParallelPartitions = Positive(name, value) },
                 "--kp-keys" => options with { KeyParallelKeys = Positive(name, value) },
@@ -123,7 +150,8 @@ internal sealed record BenchmarkOptions
 
     /// <summary>The arguments as they would be typed to reproduce this run.</summary>
     public string CommandLine(string[] args) =>
-        "dotnet run -c Release --project benchmarks/Conveyor.Benchmarks.Kafka" + (args.Length == 0 ? "" : " -- " + string.Join(' ', args));
+        "dotnet run -c Release --project benchmarks/Conveyor.Benchmarks.Kafka"
+        + (args.Length == 0 ? "" : " -- " + string.Join(' ', args.Select((a, i) => i > 0 && args[i - 1] == "--postgres" ? "\"<connection string>\"" : a)));
 
     private static int Positive(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
@@ -131,7 +159,7 @@ internal sealed record BenchmarkOptions
             : throw new ArgumentException($"{name} takes a positive whole number, not '{value}'.");
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "outbox" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel or all, not '{value}'.");
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Conveyor.Kafka;
 using Conveyor.Kafka.Embedded;
-using Conveyor.Sqlite;
+using Conveyor.Outbox;
+using Conveyor.Storage;
+using Npgsql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,8 +18,8 @@ public sealed record OutboxRun(string Side, int Round, int Messages, TimeSpan El
 }
 
 /// <summary>
-/// The transactional outbox's cost: N commands, each handled in a SQLite unit of work by a handler that publishes one
-/// event to a Kafka channel. "direct" has the outbox turned off (the event is sent to Kafka while the handler's
+/// The transactional outbox's cost: N commands, each handled in a unit of work of the chosen store (SQLite, or
+/// PostgreSQL) by a handler that publishes one event to a Kafka channel. "direct" has the outbox turned off (the event is sent to Kafka while the handler's
 /// transaction is open, as without an outbox); "outbox" writes it to the outbox in that transaction and the relay
 /// sends it after the commit. The same handler, database and topic shape on both sides; rounds interleaved.
 /// </summary>
@@ -48,33 +50,43 @@ internal sealed class OutboxScenario(EmbeddedKafkaCluster cluster, BenchmarkOpti
     private async Task<TimeSpan> RunOnceAsync(bool outbox, int round)
     {
         var topic = $"bench-outbox-{(outbox ? "o" : "d")}-{round}-{Guid.NewGuid():N}";
-        var database = Path.Combine(Path.GetTempPath(), $"conveyor-bench-outbox-{Guid.NewGuid():N}.db");
+        var file = Path.Combine(Path.GetTempPath(), $"conveyor-bench-outbox-{Guid.NewGuid():N}.db");
+        var schema = $"bench_outbox_{Guid.NewGuid():N}";
+        var postgres = options.OutboxStore == "postgresql";
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         collection.AddSingleton(cluster).AddSingleton<IKafkaTopicCreator>(cluster);
-        collection.AddConveyor(c => c
-            .AddHandler<Orders>()
-            .AddHandler<Shipping>()
-            .AddInMemoryChannel("orders")
-            .UseKafka(o =>
-            {
-                o.BootstrapServers = cluster.BootstrapServers;
-                o.CreateMissingTopics = true;
-            })
-            .AddKafkaChannel(Events, topic, $"g-{topic}")
-            .UseSqlite($"Data Source={database}")
-            .UseOutbox(o =>
+        collection.AddConveyor(c =>
+        {
+            c.AddHandler<Orders>()
+                .AddHandler<Shipping>()
+                .AddInMemoryChannel("orders")
+                .UseKafka(o =>
+                {
+                    o.BootstrapServers = cluster.BootstrapServers;
+                    o.CreateMissingTopics = true;
+                })
+                .AddKafkaChannel(Events, topic, $"g-{topic}");
+            _ = postgres
+                ? c.UsePostgreSql(options.RequirePostgreSql(), o => o.Schema = schema)
+                : c.UseSqlite($"Data Source={file}");
+            c.UseOutbox(o =>
             {
                 o.Enabled = outbox;
                 o.PollInterval = TimeSpan.FromMilliseconds(100);
-            }));
+            });
+        });
         try
         {
             await using var provider = collection.BuildServiceProvider();
-            var sqlite = provider.GetRequiredService<SqliteDatabase>();
-            await sqlite.MigrateAsync(default);
+            foreach (var migrator in provider.GetServices<ISchemaMigrator>())
+            {
+                await migrator.MigrateAsync(default);
+            }
+
             // The relay alone of the hosted services: the scenario runs the command consumer itself.
             var relay = provider.GetServices<IHostedService>().OfType<Outbox.OutboxRelay>().Single();
+            var store = provider.GetRequiredService<IOutboxStore>();
             await relay.StartAsync(default);
 
             var commands = provider.GetRequiredService<ICommandBus>();
@@ -91,7 +103,7 @@ internal sealed class OutboxScenario(EmbeddedKafkaCluster cluster, BenchmarkOpti
                 throw new InvalidOperationException($"{result.Failed} commands failed.");
             }
 
-            while (await PendingAsync(sqlite) > 0)
+            while (await store.CountAsync(default) > 0)
             {
                 await Task.Delay(1);
             }
@@ -106,7 +118,12 @@ internal sealed class OutboxScenario(EmbeddedKafkaCluster cluster, BenchmarkOpti
             SqliteConnection.ClearAllPools();
             foreach (var suffix in new[] { "", "-wal", "-shm" })
             {
-                File.Delete(database + suffix);
+                File.Delete(file + suffix);
+            }
+
+            if (postgres)
+            {
+                await DropSchemaAsync(schema);
             }
 
             // Only the channel's topic was written (nothing is consumed or retried here).
@@ -114,12 +131,13 @@ internal sealed class OutboxScenario(EmbeddedKafkaCluster cluster, BenchmarkOpti
         }
     }
 
-    private static async Task<long> PendingAsync(SqliteDatabase sqlite)
+    private async Task DropSchemaAsync(string schema)
     {
-        await using var connection = await sqlite.OpenConnectionAsync(default);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM conveyor_outbox;";
-        return (long)(await command.ExecuteScalarAsync())!;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(options.RequirePostgreSql());
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE;", connection);
+        await drop.ExecuteNonQueryAsync();
     }
 
     private const string Events = "order-events";

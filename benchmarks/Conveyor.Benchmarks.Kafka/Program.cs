@@ -68,14 +68,30 @@ if (options.RunOutbox)
 {
     var date = DateTimeOffset.UtcNow;
     var load = Machine.LoadAverage();
+    var (store, file) = options.OutboxStore == "postgresql" ? ("PostgreSQL", "outbox-postgresql.md") : ("SQLite", "outbox.md");
     Console.WriteLine();
-    Console.WriteLine($"== Outbox: {options.OutboxMessages:N0} commands, each publishing one event, through the SQLite outbox vs straight to Kafka ==");
+    Console.WriteLine($"== Outbox: {options.OutboxMessages:N0} commands, each publishing one event, through the {store} outbox vs straight to Kafka ==");
     var runs = await new OutboxScenario(cluster, options).RunAsync();
     var body = Report.Outbox(runs, options);
     Console.WriteLine();
     Console.WriteLine(body);
-    var path = Path.Combine(output, "outbox.md");
-    await File.WriteAllTextAsync(path, Report.Header("Transactional outbox: events relayed through the SQLite outbox against events published straight to Kafka", command, machine, date, load, Machine.LoadAverage()) + body);
+    var path = Path.Combine(output, file);
+    await File.WriteAllTextAsync(path, Report.Header($"Transactional outbox: events relayed through the {store} outbox against events published straight to Kafka", command, machine, date, load, Machine.LoadAverage()) + body);
+    Console.WriteLine($"Written to {path}");
+}
+
+if (options.RunDatabaseChannel)
+{
+    var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
+    Console.WriteLine();
+    Console.WriteLine($"== Database channel on PostgreSQL: {options.ChannelMessages:N0} messages sent and handled by {options.ChannelConsumers} competing consumers ==");
+    var runs = await new DatabaseChannelScenario(options).RunAsync();
+    var body = Report.DatabaseChannel(runs, options);
+    Console.WriteLine();
+    Console.WriteLine(body);
+    var path = Path.Combine(output, "database-channel-postgresql.md");
+    await File.WriteAllTextAsync(path, Report.Header("PostgreSQL database channel: end to end with competing consumers", command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }
 

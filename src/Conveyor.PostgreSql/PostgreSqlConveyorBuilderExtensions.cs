@@ -1,9 +1,11 @@
 using Conveyor.Deduplication;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
+using Conveyor.Outbox;
 using Conveyor.PostgreSql;
 using Conveyor.PostgreSql.DeadLetters;
 using Conveyor.PostgreSql.Deduplication;
+using Conveyor.PostgreSql.Outbox;
 using Conveyor.PostgreSql.Scheduling;
 using Conveyor.Scheduling;
 using Conveyor.Storage;
@@ -22,7 +24,8 @@ public static class PostgreSqlConveyorBuilderExtensions
     /// Keeps Conveyor's state in a PostgreSQL database: every received message is handled in a
     /// <see cref="PostgreSqlUnitOfWork"/> (inject it, or <see cref="IDbUnitOfWork"/>, in a handler to write in the same
     /// transaction), deduplication keys and dead letters are tables, and delayed messages go to a durable scheduler
-    /// that every instance shares. The schema is created on first use, or by <c>conveyor db migrate</c>.
+    /// that every instance shares. Messages a handler sends go through a transactional outbox in the same transaction
+    /// (<c>Conveyor:Outbox:Enabled</c> turns that off), relayed by every instance. The schema is created on first use, or by <c>conveyor db migrate</c>.
     /// </summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="connectionString">
@@ -89,6 +92,10 @@ public static class PostgreSqlConveyorBuilderExtensions
             sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.CleanupInterval,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<DeduplicationCleanupService>>()));
+
+        // The outbox is on by default: a handler's messages commit with its writes. Conveyor:Outbox:Enabled=false turns it off.
+        services.AddSingleton<IOutboxStore>(sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlDatabase>()));
+        builder.UseOutbox();
         return builder;
     }
 }

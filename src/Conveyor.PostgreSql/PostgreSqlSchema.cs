@@ -63,6 +63,38 @@ internal static class PostgreSqlSchema
         );
         CREATE INDEX conveyor_scheduled_next ON {schema}.conveyor_scheduled (next_attempt_at, id);
         """,
+
+        // 2: the transactional outbox (messages in append order per lane, and who relays each lane until when), and the
+        // database channels' messages (available from available_at, UTC ticks; leased by one consumer at a time).
+        """
+        CREATE TABLE {schema}.conveyor_outbox (
+            id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            lane    integer NOT NULL,
+            channel text    NOT NULL,
+            headers bytea   NOT NULL,
+            body    bytea   NOT NULL
+        );
+        CREATE INDEX conveyor_outbox_lane ON {schema}.conveyor_outbox (lane, id);
+
+        CREATE TABLE {schema}.conveyor_outbox_lanes (
+            lane             integer     NOT NULL PRIMARY KEY,
+            owner            text        NULL,
+            lease_expires_at timestamptz NULL
+        );
+
+        CREATE TABLE {schema}.conveyor_channel_messages (
+            id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            channel          text        NOT NULL,
+            headers          bytea       NOT NULL,
+            body             bytea       NOT NULL,
+            available_at     bigint      NOT NULL,
+            lease_owner      text        NULL,
+            lease_expires_at timestamptz NULL
+        );
+        CREATE INDEX conveyor_channel_messages_next ON {schema}.conveyor_channel_messages (channel, id);
+        CREATE INDEX conveyor_channel_messages_available ON {schema}.conveyor_channel_messages (channel, available_at);
+        CREATE INDEX conveyor_channel_messages_owner ON {schema}.conveyor_channel_messages (lease_owner) WHERE lease_owner IS NOT NULL;
+        """,
     ];
 
     /// <summary>The version this package's schema is at.</summary>

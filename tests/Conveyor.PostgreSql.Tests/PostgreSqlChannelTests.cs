@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Conveyor.Channels;
+using Conveyor.Channels.Database;
+using Conveyor.Failures.DeadLetters;
+using Conveyor.PostgreSql.Channels;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.PostgreSql.Tests;
+
+/// <summary>
+/// The PostgreSQL database channel in an application: competing hosts on one schema, a corrupt row, the acknowledgement
+/// in the handler's unit of work, and the missing database at start-up.
+/// </summary>
+public sealed class PostgreSqlChannelTests(TestDatabase database) : IClassFixture<TestDatabase>, IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly TestSchema _schema = new(database);
+
+    public sealed record ShipOrder(string Id);
+
+    public sealed record Work(int Number);
+
+    public sealed class Shipped
+    {
+        public ConcurrentQueue<string> Ids { get; } = new();
+    }
+
+    public sealed class Shipping(Shipped shipped)
+    {
+        [Asynchronous("shipping")]
+        [CommandHandler(EndpointId = "shipping.ship")]
+        public void Handle(ShipOrder order) => shipped.Ids.Enqueue(order.Id);
+    }
+
+    /// <summary>Records which host handled which number.</summary>
+    public sealed class Worker(Handled handled)
+    {
+        [Asynchronous("work")]
+        [CommandHandler(EndpointId = "work.do")]
+        public void Handle(Work work) => handled.Add(work.Number);
+    }
+
+    public sealed class Handled(string host, ConcurrentQueue<(string Host, int Number)> all)
+    {
+        public void Add(int number) => all.Enqueue((host, number));
+    }
+
+    [Fact]
+    public async Task CompetingHosts_OnOneSchema_HandleEachMessageOnce()
+    {
+        const int Messages = 300;
+        var all = new ConcurrentQueue<(string Host, int Number)>();
+        await using var one = Build(c => c.AddHandler<Worker>().AddPostgreSqlChannel("work", o => o.BatchSize = 5), s => s.AddSingleton(new Handled("one", all)));
+        await using var two = Build(c => c.AddHandler<Worker>().AddPostgreSqlChannel("work", o => o.BatchSize = 5), s => s.AddSingleton(new Handled("two", all)));
+        var bus = one.GetRequiredService<ICommandBus>();
+        for (var i = 0; i < Messages; i++)
+        {
+            await bus.SendAsync(new Work(i));
+        }
+
+        using var stop = new CancellationTokenSource();
+        var runs = new[] { one, two }
+            .SelectMany(p => Enumerable.Range(0, 2).Select(_ => p.GetRequiredService<IConsumerRunner>().RunAsync("work", cancellationToken: stop.Token)))
+            .ToArray();
+        try
+        {
+            await WaitUntilAsync(async () => all.Count >= Messages || runs.Any(r => r.IsCompleted), $"{Messages} messages were handled");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        await Task.WhenAll(runs).WaitAsync(Timeout);
+        all.Select(x => x.Number).Order().ShouldBe(Enumerable.Range(0, Messages), "each message was handled once");
+        (await _schema.CountAsync("SELECT COUNT(*) FROM conveyor_channel_messages;")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task CorruptRow_GoesToTheDeadLetterWithTheReason_AndTheRestFlows()
+    {
+        var shipped = new Shipped();
+        await using var provider = Build(c => c.AddHandler<Shipping>().AddPostgreSqlChannel("shipping"), s => s.AddSingleton(shipped));
+        var bus = provider.GetRequiredService<ICommandBus>();
+        await bus.SendAsync(new ShipOrder("before"));
+        await _schema.ScalarAsync("INSERT INTO conveyor_channel_messages (channel, headers, body, available_at) VALUES ('shipping', '\\x07000000', '\\x7b7d', 0);");
+        await bus.SendAsync(new ShipOrder("after"));
+
+        var run = await provider.GetRequiredService<IConsumerRunner>().RunAsync("shipping", new ConsumerRunOptions { StopWhenEmpty = true }).WaitAsync(Timeout);
+
+        run.Finished.ShouldBe(3);
+        shipped.Ids.ShouldBe(["before", "after"]);
+        var dead = (await provider.GetRequiredService<IDeadLetterStore>().ListAsync(new DeadLetterQuery(), default)).Items.ShouldHaveSingleItem();
+        dead.ExceptionMessage.ShouldContain("cannot be read");
+        dead.ExceptionMessage.ShouldContain("format 7");
+        dead.ChannelName.ShouldBe("shipping");
+        Encoding.UTF8.GetString(dead.Message.Body.Span).ShouldBe("{}");
+        (await _schema.CountAsync("SELECT COUNT(*) FROM conveyor_channel_messages;")).ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Acknowledgement_InTheHandlersUnitOfWork_CommitsOrRollsBackWithIt(bool commit)
+    {
+        var opened = _schema.Open();
+        var channel = new DatabaseChannel("orders", new PostgreSqlChannelStore(opened), new DatabaseChannelOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
+        using var services = new ServiceCollection().BuildServiceProvider();
+        var headers = new MessageHeaders();
+        headers.Set(MessageHeaderNames.MessageId, "m-1");
+        await channel.SendAsync(new TransportMessage(headers, "m-1"u8.ToArray()), default);
+
+        // The handler acknowledges in its unit of work, then stops the loop: a stop leaves a message it did not delete
+        // for the next consumer, so only the unit of work's delete can make it gone.
+        var stopped = await channel.ReceiveAsync(
+            async (inbound, ct) =>
+            {
+                await using var unitOfWork = await opened.BeginUnitOfWorkAsync(services, ct);
+                await inbound.AcknowledgeInAsync(unitOfWork, ct);
+                if (commit)
+                {
+                    await unitOfWork.CommitAsync(ct);
+                }
+                else
+                {
+                    await unitOfWork.RollbackAsync(ct);
+                }
+
+                return Acknowledgement.Stop;
+            },
+            new ReceiveOptions(),
+            default).WaitAsync(Timeout);
+
+        stopped.StoppedOn.ShouldBe("m-1");
+        (await channel.GetLagAsync(default)).ShouldBe(commit ? 0 : 1);
+    }
+
+    [Fact]
+    public async Task PostgreSqlChannel_WithoutUsePostgreSql_FailsAtStartUpSayingWhatToAdd()
+    {
+        await using var provider = new ServiceCollection()
+            .AddConveyor(c => c.AddHandler<Shipping>().AddPostgreSqlChannel("shipping"))
+            .AddSingleton(new Shipped())
+            .BuildServiceProvider();
+
+        var error = Should.Throw<ConveyorConfigurationException>(() => provider.GetRequiredService<IChannelRegistry>().Names);
+
+        error.Message.ShouldContain("Call UsePostgreSql(");
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _schema.DisposeAsync();
+
+    private ServiceProvider Build(Action<ConveyorBuilder> configure, Action<IServiceCollection>? services = null)
+    {
+        var collection = new ServiceCollection().AddLogging();
+        services?.Invoke(collection);
+        collection.AddConveyor(c =>
+        {
+            configure(c);
+            c.UsePostgreSql(_schema.ConnectionString, o => o.Schema = _schema.Name);
+        });
+        return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!await condition())
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, $"not within {Timeout}: {what}");
+            await Task.Delay(20);
+        }
+    }
+}
