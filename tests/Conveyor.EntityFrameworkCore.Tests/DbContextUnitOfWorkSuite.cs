@@ -194,7 +194,8 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         CommittedOrders("o-2").ShouldBe(1);
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    /// <summary>Prepares the test's database; nothing by default.</summary>
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
