@@ -23,7 +23,8 @@ namespace Conveyor.PostgreSql.EventSourcing;
 /// given out one committing transaction at a time, in commit order, without gaps, and a reader that has seen position
 /// <c>p</c> never later finds a new event below <c>p</c>. The price: transactions that appended events commit one
 /// after the other (the lock covers one update and the commit's WAL flush); their handlers still run in parallel.
-/// Until then, a read in the appending transaction itself returns its events with position 0.
+/// A transaction's own events are numbered by stream, then version. Until its commit, a read in the appending
+/// transaction itself returns them with position 0.
 /// </para>
 /// </remarks>
 internal sealed class PostgreSqlEventStore(PostgreSqlStoreTransaction transaction, TimeProvider time) : IEventStore
