@@ -15,6 +15,9 @@ public class PostgreSqlDbContextUnitOfWorkTests(TestDatabase database) : DbConte
 {
     private readonly string _schema = $"t_{Guid.NewGuid():N}";
 
+    // Without an outbox, the event handler can run before the sender's transaction commits (nothing serialises them).
+    protected override bool ConsumersSeeTheSendersCommit => false;
+
     private string ConnectionString => new NpgsqlConnectionStringBuilder(database.ConnectionString) { SearchPath = _schema }.ToString();
 
     public override async Task InitializeAsync()
