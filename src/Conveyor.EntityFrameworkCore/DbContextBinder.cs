@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Conveyor.UnitOfWork;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -15,6 +16,11 @@ namespace Conveyor.EntityFrameworkCore;
 /// </summary>
 internal sealed class DbContextBinder(UnitOfWorkAccessor unitOfWork, IOptionsMonitor<ConveyorDbContextOptions> options, ILogger<DbContextBinder> logger)
 {
+    // Contexts that were given a unit of work's connection. A pooled context keeps it when it goes back to the pool
+    // (pooling resets the context's state, not its connection), and that connection is closed, or disposed, once the
+    // unit of work ends: the context gets its own back when it is next handed out.
+    private static readonly ConditionalWeakTable<DbContext, object> Borrowed = [];
+
     private List<(DbContext Context, ConveyorDbContextOptions Options)>? _joined;
     private DbConnection? _prepared;
 
@@ -31,6 +37,11 @@ internal sealed class DbContextBinder(UnitOfWorkAccessor unitOfWork, IOptionsMon
         Created++;
         if (unitOfWork.Current is not { } current)
         {
+            if (Borrowed.Remove(context))
+            {
+                GiveBackOwnConnection(context);
+            }
+
             return context;
         }
 
@@ -44,9 +55,25 @@ internal sealed class DbContextBinder(UnitOfWorkAccessor unitOfWork, IOptionsMon
         PrepareConnection(context, database.Connection);
         context.Database.SetDbConnection(database.Connection, contextOwnsConnection: false);
         context.Database.UseTransaction(database.Transaction);
+        Borrowed.AddOrUpdate(context, database);
         (_joined ??= []).Add((context, options.Get(EntityFrameworkCoreConveyorBuilderExtensions.OptionsName(typeof(TContext)))));
         Log.Joined(logger, typeof(TContext).Name, HandlerContext.Current?.Endpoint.EndpointId);
         return context;
+    }
+
+    /// <summary>Gives a context that had a unit of work's connection the connection, or connection string, it is configured with.</summary>
+    private static void GiveBackOwnConnection(DbContext context)
+    {
+        var relational = RelationalOptionsExtension.Extract(context.GetService<IDbContextOptions>());
+        context.Database.SetDbConnection(null);
+        if (relational.Connection is { } own)
+        {
+            context.Database.SetDbConnection(own, relational.IsConnectionOwned);
+        }
+        else
+        {
+            context.Database.SetConnectionString(relational.ConnectionString);
+        }
     }
 
     /// <summary>

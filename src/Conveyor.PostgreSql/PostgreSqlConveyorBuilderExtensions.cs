@@ -1,11 +1,15 @@
+using Conveyor.Aggregates;
 using Conveyor.Deduplication;
+using Conveyor.EventSourcing;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
 using Conveyor.Outbox;
 using Conveyor.PostgreSql;
+using Conveyor.PostgreSql.Aggregates;
 using Conveyor.PostgreSql.DeadLetters;
 using Conveyor.PostgreSql.Deduplication;
 using Conveyor.PostgreSql.Outbox;
+using Conveyor.PostgreSql.EventSourcing;
 using Conveyor.PostgreSql.Scheduling;
 using Conveyor.Scheduling;
 using Conveyor.Storage;
@@ -23,9 +27,10 @@ public static class PostgreSqlConveyorBuilderExtensions
     /// <summary>
     /// Keeps Conveyor's state in a PostgreSQL database: every received message is handled in a
     /// <see cref="PostgreSqlUnitOfWork"/> (inject it, or <see cref="IDbUnitOfWork"/>, in a handler to write in the same
-    /// transaction), deduplication keys and dead letters are tables, and delayed messages go to a durable scheduler
-    /// that every instance shares. Messages a handler sends go through a transactional outbox in the same transaction
-    /// (<c>Conveyor:Outbox:Enabled</c> turns that off), relayed by every instance. The schema is created on first use, or by <c>conveyor db migrate</c>.
+    /// transaction), deduplication keys, dead letters, aggregate states and event streams are tables (aggregates save
+    /// in the message's transaction), and delayed messages go to a durable scheduler that every instance shares.
+    /// Messages a handler sends go through a transactional outbox in the same transaction (<c>Conveyor:Outbox:Enabled</c>
+    /// turns that off), relayed by every instance. The schema is created on first use, or by <c>conveyor db migrate</c>.
     /// </summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="connectionString">
@@ -84,6 +89,11 @@ public static class PostgreSqlConveyorBuilderExtensions
             sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<PostgreSqlMessageScheduler>>())));
+
+        // Scoped: inside a handled message they write in its unit of work.
+        services.AddScoped(sp => new PostgreSqlStoreTransaction(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<PostgreSqlUnitOfWorkSlot>()));
+        services.Replace(ServiceDescriptor.Scoped<IAggregateStateStore>(sp => new PostgreSqlAggregateStateStore(sp.GetRequiredService<PostgreSqlStoreTransaction>())));
+        services.Replace(ServiceDescriptor.Scoped<IEventStore>(sp => new PostgreSqlEventStore(sp.GetRequiredService<PostgreSqlStoreTransaction>(), sp.GetService<TimeProvider>() ?? TimeProvider.System)));
 
         builder.AddOutgoingMiddleware<AmbientUnitOfWorkMiddleware<PostgreSqlUnitOfWork>>();
         services.AddHostedService(sp => new DeduplicationCleanupService(

@@ -95,6 +95,34 @@ internal static class PostgreSqlSchema
         CREATE INDEX conveyor_channel_messages_available ON {schema}.conveyor_channel_messages (channel, available_at);
         CREATE INDEX conveyor_channel_messages_owner ON {schema}.conveyor_channel_messages (lease_owner) WHERE lease_owner IS NOT NULL;
         """,
+
+        // 3: aggregate states (and event-sourced aggregates' snapshots), and event streams. JSON is text, not jsonb:
+        // a store gives back exactly the text it was given (jsonb reorders keys and drops duplicates and whitespace),
+        // and nothing queries inside it; an ad-hoc query can still cast (data::jsonb).
+        """
+        CREATE TABLE {schema}.conveyor_aggregates (
+            aggregate_type text   NOT NULL,
+            id             text   NOT NULL,
+            version        bigint NOT NULL,
+            state          text   NOT NULL,
+            PRIMARY KEY (aggregate_type, id)
+        );
+
+        CREATE TABLE {schema}.conveyor_events (
+            stream_id   text   NOT NULL,
+            version     bigint NOT NULL,
+            -- Global order, numbered as the appending transaction commits (see PostgreSqlEventStore); null until then.
+            position    bigint NULL,
+            event_type  text   NOT NULL,
+            data        text   NOT NULL,
+            metadata    text   NULL,
+            -- UTC ticks.
+            recorded_at bigint NOT NULL,
+            PRIMARY KEY (stream_id, version)
+        );
+        CREATE UNIQUE INDEX conveyor_events_position ON {schema}.conveyor_events (position);
+        CREATE INDEX conveyor_events_unnumbered ON {schema}.conveyor_events (stream_id, version) WHERE position IS NULL;
+        """,
     ];
 
     /// <summary>The version this package's schema is at.</summary>

@@ -33,6 +33,13 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
     /// <summary>Counts the committed deduplication claims of a key.</summary>
     protected virtual string ClaimCountSql => "SELECT COUNT(*) FROM conveyor_deduplication WHERE endpoint_id = 'orders.place' AND key = @key";
 
+    /// <summary>
+    /// Whether a consumer of a message the handler sent runs only after the handler's unit of work committed. Without
+    /// an outbox the hand-over comes before the commit: on SQLite the consumer's unit of work then waits for the
+    /// sender's write lock, so it sees the commit; on PostgreSQL nothing makes it wait, and it may run first.
+    /// </summary>
+    protected virtual bool ConsumersSeeTheSendersCommit => true;
+
     private Recorder Recorder => _host!.Services.GetRequiredService<Recorder>();
 
     [Fact]
@@ -117,7 +124,12 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         // Both orders' events would go to one ordered channel: o-1's would come first.
         await UntilAsync(() => Recorder.Notes.Any(n => n.StartsWith("placed o-2", StringComparison.Ordinal)));
         Recorder.Notes.ShouldNotContain(n => n.StartsWith("placed o-1", StringComparison.Ordinal));
-        Recorder.Notes.ShouldContain("placed o-2: committed 1", "the event's handler saw the order its sender committed");
+        if (ConsumersSeeTheSendersCommit)
+        {
+            Recorder.Notes.ShouldContain("placed o-2: committed 1", "the event's handler saw the order its sender committed");
+        }
+
+        await UntilAsync(() => CommittedOrders("o-2") == 1);
         CommittedOrders("o-1").ShouldBe(0);
     }
 
@@ -194,7 +206,8 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         CommittedOrders("o-2").ShouldBe(1);
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    /// <summary>Prepares the test's database; nothing by default.</summary>
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {

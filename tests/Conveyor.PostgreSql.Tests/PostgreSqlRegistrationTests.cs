@@ -85,7 +85,7 @@ public sealed class PostgreSqlRegistrationTests(TestDatabase database) : IClassF
         (await _schema.Open().MigrateAsync(default)).ShouldBe(PostgreSqlDatabase.SchemaVersion, "a second migration finds it current");
 
         (await _schema.CountAsync("SELECT MAX(version) FROM conveyor_schema;")).ShouldBe(PostgreSqlDatabase.SchemaVersion);
-        (await _schema.CountAsync($"SELECT COUNT(*) FROM pg_tables WHERE schemaname = '{_schema.Name}' AND tablename LIKE 'conveyor_%';")).ShouldBe(7, "schema, deduplication, dead letters, scheduled, outbox, outbox lanes, channel messages");
+        (await _schema.CountAsync($"SELECT COUNT(*) FROM pg_tables WHERE schemaname = '{_schema.Name}' AND tablename LIKE 'conveyor_%';")).ShouldBe(9, "schema, deduplication, dead letters, scheduled, outbox, outbox lanes, channel messages, aggregates, events");
         (await _schema.CountAsync("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'conveyor_%';"))
             .ShouldBe(0, "the tables live in the configured schema only");
     }
