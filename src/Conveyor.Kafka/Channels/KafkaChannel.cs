@@ -26,6 +26,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
     private readonly ILoggerFactory _loggers;
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
+    private readonly Action<TopicPartition, long> _remember;
 
     private readonly IConsumerStatusReporter _status;
 
@@ -51,6 +52,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
         _sendDestination = new TopicPartition(sendTopic, Partition.Any);
+        _remember = Remember;
     }
 
     public string Name => Settings.Name;
@@ -90,14 +92,14 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
 
         // Once the topic is known to exist (after the first send), no async state machine of our own per message.
         return _topics.AreKnown(_sendTopics)
-            ? new ValueTask(AppendAsync(_sendDestination, message, cancellationToken))
+            ? KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving)
             : SendAfterEnsureAsync(message, cancellationToken);
     }
 
     private async ValueTask SendAfterEnsureAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         await _topics.EnsureAsync(_sendTopics, cancellationToken).ConfigureAwait(false);
-        await AppendAsync(_sendDestination, message, cancellationToken).ConfigureAwait(false);
+        await KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving).ConfigureAwait(false);
     }
 
     public async ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)
@@ -111,18 +113,13 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
     /// it wrote each partition, so that a stop-when-empty run does not end before it has read its own retries,
     /// re-appends and fan-out copies.
     /// </summary>
-    public Task<KafkaDeliveryResult> AppendAsync(TopicPartition destination, TransportMessage message, CancellationToken cancellationToken)
-    {
-        var sent = KafkaSender.SendAsync(Producer, destination, message, cancellationToken, omitImpliedHeaders: true);
-        return Volatile.Read(ref _receiving) > 0 ? RememberAsync(sent) : sent;
+    public ValueTask<KafkaDeliveryResult> AppendAsync(TopicPartition destination, TransportMessage message, CancellationToken cancellationToken) =>
+        KafkaSender.SendAsync(Producer, destination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving);
 
-        async Task<KafkaDeliveryResult> RememberAsync(Task<KafkaDeliveryResult> sending)
-        {
-            var result = await sending.ConfigureAwait(false);
-            _appended.AddOrUpdate(new TopicPartition(result.Topic, result.Partition), result.Offset + 1, (_, end) => Math.Max(end, result.Offset + 1));
-            return result;
-        }
-    }
+    private Action<TopicPartition, long>? OnWrittenWhileReceiving => Volatile.Read(ref _receiving) > 0 ? _remember : null;
+
+    private void Remember(TopicPartition partition, long offset) =>
+        _appended.AddOrUpdate(partition, offset + 1, (_, end) => Math.Max(end, offset + 1));
 
     public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
     {

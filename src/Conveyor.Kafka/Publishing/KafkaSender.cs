@@ -2,41 +2,104 @@ using Confluent.Kafka;
 
 namespace Conveyor.Kafka.Publishing;
 
-/// <summary>Writes a transport message to a topic (or one partition of it) and waits for the broker's acknowledgement.</summary>
+/// <summary>
+/// Writes a transport message to a topic (or one partition of it) and waits for the broker's acknowledgement. The
+/// record is handed to the producer with <c>Produce</c> and a pooled <see cref="KafkaDelivery"/> (no task per record),
+/// so a caller handing over many records before awaiting any (a batch) gets them batched by librdkafka. While the
+/// producer's local queue is full (<c>queue.buffering.max.messages</c>) the send waits for room instead of failing.
+/// </summary>
 internal static class KafkaSender
 {
-    public static Task<KafkaDeliveryResult> SendAsync(
+    private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Sends and completes on the acknowledgement, with where the record was written.</summary>
+    public static ValueTask<KafkaDeliveryResult> SendAsync(
         IProducer<byte[]?, byte[]?> producer,
         TopicPartition destination,
         TransportMessage message,
         CancellationToken cancellationToken,
-        bool omitImpliedHeaders = false)
+        bool omitImpliedHeaders = false,
+        Action<TopicPartition, long>? onWritten = null)
     {
-        Task<DeliveryResult<byte[]?, byte[]?>> producing;
         try
         {
-            producing = producer.ProduceAsync(destination, KafkaRecords.From(message, omitImpliedHeaders), cancellationToken);
+            var record = KafkaRecords.From(message, omitImpliedHeaders);
+            return Produce(producer, destination, record, message.MessageId, onWritten, cancellationToken) is { } delivery
+                ? new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken))
+                : WaitForRoomAsync(producer, destination, record, message.MessageId, onWritten, cancellationToken);
         }
-        catch (Exception e) when (e is ProduceException<byte[]?, byte[]?> or KafkaException)
+        catch (Exception e)
         {
-            return Task.FromException<KafkaDeliveryResult>(Translate(e, message.MessageId, destination.Topic));
+            return ValueTask.FromException<KafkaDeliveryResult>(e);
         }
-
-        // Awaited by a method that holds only the message id and the topic, not the message: thousands of sends in
-        // flight would otherwise keep their messages, headers and bodies alive until the broker answers.
-        return AcknowledgedAsync(producing, message.MessageId, destination.Topic);
     }
 
-    private static async Task<KafkaDeliveryResult> AcknowledgedAsync(Task<DeliveryResult<byte[]?, byte[]?>> producing, string? messageId, string topic)
+    /// <summary>Sends and completes on the acknowledgement, without building a result (the buses' path).</summary>
+    public static ValueTask SendWithoutResultAsync(
+        IProducer<byte[]?, byte[]?> producer,
+        TopicPartition destination,
+        TransportMessage message,
+        CancellationToken cancellationToken,
+        bool omitImpliedHeaders = false,
+        Action<TopicPartition, long>? onWritten = null)
     {
         try
         {
-            var result = await producing.ConfigureAwait(false);
-            return new KafkaDeliveryResult(result.Topic, result.Partition.Value, result.Offset.Value);
+            var record = KafkaRecords.From(message, omitImpliedHeaders);
+            return Produce(producer, destination, record, message.MessageId, onWritten, cancellationToken) is { } delivery
+                ? new ValueTask(delivery, delivery.Await(cancellationToken))
+                : new ValueTask(WaitForRoomAsync(producer, destination, record, message.MessageId, onWritten, cancellationToken).AsTask());
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException(e);
+        }
+    }
+
+    /// <summary>Hands the record to the producer; null when its local queue is full.</summary>
+    private static KafkaDelivery? Produce(
+        IProducer<byte[]?, byte[]?> producer,
+        TopicPartition destination,
+        Message<byte[]?, byte[]?> record,
+        string? messageId,
+        Action<TopicPartition, long>? onWritten,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var delivery = KafkaDelivery.Rent(messageId, destination.Topic, onWritten);
+        try
+        {
+            producer.Produce(destination, record, delivery.Handler);
+            return delivery;
+        }
+        catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+        {
+            delivery.Abandon();
+            return null;
         }
         catch (Exception e) when (e is ProduceException<byte[]?, byte[]?> or KafkaException)
         {
-            throw Translate(e, messageId, topic);
+            delivery.Abandon();
+            throw Translate(e, messageId, destination.Topic);
+        }
+    }
+
+    // librdkafka signals no room: retried as its documentation advises, until the record fits or the wait is cancelled.
+    private static async ValueTask<KafkaDeliveryResult> WaitForRoomAsync(
+        IProducer<byte[]?, byte[]?> producer,
+        TopicPartition destination,
+        Message<byte[]?, byte[]?> record,
+        string? messageId,
+        Action<TopicPartition, long>? onWritten,
+        CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(QueueFullWait, cancellationToken).ConfigureAwait(false);
+            if (Produce(producer, destination, record, messageId, onWritten, cancellationToken) is { } delivery)
+            {
+                return await new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken)).ConfigureAwait(false);
+            }
         }
     }
 
@@ -44,7 +107,7 @@ internal static class KafkaSender
     public static bool IsTooLarge(KafkaPublishException exception) =>
         exception.InnerException is KafkaException { Error.Code: ErrorCode.MsgSizeTooLarge or ErrorCode.RecordListTooLarge };
 
-    private static KafkaPublishException Translate(Exception exception, string? messageId, string topic) => exception switch
+    public static KafkaPublishException Translate(Exception exception, string? messageId, string topic) => exception switch
     {
         // A record whose acknowledgement did not arrive may have been written all the same (the request reached
         // the broker, the answer did not come back in time): never claim it was not.

@@ -38,4 +38,17 @@ public interface ICommandBus
     /// <param name="cancellationToken">Cancels the send or the handler.</param>
     /// <returns>The handler's result when it runs in-process, else null.</returns>
     ValueTask<object?> SendWithRoutingAsync(string routingKey, object? command = null, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends <paramref name="commands"/> as one batch, for high-rate producers: each goes through the outgoing path
+    /// (middleware, outbox, tracing) as <see cref="SendAsync(object, CancellationToken)"/> would send it, but all are
+    /// handed to their channels before any acknowledgement is awaited, and the returned task completes once every one
+    /// was stored (for Kafka: acknowledged by the broker) or failed. Every command must have a handler, checked before
+    /// any is sent. A failure does not stop the rest of the batch: it is reported with every other one in a
+    /// <see cref="MessageBatchException"/>. Records of one partition key keep the batch's order.
+    /// </summary>
+    /// <param name="commands">The commands, in the order to send them.</param>
+    /// <param name="cancellationToken">Cancels the sends not yet handed over and the wait for acknowledgements.</param>
+    /// <returns>A task that completes when every command is stored or handled; it throws <see cref="MessageBatchException"/> naming each command that was not.</returns>
+    ValueTask SendManyAsync(IEnumerable<object> commands, CancellationToken cancellationToken = default);
 }
