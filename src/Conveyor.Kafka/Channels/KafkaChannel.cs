@@ -27,6 +27,8 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
     private readonly Action<TopicPartition, long> _remember;
+    private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> _untilReady = [];
+    private volatile bool _sendTopicReady;
 
     private readonly IConsumerStatusReporter _status;
 
@@ -90,16 +92,81 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
             return RedeliverAsync(message, cancellationToken);
         }
 
-        // Once the topic is known to exist (after the first send), no async state machine of our own per message.
-        return _topics.AreKnown(_sendTopics)
-            ? KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving)
-            : SendAfterEnsureAsync(message, cancellationToken);
+        return _sendTopicReady ? Send(message, cancellationToken) : SendOnceReady(message, cancellationToken);
     }
 
-    private async ValueTask SendAfterEnsureAsync(TransportMessage message, CancellationToken cancellationToken)
+    private ValueTask Send(TransportMessage message, CancellationToken cancellationToken) =>
+        KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving);
+
+    /// <summary>
+    /// Until the send topic is known to exist, sends queue in order behind its creation and are handed to the
+    /// producer in that order once it exists: a batch of one key must not be overtaken by its later records.
+    /// </summary>
+    private ValueTask SendOnceReady(TransportMessage message, CancellationToken cancellationToken)
     {
-        await _topics.EnsureAsync(_sendTopics, cancellationToken).ConfigureAwait(false);
-        await KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving).ConfigureAwait(false);
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_untilReady)
+        {
+            if (_sendTopicReady)
+            {
+                return Send(message, cancellationToken);
+            }
+
+            _untilReady.Add((message, cancellationToken, waiting));
+            if (_untilReady.Count == 1)
+            {
+                _ = EnsureThenSendQueuedAsync();
+            }
+        }
+
+        return new ValueTask(waiting.Task);
+    }
+
+    private async Task EnsureThenSendQueuedAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            await _topics.EnsureAsync(_sendTopics, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> queued;
+        lock (_untilReady)
+        {
+            queued = [.. _untilReady];
+            _untilReady.Clear();
+            foreach (var (message, cancellation, sent) in queued)
+            {
+                if (failure is not null)
+                {
+                    sent.TrySetException(failure);
+                }
+                else
+                {
+                    _ = CompleteWhenSentAsync(Send(message, cancellation), sent);
+                }
+            }
+
+            // Set while holding the lock: a send arriving now cannot overtake the queued ones.
+            _sendTopicReady = failure is null;
+        }
+
+        static async Task CompleteWhenSentAsync(ValueTask sending, TaskCompletionSource sent)
+        {
+            try
+            {
+                await sending.ConfigureAwait(false);
+                sent.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                sent.TrySetException(e);
+            }
+        }
     }
 
     public async ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)

@@ -6,11 +6,13 @@ namespace Conveyor.Kafka.Publishing;
 /// Writes a transport message to a topic (or one partition of it) and waits for the broker's acknowledgement. The
 /// record is handed to the producer with <c>Produce</c> and a pooled <see cref="KafkaDelivery"/> (no task per record),
 /// so a caller handing over many records before awaiting any (a batch) gets them batched by librdkafka. While the
-/// producer's local queue is full (<c>queue.buffering.max.messages</c>) the send waits for room instead of failing.
+/// producer's local queue is full (<c>queue.buffering.max.messages</c>, <c>queue.buffering.max.kbytes</c>) the
+/// hand-over blocks the calling thread until there is room, like librdkafka's blocking produce: retrying later
+/// instead would let the records behind it overtake it and break the order of its key.
 /// </summary>
 internal static class KafkaSender
 {
-    private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Sends and completes on the acknowledgement, with where the record was written.</summary>
     public static ValueTask<KafkaDeliveryResult> SendAsync(
@@ -23,10 +25,8 @@ internal static class KafkaSender
     {
         try
         {
-            var record = KafkaRecords.From(message, omitImpliedHeaders);
-            return Produce(producer, destination, record, message.MessageId, onWritten, cancellationToken) is { } delivery
-                ? new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken))
-                : WaitForRoomAsync(producer, destination, record, message.MessageId, onWritten, cancellationToken);
+            var delivery = Produce(producer, destination, message, omitImpliedHeaders, onWritten, cancellationToken);
+            return new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken));
         }
         catch (Exception e)
         {
@@ -45,10 +45,8 @@ internal static class KafkaSender
     {
         try
         {
-            var record = KafkaRecords.From(message, omitImpliedHeaders);
-            return Produce(producer, destination, record, message.MessageId, onWritten, cancellationToken) is { } delivery
-                ? new ValueTask(delivery, delivery.Await(cancellationToken))
-                : new ValueTask(WaitForRoomAsync(producer, destination, record, message.MessageId, onWritten, cancellationToken).AsTask());
+            var delivery = Produce(producer, destination, message, omitImpliedHeaders, onWritten, cancellationToken);
+            return new ValueTask(delivery, delivery.Await(cancellationToken));
         }
         catch (Exception e)
         {
@@ -56,49 +54,37 @@ internal static class KafkaSender
         }
     }
 
-    /// <summary>Hands the record to the producer; null when its local queue is full.</summary>
-    private static KafkaDelivery? Produce(
+    private static KafkaDelivery Produce(
         IProducer<byte[]?, byte[]?> producer,
         TopicPartition destination,
-        Message<byte[]?, byte[]?> record,
-        string? messageId,
+        TransportMessage message,
+        bool omitImpliedHeaders,
         Action<TopicPartition, long>? onWritten,
         CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var delivery = KafkaDelivery.Rent(messageId, destination.Topic, onWritten);
-        try
-        {
-            producer.Produce(destination, record, delivery.Handler);
-            return delivery;
-        }
-        catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-        {
-            delivery.Abandon();
-            return null;
-        }
-        catch (Exception e) when (e is ProduceException<byte[]?, byte[]?> or KafkaException)
-        {
-            delivery.Abandon();
-            throw Translate(e, messageId, destination.Topic);
-        }
-    }
-
-    // librdkafka signals no room: retried as its documentation advises, until the record fits or the wait is cancelled.
-    private static async ValueTask<KafkaDeliveryResult> WaitForRoomAsync(
-        IProducer<byte[]?, byte[]?> producer,
-        TopicPartition destination,
-        Message<byte[]?, byte[]?> record,
-        string? messageId,
-        Action<TopicPartition, long>? onWritten,
-        CancellationToken cancellationToken)
-    {
+        var record = KafkaRecords.From(message, omitImpliedHeaders);
+        var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
         while (true)
         {
-            await Task.Delay(QueueFullWait, cancellationToken).ConfigureAwait(false);
-            if (Produce(producer, destination, record, messageId, onWritten, cancellationToken) is { } delivery)
+            try
             {
-                return await new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                producer.Produce(destination, record, delivery.Handler);
+                return delivery;
+            }
+            catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                Thread.Sleep(QueueFullWait);
+            }
+            catch (Exception e) when (e is ProduceException<byte[]?, byte[]?> or KafkaException)
+            {
+                delivery.Abandon();
+                throw Translate(e, message.MessageId, destination.Topic);
+            }
+            catch
+            {
+                delivery.Abandon();
+                throw;
             }
         }
     }

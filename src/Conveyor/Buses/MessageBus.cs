@@ -49,17 +49,24 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
         return PublishAsync(@event, metadata, routingKey, cancellationToken);
     }
 
-    public ValueTask PublishManyAsync(IEnumerable<object> events, CancellationToken cancellationToken = default)
+    public ValueTask PublishManyAsync<TEvent>(IEnumerable<TEvent> events, Func<TEvent, IReadOnlyDictionary<string, string>?>? metadata = null, CancellationToken cancellationToken = default)
+        where TEvent : notnull
     {
         ArgumentNullException.ThrowIfNull(events);
-        var batch = events as IReadOnlyList<object> ?? [.. events];
-        return SendBatchAsync(batch, message => Runtime.EventsFor((message ?? throw new ArgumentException("The batch holds a null event.", nameof(events))).GetType()), cancellationToken);
+        var batch = events as IReadOnlyList<TEvent> ?? [.. events];
+        foreach (var @event in batch)
+        {
+            ArgumentNullException.ThrowIfNull(@event, nameof(events));
+        }
+
+        return SendBatchAsync(batch, metadata, @event => Runtime.EventsFor(@event.GetType()), cancellationToken);
     }
 
-    public ValueTask SendManyAsync(IEnumerable<object> commands, CancellationToken cancellationToken = default)
+    public ValueTask SendManyAsync<TCommand>(IEnumerable<TCommand> commands, Func<TCommand, IReadOnlyDictionary<string, string>?>? metadata = null, CancellationToken cancellationToken = default)
+        where TCommand : notnull
     {
         ArgumentNullException.ThrowIfNull(commands);
-        var batch = commands as IReadOnlyList<object> ?? [.. commands];
+        var batch = commands as IReadOnlyList<TCommand> ?? [.. commands];
 
         // A command without a handler is a programming error: found before anything of the batch is sent.
         var routes = new Dictionary<Type, RuntimeEndpoint[]>();
@@ -72,7 +79,7 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             }
         }
 
-        return SendBatchAsync(batch, command => routes[command.GetType()], cancellationToken);
+        return SendBatchAsync(batch, metadata, command => routes[command.GetType()], cancellationToken);
     }
 
     ValueTask<TResult> IQueryBus.SendAsync<TResult>(object query, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
@@ -138,7 +145,8 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
     /// afterwards, in batch order (by then most have completed). A failure is recorded against its message and the
     /// batch goes on; the failures are thrown together at the end.
     /// </summary>
-    private async ValueTask SendBatchAsync(IReadOnlyList<object> batch, Func<object, RuntimeEndpoint[]> endpointsOf, CancellationToken cancellationToken)
+    private async ValueTask SendBatchAsync<T>(IReadOnlyList<T> batch, Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, Func<object, RuntimeEndpoint[]> endpointsOf, CancellationToken cancellationToken)
+        where T : notnull
     {
         var pending = new List<(int Index, ValueTask Send)>(batch.Count);
         List<MessageBatchFailure>? failures = null;
@@ -148,12 +156,13 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var metadata = metadataOf?.Invoke(message);
                 var endpoints = endpointsOf(message);
                 foreach (var endpoint in endpoints)
                 {
                     if (!endpoint.Info.IsAsynchronous)
                     {
-                        await dispatcher.DispatchAsync(endpoint, message, null, null, cancellationToken).ConfigureAwait(false);
+                        await dispatcher.DispatchAsync(endpoint, message, metadata, null, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -161,7 +170,7 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
                 {
                     if (endpoint.Info.IsAsynchronous)
                     {
-                        var send = dispatcher.SendToAsync(endpoint, message, null, cancellationToken);
+                        var send = dispatcher.SendToAsync(endpoint, message, metadata, cancellationToken);
                         if (send.IsCompletedSuccessfully)
                         {
                             send.GetAwaiter().GetResult();

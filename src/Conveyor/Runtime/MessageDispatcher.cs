@@ -92,8 +92,8 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
     /// being handled; the task completes when the channel has it. For batches, which hand over every message before
     /// awaiting any.
     /// </summary>
-    public ValueTask SendToAsync(RuntimeEndpoint endpoint, object? payload, string? routingKey, CancellationToken cancellationToken) =>
-        SendAsync(endpoint, payload, null, routingKey, HandlerContext.CurrentFor(HandlerContext.AsyncAmbient), cancellationToken);
+    public ValueTask SendToAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken) =>
+        SendAsync(endpoint, payload, metadata, null, HandlerContext.CurrentFor(HandlerContext.AsyncAmbient), cancellationToken);
 
     private ValueTask SendAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, HandlerContext? parent, CancellationToken cancellationToken)
     {
