@@ -59,7 +59,7 @@ if (options.RunKeyParallel)
     Console.WriteLine();
     Console.WriteLine(body);
     var path = Path.Combine(output, "kafka-key-parallel.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential", command, machine, date, load, Machine.LoadAverage()) + body);
+    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential and WolverineFx.Kafka ProcessConcurrentlyByKey", command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }
 

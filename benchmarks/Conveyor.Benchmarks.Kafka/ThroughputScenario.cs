@@ -266,7 +266,8 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
             var handled = counter.Reached(messages);
             var consumeClock = PhaseClock.Start();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var listener = await WolverineApp.StartListenerAsync(cluster, topic, group, mode, counter).ConfigureAwait(false);
+            var listener = await WolverineApp.StartListenerAsync<WolverineOrderPlacedHandler>(
+                cluster, topic, group, l => WolverineApp.Mode(l, mode), s => s.AddSingleton(counter)).ConfigureAwait(false);
             try
             {
                 await handled.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);

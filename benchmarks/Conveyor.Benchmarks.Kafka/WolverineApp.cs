@@ -21,6 +21,17 @@ public sealed class WolverineOrderPlacedHandler(HandledCounter counter)
     public void Handle(OrderPlaced order) => counter.Handle(order);
 }
 
+/// <summary>The 1 ms Wolverine handler of the key-parallel scenario, tracked like Conveyor's.</summary>
+public sealed class WolverineKeyedWorkHandler(KeyOrderTracker tracker, PreciseDelayHolder delay)
+{
+    public async Task Handle(KeyedWork work)
+    {
+        var started = tracker.Start(work);
+        await delay.Delay.WaitAsync(TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+        tracker.End(work, started, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+    }
+}
+
 /// <summary>
 /// A WolverineFx.Kafka 6.62 application on the shared embedded cluster, configured as its Kafka guide recommends for
 /// safety: the topic's producer opted into <c>UseIdempotentProducer()</c> (acks=all), the listener on its default
@@ -32,17 +43,17 @@ internal static class WolverineApp
 {
     /// <summary>A host that only publishes <see cref="OrderPlaced"/> to <paramref name="topic"/>.</summary>
     public static Task<IHost> StartSenderAsync(EmbeddedKafkaCluster cluster, string topic) =>
-        StartAsync(cluster, opts => opts.PublishMessage<OrderPlaced>().ToKafkaTopic(topic).UseIdempotentProducer(), _ => { });
+        StartAsync<WolverineOrderPlacedHandler>(cluster, opts => opts.PublishMessage<OrderPlaced>().ToKafkaTopic(topic).UseIdempotentProducer(), _ => { });
 
-    /// <summary>A host that listens to <paramref name="topic"/> in <paramref name="mode"/> in group <paramref name="groupId"/>.</summary>
-    public static Task<IHost> StartListenerAsync(EmbeddedKafkaCluster cluster, string topic, string groupId, WolverineMode mode, HandledCounter counter) =>
-        StartAsync(
+    /// <summary>A host whose <typeparamref name="THandler"/> handles <paramref name="topic"/> in group <paramref name="groupId"/>, its listener configured by <paramref name="listener"/>.</summary>
+    public static Task<IHost> StartListenerAsync<THandler>(
+        EmbeddedKafkaCluster cluster, string topic, string groupId, Action<KafkaListenerConfiguration> listener, Action<IServiceCollection> services) =>
+        StartAsync<THandler>(
             cluster,
             opts =>
             {
-                var listener = opts.ListenToKafkaTopic(topic);
-                _ = mode == WolverineMode.Inline ? listener.ProcessInline() : listener.BufferedInMemory();
-                opts.Services.AddSingleton(counter);
+                listener(opts.ListenToKafkaTopic(topic));
+                services(opts.Services);
             },
             consumer =>
             {
@@ -52,14 +63,18 @@ internal static class WolverineApp
                 consumer.HeartbeatIntervalMs = 500;
             });
 
-    private static async Task<IHost> StartAsync(EmbeddedKafkaCluster cluster, Action<WolverineOptions> configure, Action<ConsumerConfig> consumers)
+    /// <summary>The throughput scenario's listener in <paramref name="mode"/>.</summary>
+    public static void Mode(KafkaListenerConfiguration listener, WolverineMode mode) =>
+        _ = mode == WolverineMode.Inline ? listener.ProcessInline() : listener.BufferedInMemory();
+
+    private static async Task<IHost> StartAsync<THandler>(EmbeddedKafkaCluster cluster, Action<WolverineOptions> configure, Action<ConsumerConfig> consumers)
     {
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true))
             .UseWolverine(opts =>
             {
                 opts.UseKafka(cluster.BootstrapServers).ConfigureConsumers(consumers);
-                opts.Discovery.DisableConventionalDiscovery().IncludeType<WolverineOrderPlacedHandler>();
+                opts.Discovery.DisableConventionalDiscovery().IncludeType<THandler>();
                 opts.Policies.DisableConventionalLocalRouting();
                 configure(opts);
             })
