@@ -29,7 +29,7 @@ internal static class Report
     {
         [Sides.Raw] = "acks=all, idempotent producer; produce ends when every delivery report arrived (Flush); an offset is stored after its record was handled and committed every 5,000 records or 1 s",
         [Sides.Conveyor] = "defaults: each PublishAsync completes on the broker's acknowledgement (acks=all, idempotent); an offset is committed only after its record was handled (at least once); records of a partition handled in order",
-        [Sides.ConveyorBatch] = "as Conveyor, through PublishManyAsync: one task per batch of the send window, every record acknowledged before the batch completes, failures reported per message",
+        [Sides.ConveyorBatch] = "as Conveyor, through PublishManyAsync: one task per batch of half the send window, two batches in flight, every record acknowledged before the batch completes, failures reported per message",
         [Sides.WolverineBuffered] = "PublishAsync returns once Wolverine's sending agent holds the message in memory (default sending mode; lost on a crash without its durable outbox); idempotent producer (UseIdempotentProducer, as its Kafka guide recommends); BufferedInMemory listener, default CommitMode StoreThenAutoFlush: an offset is stored after its message was handled and auto-committed every 5 s",
         [Sides.WolverineInline] = "as Wolverine buffered, with a ProcessInline() listener: each message handled on the listener's loop before the next is taken",
     };
@@ -129,7 +129,7 @@ internal static class Report
         {
             ("Conveyor PartitionSequential", sequential, "records of a partition one at a time; offset committed after handling"),
             ("Conveyor KeyParallel", parallel, "records of a key one at a time, keys in parallel; offset committed up to the lowest unfinished record"),
-            (KeyParallelScenario.WolverineSide, wolverine, "records of a key one at a time across nine slots; runs in durable mode (offset committed as each message enters its inbox, no message store configured here)"),
+            (KeyParallelScenario.WolverineSide, wolverine, "records of a key one at a time across nine slots; by its docs it runs in durable mode: each offset is committed as its message is persisted to the inbox, before it is handled; no message store is configured here (Wolverine's default), and what a crash then loses was not checked"),
         })
         {
             if (side.Count == 0)
