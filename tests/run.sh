@@ -3,7 +3,9 @@
 # C# snippets compile among them: tests/Conveyor.Docs.Tests), then the packaging tests.
 # Installs what the tests need (kcat, the independent Kafka client of the interop tests) and
 # prints a closing "N passed, N failed" line. The Kafka tests start an embedded Kafka-protocol
-# cluster in-process; set KAFKA_BOOTSTRAP_SERVERS to run them against a real cluster instead.
+# cluster in-process; set KAFKA_BOOTSTRAP_SERVERS to run them against a real cluster instead. The PostgreSQL tests
+# run against one throwaway cluster for the whole run (tests/postgres.sh, which installs Debian's postgresql when
+# missing); set CONVEYOR_POSTGRES to a connection string to run them against a server of yours instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +17,26 @@ if ! command -v kcat >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null
 fi
 
+# Debian's Chromium for the admin page's browser test (tests/Conveyor.AspNetCore.Tests); Playwright never downloads one.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing chromium (Debian package) for the admin page's browser test..."
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 results="$(mktemp -d)"
-trap 'rm -rf "$results"' EXIT
+postgres=""
+cleanup() {
+  if [ -n "$postgres" ]; then tests/postgres.sh stop "$postgres" || true; fi
+  rm -rf "$results"
+}
+trap cleanup EXIT
+
+if [ -z "${CONVEYOR_POSTGRES:-}" ]; then
+  echo "Starting a throwaway PostgreSQL cluster for the PostgreSQL tests..."
+  postgres="$(tests/postgres.sh start $$)"
+  export CONVEYOR_POSTGRES="$postgres"
+fi
 
 status=0
 dotnet test Conveyor.slnx --configuration Release --logger "trx" --results-directory "$results" "$@" || status=$?
@@ -29,16 +49,20 @@ echo "Packaging: packing every package, checking it, and running the getting-sta
 CONVEYOR_PACKAGING_NO_BUILD=1 dotnet test tests/Conveyor.Packaging.Tests/Conveyor.Packaging.Tests.csproj \
   --configuration Release --logger "trx" --results-directory "$results" "$@" || status=$?
 
-passed=0; failed=0; skipped=0
+passed=0; failed=0; skipped=0; on_postgres=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); passed=$((passed + ${p:-0}))
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
   n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); skipped=$((skipped + ${n:-0}))
+  # The PostgreSQL test projects' trx files: their storage (.dll) is named in the file.
+  if grep -qi 'storage="[^"]*postgresql[^"]*tests\.dll"' "$trx"; then
+    on_postgres=$((on_postgres + ${p:-0}))
+  fi
 done
 
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed, $skipped skipped ($on_postgres on PostgreSQL)"
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
   echo "No test ran." >&2
   exit 1

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Conveyor.Consumers;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Runtime;
+using Conveyor.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,12 @@ internal sealed class CommandLineContext(IServiceProvider services, TextWriter o
     public IDeadLetters DeadLetters => Required<IDeadLetters>();
 
     public IConsumerStatusRegistry Status => Required<IConsumerStatusRegistry>();
+
+    /// <summary>The configured stores' schemas, in the order they were registered.</summary>
+    public IReadOnlyList<ISchemaMigrator> SchemaMigrators => [.. Required<IEnumerable<ISchemaMigrator>>()];
+
+    /// <summary>Reads the consuming channels' lag.</summary>
+    public IChannelLagReader Lag => Required<IChannelLagReader>();
 
     public ConveyorOptions Options => Runtime.Options;
 

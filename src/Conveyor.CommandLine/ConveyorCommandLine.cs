@@ -32,11 +32,14 @@ internal static class ConveyorCommandLine
         var context = new CommandLineContext(services, output, error);
         var root = new RootCommand("The application's commands.")
         {
-            new Command(CommandName, "Inspect and run Conveyor's endpoints, consumers and dead letters.")
+            new Command(CommandName, "Inspect and run Conveyor's endpoints, consumers and dead letters; migrate its databases.")
             {
                 ListCommand.Create(context),
                 RunCommand.Create(context),
+                LagCommand.Create(context),
+                StatusCommand.Create(context),
                 DeadLetterCommands.Create(context),
+                DatabaseCommands.Create(context),
             },
         };
 

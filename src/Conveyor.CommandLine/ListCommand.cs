@@ -24,9 +24,10 @@ internal static class ListCommand
             var info = endpoint.Info;
             endpoints.Add(
                 info.EndpointId,
-                info.Kind.ToString().ToLowerInvariant(),
+                Orchestration.RoutingSlipRunner.IsOrchestrator(endpoint) ? "orchestrator" : info.Kind.ToString().ToLowerInvariant(),
                 $"{info.HandlerType.Name}.{info.Method.Name}",
-                info.Channel,
+                // A chain shows every channel the message passes, in order.
+                info.Via.Count > 0 ? string.Join(" -> ", [.. info.Via, info.Channel]) : info.Channel,
                 info.IsAsynchronous ? "async" : "sync",
                 info.Routing ?? (info.PayloadType is { } payload ? MessageNames.Of(payload) : null));
         }
@@ -34,6 +35,8 @@ internal static class ListCommand
         output.WriteLine($"Endpoints ({endpoints.Count})");
         endpoints.WriteTo(output);
         output.WriteLine();
+
+        WriteOrchestrators(runtime, output);
 
         // The registry knows the consumers of this process only: 'conveyor' commands do not start the host, so from
         // the command line it is empty, and state columns would claim that nothing runs anywhere.
@@ -46,7 +49,9 @@ internal static class ListCommand
             : new TextTable("CHANNEL", "KIND", "ADDRESS", "LAG", "CONSUMED BY");
         foreach (var name in runtime.Channels.Keys.Order(StringComparer.Ordinal))
         {
-            var consumers = string.Join(", ", runtime.EndpointsOn(name).Select(e => e.Id).Order(StringComparer.Ordinal));
+            var consumers = string.Join(", ", runtime.EndpointsOn(name).Select(e => e.Id)
+                .Concat(runtime.EndpointsForwardingFrom(name).Select(e => $"{e.Id} (forwards to {e.Info.NextChannelAfter(name)})"))
+                .Order(StringComparer.Ordinal));
             var kind = runtime.ChannelKinds.GetValueOrDefault(name);
             var address = runtime.Channels[name].Address;
             var lag = await LagAsync(runtime.Channels[name], cancellationToken);
@@ -78,6 +83,43 @@ internal static class ListCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Each orchestrator with its routing slip: the fixed one of an orchestrator without parameters, else per message.</summary>
+    private static void WriteOrchestrators(Runtime.ConveyorRuntime runtime, TextWriter output)
+    {
+        var orchestrators = runtime.Endpoints.Values.Where(Orchestration.RoutingSlipRunner.IsOrchestrator).OrderBy(e => e.Info.Channel, StringComparer.Ordinal).ToList();
+        if (orchestrators.Count == 0)
+        {
+            return;
+        }
+
+        var table = new TextTable("ORCHESTRATOR", "ENDPOINT", "MODE", "ROUTING SLIP");
+        foreach (var endpoint in orchestrators)
+        {
+            table.Add(endpoint.Info.Channel, endpoint.Id, endpoint.Info.IsAsynchronous ? "async" : "sync", Slip(endpoint));
+        }
+
+        output.WriteLine($"Orchestrators ({table.Count})");
+        table.WriteTo(output);
+        output.WriteLine();
+
+        static string Slip(Runtime.RuntimeEndpoint endpoint)
+        {
+            if (!Orchestration.OrchestrationValidation.HasFixedSlip(endpoint))
+            {
+                return "(per message)";
+            }
+
+            try
+            {
+                return string.Join(" -> ", Orchestration.OrchestrationValidation.FixedSlip(endpoint));
+            }
+            catch (Exception e) when (e is ConveyorConfigurationException or InvalidOperationException)
+            {
+                return $"? ({e.Message})";
+            }
+        }
     }
 
     // Lag is best effort: a broker that cannot be reached must not keep 'list' from listing.

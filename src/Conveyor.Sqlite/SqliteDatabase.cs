@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conveyor.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -166,12 +167,12 @@ public sealed class SqliteDatabase
 
     /// <summary>
     /// Runs <paramref name="work"/> in a write transaction of its own and commits it; inside a handled message whose
-    /// unit of work is this database's (<see cref="SqliteAmbientUnitOfWork"/>), in that unit of work's transaction
+    /// unit of work is this database's (<see cref="AmbientUnitOfWork{TUnitOfWork}"/>), in that unit of work's transaction
     /// instead, so that it commits with the handler's work and never waits for the lock its own message holds.
     /// </summary>
     internal async ValueTask<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
     {
-        if (SqliteAmbientUnitOfWork.Current is { } ambient && ambient.Database == this)
+        if (AmbientUnitOfWork<SqliteUnitOfWork>.Current is { } ambient && ambient.Database == this)
         {
             return work(ambient.Connection, ambient.Transaction);
         }

@@ -1,10 +1,13 @@
+using Conveyor.Storage;
+
 namespace Conveyor.Sqlite;
 
 /// <summary>
 /// Where the SQLite database is and how its stores behave. Bound from the <c>Conveyor:Sqlite</c> configuration section
-/// (which overrides what code sets) and validated at start-up.
+/// (which overrides what code sets) and validated at start-up. The scheduler and clean-up settings are
+/// <see cref="DatabaseStoreOptions"/>'s.
 /// </summary>
-public sealed class SqliteOptions
+public sealed class SqliteOptions : DatabaseStoreOptions
 {
     /// <summary>The configuration section the options bind from.</summary>
     public const string SectionName = "Conveyor:Sqlite";
@@ -21,25 +24,4 @@ public sealed class SqliteOptions
     /// Default 30 seconds.
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// How often the scheduler looks for due messages scheduled by other instances (its own it sees at once). Its first
-    /// poll waits a random part of this, so that instances starting together do not poll together. Default 1 second.
-    /// </summary>
-    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// How long an instance owns the scheduled messages it took for delivery (on the database clock) before another
-    /// instance may take them; renewed while a batch is being delivered. Default 30 seconds.
-    /// </summary>
-    public TimeSpan SchedulerLease { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>The most due messages the scheduler takes at once. Default 100.</summary>
-    public int SchedulerBatchSize { get; set; } = 100;
-
-    /// <summary>How often expired deduplication keys are removed. Default 5 minutes.</summary>
-    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>The most expired keys one clean-up transaction removes, so that it never holds the write lock long. Default 1000.</summary>
-    public int CleanupBatchSize { get; set; } = 1000;
 }

@@ -1,14 +1,13 @@
+using Conveyor.Storage;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Options;
 
 namespace Conveyor.Sqlite;
 
 /// <summary>Checks <see cref="SqliteOptions"/> at start-up, naming each bad value and what to write instead.</summary>
-internal sealed class SqliteOptionsValidator : IValidateOptions<SqliteOptions>
+internal sealed class SqliteOptionsValidator() : DatabaseStoreOptionsValidator<SqliteOptions>(SqliteOptions.SectionName)
 {
-    public ValidateOptionsResult Validate(string? name, SqliteOptions options)
+    protected override void ValidateDatabase(SqliteOptions options, List<string> errors)
     {
-        var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             errors.Add($"{SqliteOptions.SectionName}:ConnectionString is not set. Pass it to UseSqlite(\"Data Source=conveyor.db\") or set it in configuration.");
@@ -34,31 +33,5 @@ internal sealed class SqliteOptionsValidator : IValidateOptions<SqliteOptions>
         }
 
         Positive(options.BusyTimeout, nameof(SqliteOptions.BusyTimeout), "00:00:30", errors);
-        Positive(options.SchedulerPollInterval, nameof(SqliteOptions.SchedulerPollInterval), "00:00:01", errors);
-        Positive(options.CleanupInterval, nameof(SqliteOptions.CleanupInterval), "00:05:00", errors);
-        if (options.SchedulerLease < TimeSpan.FromSeconds(1))
-        {
-            errors.Add($"{SqliteOptions.SectionName}:SchedulerLease {options.SchedulerLease:c} is shorter than a second: another instance would take messages still being delivered. Use e.g. 00:00:30.");
-        }
-
-        if (options.SchedulerBatchSize < 1)
-        {
-            errors.Add($"{SqliteOptions.SectionName}:SchedulerBatchSize {options.SchedulerBatchSize} must be 1 or more, e.g. 100.");
-        }
-
-        if (options.CleanupBatchSize < 1)
-        {
-            errors.Add($"{SqliteOptions.SectionName}:CleanupBatchSize {options.CleanupBatchSize} must be 1 or more, e.g. 1000.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    private static void Positive(TimeSpan value, string key, string example, List<string> errors)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            errors.Add($"{SqliteOptions.SectionName}:{key} {value:c} must be positive, e.g. {example}.");
-        }
     }
 }

@@ -1,3 +1,4 @@
+using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Microsoft.Data.Sqlite;
 
@@ -10,7 +11,7 @@ namespace Conveyor.Sqlite;
 /// <see cref="Transaction"/>, or <see cref="CreateCommand"/>) commit together or not at all. Inject it in a handler:
 /// it is a scoped service while a message is handled.
 /// </summary>
-public sealed class SqliteUnitOfWork : IDbUnitOfWork, IAsyncDisposable
+public sealed class SqliteUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
@@ -59,6 +60,9 @@ public sealed class SqliteUnitOfWork : IDbUnitOfWork, IAsyncDisposable
     internal SqliteDatabase Database { get; }
 
     internal bool IsEnded { get; private set; }
+
+    /// <inheritdoc />
+    bool IStoreUnitOfWork.IsEnded => IsEnded;
 
     /// <summary>A command on <see cref="Connection"/> in <see cref="Transaction"/>.</summary>
     /// <param name="commandText">The SQL.</param>

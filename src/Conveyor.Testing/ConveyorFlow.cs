@@ -18,14 +18,16 @@ public sealed class ConveyorFlow : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly FailureRecorder _failures;
+    private readonly OrchestrationRecorder _orchestrations;
     private readonly ConveyorFlowOptions _options;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _scheduling;
 
-    private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock, FailureRecorder failures, ConveyorFlowOptions options)
+    private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock, FailureRecorder failures, OrchestrationRecorder orchestrations, ConveyorFlowOptions options)
     {
         _services = services;
         _failures = failures;
+        _orchestrations = orchestrations;
         _options = options;
         Clock = clock;
 
@@ -76,10 +78,12 @@ public sealed class ConveyorFlow : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(configure);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var failures = new FailureRecorder();
+        var orchestrations = new OrchestrationRecorder();
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(clock);
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         collection.AddSingleton<Inbound.IInboundFailureObserver>(failures);
+        collection.AddSingleton<Orchestration.IOrchestrationObserver>(orchestrations);
         services?.Invoke(collection);
         collection.AddConveyor(c =>
         {
@@ -89,7 +93,7 @@ public sealed class ConveyorFlow : IAsyncDisposable
 
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = false });
         provider.GetRequiredService<ConveyorRuntime>().ResolveSingletonHandlers();
-        return new ConveyorFlow(provider, clock, failures, options ?? new ConveyorFlowOptions());
+        return new ConveyorFlow(provider, clock, failures, orchestrations, options ?? new ConveyorFlowOptions());
     }
 
     /// <summary>Sends a command.</summary>
@@ -135,6 +139,77 @@ public sealed class ConveyorFlow : IAsyncDisposable
         }
 
         return result;
+    }
+
+    /// <summary>Starts orchestrated flows; a flow started through it is recorded in <see cref="Orchestrations"/> too.</summary>
+    public IOrchestrator Orchestrator => _services.GetRequiredService<IOrchestrator>();
+
+    /// <summary>Every orchestrated flow this host saw, in the order they started, as each is now.</summary>
+    public IReadOnlyList<OrchestrationRun> Orchestrations => _orchestrations.Snapshot();
+
+    /// <summary>
+    /// Starts the orchestrator <paramref name="orchestrator"/> with <paramref name="payload"/> and runs the flow to its
+    /// end: the consumers of asynchronous steps (and of the orchestrator, when it is asynchronous) run until the flow
+    /// completes or stops, or nothing more is deliverable (a step waits for the clock: <see cref="AdvanceTime"/>, then
+    /// <see cref="ContinueOrchestrationAsync"/>). A step that fails fails the run as in <see cref="RunAsync"/>.
+    /// </summary>
+    /// <param name="orchestrator">The orchestrator's name (its input channel).</param>
+    /// <param name="payload">The flow's input.</param>
+    /// <param name="metadata">Headers for the flow.</param>
+    /// <returns>The flow: the steps that ran, its state and output.</returns>
+    public Task<OrchestrationRun> RunOrchestratorAsync(string orchestrator, object payload, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var mark = _orchestrations.Count;
+        return DriveAsync(mark, Orchestrator.StartAsync(orchestrator, payload, metadata));
+    }
+
+    /// <summary>As <see cref="RunOrchestratorAsync"/>, for a routing slip built at run time (<see cref="IOrchestrator.SendAsync"/>).</summary>
+    /// <param name="payload">The first step's input.</param>
+    /// <param name="slip">The step names.</param>
+    /// <param name="metadata">Headers for the flow.</param>
+    /// <returns>The flow.</returns>
+    public Task<OrchestrationRun> RunRoutingSlipAsync(object payload, IReadOnlyList<string> slip, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var mark = _orchestrations.Count;
+        return DriveAsync(mark, Orchestrator.SendAsync(payload, slip, metadata));
+    }
+
+    /// <summary>Runs the consumers of asynchronous steps again until <paramref name="run"/> ends or nothing more is deliverable.</summary>
+    /// <param name="run">A flow returned by <see cref="RunOrchestratorAsync"/>.</param>
+    /// <returns>The flow as it is then.</returns>
+    public Task<OrchestrationRun> ContinueOrchestrationAsync(OrchestrationRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var index = _orchestrations.Snapshot().ToList().FindIndex(r => r.FlowId == run.FlowId);
+        return DriveAsync(index < 0 ? throw new ArgumentException($"Flow {run.FlowId} did not run in this host.", nameof(run)) : index, ValueTask.FromResult<object?>(null));
+    }
+
+    private async Task<OrchestrationRun> DriveAsync(int mark, ValueTask<object?> start)
+    {
+        await start.ConfigureAwait(false);
+        var channels = _services.GetRequiredService<ConveyorRuntime>().Endpoints.Values
+            .Where(e => e.Info.Kind == EndpointKind.Internal && e.IsAsynchronous)
+            .Select(e => e.Info.Channel!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        while (true)
+        {
+            if (_orchestrations.FirstSince(mark) is { State: not OrchestrationState.Running } ended)
+            {
+                return ended;
+            }
+
+            var progressed = false;
+            foreach (var channel in channels)
+            {
+                var result = await RunAsync(channel).ConfigureAwait(false);
+                progressed |= result.Finished + result.Failed > 0;
+            }
+
+            if (!progressed)
+            {
+                return _orchestrations.FirstSince(mark)
+                    ?? throw new InvalidOperationException("No orchestrated flow started: the orchestrator's message was not delivered. Is its channel's consumer paused, or its message delayed?");
+            }
+        }
     }
 
     /// <summary>Moves the fake clock forward, firing due delayed retries and releases.</summary>

@@ -105,7 +105,7 @@ public sealed class SqliteUnitOfWorkTests : IDisposable
         var scheduler = new SqliteMessageScheduler(database, _file.Options(), _clock, NullLogger<SqliteMessageScheduler>.Instance);
         var factory = new SqliteUnitOfWorkFactory(database, new ServiceCollection().BuildServiceProvider());
         using var services = new ServiceCollection().BuildServiceProvider();
-        var middleware = new SqliteOutgoingMiddleware();
+        var middleware = new Conveyor.Storage.AmbientUnitOfWorkMiddleware<SqliteUnitOfWork>();
 
         var rolledBack = (SqliteUnitOfWork)await factory.BeginAsync(services, default);
         await middleware.SendAsync(Outgoing("m-1", rolledBack), (m, ct) => Schedule(scheduler, m, ct), default);

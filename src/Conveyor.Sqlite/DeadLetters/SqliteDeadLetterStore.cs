@@ -1,4 +1,5 @@
 using Conveyor.Failures.DeadLetters;
+using Conveyor.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Conveyor.Sqlite.DeadLetters;
@@ -13,7 +14,7 @@ internal sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLett
     public async ValueTask AddAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deadLetter);
-        var headers = HeaderCodec.Encode(deadLetter.Message.Headers);
+        var headers = StoredHeaders.Encode(deadLetter.Message.Headers);
         var body = deadLetter.Message.Body.ToArray();
         await database.WriteAsync(
             (connection, transaction) =>
@@ -100,7 +101,7 @@ internal sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLett
     private static DeadLetter Read(SqliteDataReader reader) => new(
         MessageId: reader.GetString(0),
         EndpointId: reader.GetString(1),
-        Message: new TransportMessage(HeaderCodec.Decode((byte[])reader.GetValue(8)), (byte[])reader.GetValue(9)),
+        Message: new TransportMessage(StoredHeaders.Decode((byte[])reader.GetValue(8)), (byte[])reader.GetValue(9)),
         ChannelName: reader.GetString(2),
         Position: reader.GetString(3),
         ExceptionType: reader.GetString(4),

@@ -38,10 +38,23 @@ internal static class HandlerScanner
             EventHandlerAttribute e => (EndpointKind.Event, e.RoutingPattern, asynchronous?.ChannelName, attribute.EndpointId),
             QueryHandlerAttribute q => (EndpointKind.Query, q.RoutingKey, asynchronous?.ChannelName, attribute.EndpointId),
             InternalHandlerAttribute i => (EndpointKind.Internal, null, i.InputChannelName, attribute.EndpointId),
+            OrchestratorAttribute o => (EndpointKind.Internal, null, o.InputChannelName, attribute.EndpointId),
             ConsumerEndpointAttribute k => (EndpointKind.Consumer, null, k.ConsumerEndpointId, k.ConsumerEndpointId),
             _ => (EndpointKind.Command, null, null, null),
         };
         endpointId ??= DefaultEndpointId(handlerType, method, where);
+
+        if (asynchronous is not null && (asynchronous.ChannelNames.Count == 0 || asynchronous.ChannelNames.Any(string.IsNullOrWhiteSpace)))
+        {
+            errors.Add($"{where}: [Asynchronous] needs channel names, e.g. [Asynchronous(\"orders\")] or a chain [Asynchronous(\"orders_db\", \"orders_kafka\")].");
+            return null;
+        }
+
+        if (asynchronous is not null && asynchronous.ChannelNames.Distinct(StringComparer.Ordinal).Count() != asynchronous.ChannelNames.Count)
+        {
+            errors.Add($"{where}: [Asynchronous(\"{string.Join("\", \"", asynchronous.ChannelNames)}\")] names a channel twice. Name each channel of a chain once.");
+            return null;
+        }
 
         if (kind == EndpointKind.Query && asynchronous is not null)
         {
@@ -80,7 +93,8 @@ internal static class HandlerScanner
             return null;
         }
 
-        var info = new EndpointInfo(endpointId, kind, handlerType, method, payload, channel, routing);
+        var via = asynchronous is { ChannelNames.Count: > 1 } ? asynchronous.ChannelNames.Take(asynchronous.ChannelNames.Count - 1).ToArray() : null;
+        var info = new EndpointInfo(endpointId, kind, handlerType, method, payload, channel, routing, via);
         return new HandlerDescriptor(
             info,
             attribute,

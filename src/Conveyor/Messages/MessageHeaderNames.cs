@@ -54,12 +54,27 @@ public static class MessageHeaderNames
     /// <summary>The endpoint that failed to handle a message.</summary>
     public const string FailedEndpoint = "conveyor.failed.endpoint";
 
+    /// <summary>The steps an orchestrated flow has left to run after the step a message is addressed to (a JSON array of names).</summary>
+    public const string RoutingSlip = "conveyor.routingSlip";
+
+    /// <summary>The orchestrator whose flow a message belongs to (its input channel name).</summary>
+    public const string Orchestrator = "conveyor.orchestrator";
+
+    /// <summary>The id of the orchestrated flow a message belongs to, the same on every step.</summary>
+    public const string FlowId = "conveyor.flowId";
+
+    /// <summary>The identifier of the aggregate that recorded an event.</summary>
+    public const string AggregateId = "aggregateId";
+
+    /// <summary>The name of the aggregate that recorded an event.</summary>
+    public const string AggregateType = "aggregateType";
+
     /// <summary>Whether a header is Conveyor's own bookkeeping rather than user metadata.</summary>
     /// <param name="name">The header name.</param>
     /// <returns><see langword="true"/> for the headers that must not be copied to messages a handler sends.</returns>
     public static bool IsFrameworkHeader(string name) =>
         name is MessageId or CorrelationId or CausationId or Timestamp or ContentType or MessageName or RoutingKey
-            or PartitionKey
+            or PartitionKey or AggregateId or AggregateType
         || name.StartsWith("conveyor.", StringComparison.Ordinal)
         || name.StartsWith("kafka_", StringComparison.Ordinal)
         || name.StartsWith("traceparent", StringComparison.Ordinal)

@@ -30,6 +30,11 @@ internal static class RuntimeValidation
                 errors.Add($"{info.EndpointId}: [Asynchronous(\"{channel}\")] names a channel that is not registered.{NameSuggestions.DidYouMean(channel, channels)} Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{channel}\") or .AddKafkaChannel(\"{channel}\").");
             }
 
+            foreach (var step in info.Via.Where(step => !channels.Contains(step)))
+            {
+                errors.Add($"{info.EndpointId}: the chain [Asynchronous(\"{string.Join("\", \"", [.. info.Via, info.Channel])}\")] names channel '{step}', which is not registered.{NameSuggestions.DidYouMean(step, channels)} Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{step}\") or .AddKafkaChannel(\"{step}\").");
+            }
+
             if (descriptor.OutputChannel is { } output && !channels.Contains(output) && !inputChannels.Contains(output))
             {
                 errors.Add($"{info.EndpointId}: OutputChannel \"{output}\" is neither a registered channel nor the input channel of an [InternalHandler].{NameSuggestions.DidYouMean(output, channels.Concat(inputChannels))}");

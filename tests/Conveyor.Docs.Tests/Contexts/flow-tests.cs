@@ -24,3 +24,7 @@ public sealed record StockReserved(string Sku, int Quantity);
 public sealed class OrderHandler;
 
 public sealed class Program;
+
+public sealed record StartLeadMatching(string OrderId);
+
+public sealed record MatchedCandidates(string OrderId, string[] ProviderIds);

@@ -59,9 +59,12 @@ internal sealed class ConsumerAppProcess : IAsyncDisposable
     public string StandardOutput => string.Join(Environment.NewLine, _outputLines);
 
     /// <summary>Starts the app and waits for its "ready" line (consuming has started).</summary>
-    public static async Task<ConsumerAppProcess> StartAsync(string name, IEnumerable<string> arguments)
+    public static Task<ConsumerAppProcess> StartAsync(string name, IEnumerable<string> arguments) => StartAsync(name, AppPath, arguments);
+
+    /// <summary>Starts another built app that prints the same "ready" line (the orchestrator app), and waits for it.</summary>
+    public static async Task<ConsumerAppProcess> StartAsync(string name, string appPath, IEnumerable<string> arguments)
     {
-var app = new ConsumerAppProcess(name, DotnetApp.Start(AppPath, arguments, redirectStandardInput: true));
+        var app = new ConsumerAppProcess(name, DotnetApp.Start(appPath, arguments, redirectStandardInput: true));
         try
         {
             await app._ready.Task.WaitAsync(StartTimeout);

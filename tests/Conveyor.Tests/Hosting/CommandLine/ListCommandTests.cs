@@ -15,6 +15,33 @@ public sealed class ListCommandTests
         }
     }
 
+    public sealed class Leads
+    {
+        [Orchestrator("lead.start")]
+        public static string[] Plan() => ["lead.match", "lead.notify"];
+
+        [Orchestrator("lead.route", EndpointId = "leads.route")]
+        public static string[] Route(ShipOrder order) => ["lead.notify"];
+
+        [InternalHandler("lead.match")]
+        public static ShipOrder Match(ShipOrder order) => order;
+
+        [InternalHandler("lead.notify")]
+        public static ShipOrder Notify(ShipOrder order) => order;
+    }
+
+    [Fact]
+    public async Task List_Orchestrators_ShowsEachWithItsRoutingSlip()
+    {
+        var result = await CliApp.InvokeAsync(new CliApp().BuildHost(c => c.AddHandler<Leads>()), "list");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Row("Leads.Plan").ShouldMatch(@"^Leads\.Plan\s+orchestrator\s+Leads\.Plan\s+lead\.start\s+sync\s+-$");
+        result.Output.ShouldContain("Orchestrators (2)");
+        result.Row("lead.start").ShouldMatch(@"^lead\.start\s+Leads\.Plan\s+sync\s+lead\.match -> lead\.notify$");
+        result.Row("lead.route").ShouldMatch(@"^lead\.route\s+leads\.route\s+sync\s+\(per message\)$");
+    }
+
     [Fact]
     public async Task List_ConfiguredApp_PrintsEveryEndpointAndChannelAligned()
     {

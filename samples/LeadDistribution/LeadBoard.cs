@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+
+namespace LeadDistribution;
+
+/// <summary>What became of each lead, and every notification sent: what the demo prints and the tests check.</summary>
+public sealed class LeadBoard
+{
+    private readonly TaskCompletionSource _allSettled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _expected = int.MaxValue;
+
+    public ConcurrentDictionary<string, LeadOpened> Open { get; } = new();
+
+    public ConcurrentDictionary<string, string> Unmatched { get; } = new();
+
+    public ConcurrentQueue<NotifyProviderOfLead> Notifications { get; } = new();
+
+    /// <summary>Completes once <paramref name="leads"/> leads were opened or found unmatched.</summary>
+    public Task WaitForAsync(int leads, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _expected, leads);
+        Settle();
+        return _allSettled.Task.WaitAsync(timeout, cancellationToken);
+    }
+
+    public void Opened(LeadOpened lead)
+    {
+        Open[lead.OrderId] = lead;
+        Settle();
+    }
+
+    public void NoProviders(string orderId, string category)
+    {
+        Unmatched[orderId] = category;
+        Settle();
+    }
+
+    private void Settle()
+    {
+        if (Open.Count + Unmatched.Count >= Volatile.Read(ref _expected))
+        {
+            _allSettled.TrySetResult();
+        }
+    }
+}
