@@ -13,8 +13,17 @@ internal sealed record BenchmarkOptions
 
     public string Scenario { get; init; } = "all";
 
-    /// <summary>Which side of the throughput scenario runs: both (the comparison), or one alone, e.g. to profile it.</summary>
-    public string Sides { get; init; } = "both";
+    /// <summary>Which sides of the throughput scenario run: all (the comparison), or some alone, e.g. one under a profiler.</summary>
+    public IReadOnlyList<string> Sides { get; init; } = Kafka.Sides.All;
+
+    /// <summary>Messages of each side's warm-up run (not reported); a fifth of <see cref="Messages"/> unless set.</summary>
+    public int? WarmUp { get; init; }
+
+    public int WarmUpMessages => WarmUp ?? Math.Max(1_000, Messages / 5);
+
+    public bool AllSides => Sides.Count == Kafka.Sides.All.Length;
+
+    public bool RunsSide(string side) => Sides.Contains(side);
 
     /// <summary>Messages of each key-parallel run; a partition-sequential run with 1 ms handlers takes about this / (partitions × 900) seconds.</summary>
     public int KeyParallelMessages { get; init; } = 16_000;
@@ -87,7 +96,9 @@ internal sealed record BenchmarkOptions
           --kp-partitions P    partitions of each key-parallel topic (default 2)
           --kp-keys K          distinct keys in the key-parallel runs (default 1000)
           --kp-degree D        MaxDegreeOfParallelism of the key-parallel run (default 64)
-          --sides S            both | raw | conveyor: one side alone, e.g. under a profiler (default both)
+          --sides S            all, or a comma-separated list of raw, conveyor, conveyor-batch, wolverine-buffered,
+                               wolverine-inline: some sides alone, e.g. one under a profiler (default all)
+          --warmup N           messages of each side's warm-up run (default a fifth of --messages)
           --window W           sends in flight on the producing side (default 10000)
           --raw-headers        the raw loop writes the six headers of a Conveyor record too (report: kafka-end-to-end-raw-with-headers.md)
           --listened           record Conveyor's activities and enable its instruments (OpenTelemetry wired, no exporter)
@@ -138,7 +149,8 @@ internal sealed record BenchmarkOptions
                 "--kp-partitions" => options with { KeyParallelPartitions = Positive(name, value) },
                 "--kp-keys" => options with { KeyParallelKeys = Positive(name, value) },
                 "--kp-degree" => options with { KeyParallelDegree = Positive(name, value) },
-                "--sides" => options with { Sides = value is "both" or "raw" or "conveyor" ? value : throw new ArgumentException($"--sides takes both, raw or conveyor, not '{value}'.") },
+                "--sides" => options with { Sides = SideNames(value) },
+                "--warmup" => options with { WarmUp = Positive(name, value) },
                 "--window" => options with { SendWindow = Positive(name, value) },
                 "--output" => options with { Output = value },
                 _ => throw new ArgumentException($"Unknown option {name}.{Environment.NewLine}{Usage}"),
@@ -157,6 +169,21 @@ internal sealed record BenchmarkOptions
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
             : throw new ArgumentException($"{name} takes a positive whole number, not '{value}'.");
+
+    private static string[] SideNames(string value)
+    {
+        if (value == "all")
+        {
+            return Kafka.Sides.All;
+        }
+
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sides = Kafka.Sides.All.Where(s => names.Contains(Kafka.Sides.Option(s))).ToArray();
+        var unknown = names.Where(n => !Kafka.Sides.All.Any(s => Kafka.Sides.Option(s) == n)).ToList();
+        return unknown.Count == 0 && sides.Length > 0
+            ? sides
+            : throw new ArgumentException($"--sides takes all, or some of {string.Join(", ", Kafka.Sides.All.Select(Kafka.Sides.Option))}; not '{string.Join(",", unknown)}'.");
+    }
 
     private static string ScenarioName(string value) =>
         value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "all"

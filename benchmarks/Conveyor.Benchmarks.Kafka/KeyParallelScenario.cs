@@ -134,9 +134,16 @@ public sealed class PreciseDelayHolder
     internal PreciseDelay Delay { get; }
 }
 
+/// <summary>One consumption of a key-parallel topic: Conveyor in <paramref name="Mode"/>, or Wolverine when <paramref name="Side"/> says so.</summary>
 internal sealed record KeyParallelRun(
-    KafkaOrderingMode Mode, int Round, int Messages, TimeSpan Consume, TimeSpan HandlingWindow, int MaxInFlight, double[] SortedWaitsMs)
+    string Side, KafkaOrderingMode Mode, int Round, int Messages, TimeSpan Consume, TimeSpan HandlingWindow, int MaxInFlight, double[] SortedWaitsMs)
 {
+    /// <summary>Per-key order violations seen (Conveyor's runs throw on the first).</summary>
+    public long Violations { get; init; }
+
+    /// <summary>The records the group had committed when its consumer stopped.</summary>
+    public long Committed { get; init; } = Messages;
+
     public double ConsumePerSecond => Messages / Consume.TotalSeconds;
 
     public double HandlingPerSecond => Messages / HandlingWindow.TotalSeconds;
@@ -150,6 +157,9 @@ internal sealed record WaitProbe(string Name, double[] SortedMs);
 /// </summary>
 internal sealed class KeyParallelScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
 {
+    /// <summary>WolverineFx.Kafka's ordered-parallel listener, with the most slots it offers.</summary>
+    public const string WolverineSide = "Wolverine ProcessConcurrentlyByKey(Nine)";
+
     public static async Task<List<WaitProbe>> ProbeWaitsAsync(PreciseDelay delay)
     {
         const int Samples = 300;
@@ -170,7 +180,7 @@ internal sealed class KeyParallelScenario(EmbeddedKafkaCluster cluster, Benchmar
 
     public async Task<List<KeyParallelRun>> RunAsync(PreciseDelay delay)
     {
-        Console.WriteLine($"Warm-up: both modes, {Math.Min(2_000, options.KeyParallelMessages)} messages (not reported)...");
+        Console.WriteLine($"Warm-up: every side, {Math.Min(2_000, options.KeyParallelMessages)} messages (not reported)...");
         await RoundAsync(0, Math.Min(2_000, options.KeyParallelMessages), delay).ConfigureAwait(false);
 
         var runs = new List<KeyParallelRun>();
@@ -190,19 +200,20 @@ internal sealed class KeyParallelScenario(EmbeddedKafkaCluster cluster, Benchmar
         try
         {
             await ProduceAsync(topic, messages, delay).ConfigureAwait(false);
-            var modes = round % 2 == 1
-                ? new[] { KafkaOrderingMode.PartitionSequential, KafkaOrderingMode.KeyParallel }
-                : [KafkaOrderingMode.KeyParallel, KafkaOrderingMode.PartitionSequential];
+            string[] sides = [nameof(KafkaOrderingMode.PartitionSequential), nameof(KafkaOrderingMode.KeyParallel), WolverineSide];
             var runs = new List<KeyParallelRun>();
-            foreach (var mode in modes)
+            for (var turn = 0; turn < sides.Length; turn++)
             {
-                var group = $"{topic}-{mode}";
+                var side = sides[(Math.Max(round, 1) - 1 + turn) % sides.Length];
+                var group = $"{topic}-{side.Replace(' ', '-')}";
                 groups.Add(group);
-                var run = await ConsumeAsync(topic, group, mode, round, messages, delay).ConfigureAwait(false);
+                var run = side == WolverineSide
+                    ? await ConsumeWithWolverineAsync(topic, group, round, messages, delay).ConfigureAwait(false)
+                    : await ConsumeAsync(topic, group, Enum.Parse<KafkaOrderingMode>(side), round, messages, delay).ConfigureAwait(false);
                 if (round > 0)
                 {
                     Console.WriteLine(
-                        $"  round {round} {mode,-19}: {run.HandlingPerSecond,9:N0} msg/s handling ({run.ConsumePerSecond,9:N0} msg/s wall), max {run.MaxInFlight} handlers at once, wait p50 {Stats.Percentile(run.SortedWaitsMs, 0.5):0.000} ms");
+                        $"  round {round} {side,-28}: {run.HandlingPerSecond,9:N0} msg/s handling ({run.ConsumePerSecond,9:N0} msg/s wall), max {run.MaxInFlight} handlers at once, wait p50 {Stats.Percentile(run.SortedWaitsMs, 0.5):0.000} ms");
                 }
 
                 runs.Add(run);
@@ -290,7 +301,55 @@ internal sealed class KeyParallelScenario(EmbeddedKafkaCluster cluster, Benchmar
                 throw new InvalidOperationException($"{mode}: committed {committed} of {messages}.");
             }
 
-            return new KeyParallelRun(mode, round, messages, consume, tracker.HandlingWindow, tracker.MaxInFlight, tracker.SortedWaitsMs());
+            return new KeyParallelRun(mode.ToString(), mode, round, messages, consume, tracker.HandlingWindow, tracker.MaxInFlight, tracker.SortedWaitsMs());
         }
+    }
+
+    /// <summary>
+    /// The same topic consumed by a WolverineFx.Kafka listener with <c>ProcessConcurrentlyByKey(PartitionSlots.Nine)</c>:
+    /// timed from the host's start until every message was handled and the host stopped. Per-key order is checked
+    /// like Conveyor's; a violation is reported, not thrown, since it is the peer's behaviour being measured.
+    /// </summary>
+    private async Task<KeyParallelRun> ConsumeWithWolverineAsync(string topic, string group, int round, int messages, PreciseDelay delay)
+    {
+        var tracker = new KeyOrderTracker(options.KeyParallelKeys, messages);
+        var start = Stopwatch.GetTimestamp();
+        var host = await WolverineApp.StartListenerAsync<WolverineKeyedWorkHandler>(
+            cluster,
+            topic,
+            group,
+            // The records are Conveyor's (JSON with Conveyor's headers): Wolverine reads them as raw JSON of one type.
+            l => l.ReceiveRawJson<KeyedWork>(new System.Text.Json.JsonSerializerOptions(Json.Options)).ProcessConcurrentlyByKey(Wolverine.Configuration.PartitionSlots.Nine),
+            s => s.AddSingleton(tracker).AddSingleton(new PreciseDelayHolder(delay))).ConfigureAwait(false);
+        try
+        {
+            var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 180);
+            while (tracker.Handled < messages)
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new TimeoutException($"{WolverineSide}: handled {tracker.Handled} of {messages} in 3 minutes.");
+                }
+
+                await Task.Delay(10).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await host.StopAsync().ConfigureAwait(false);
+            host.Dispose();
+        }
+
+        var consume = Stopwatch.GetElapsedTime(start);
+        if (tracker.Violations > 0)
+        {
+            Console.WriteLine($"  {WolverineSide}: {tracker.Violations} per-key order violation(s); first: {tracker.FirstViolation}");
+        }
+
+        return new KeyParallelRun(WolverineSide, KafkaOrderingMode.KeyParallel, round, messages, consume, tracker.HandlingWindow, tracker.MaxInFlight, tracker.SortedWaitsMs())
+        {
+            Violations = tracker.Violations,
+            Committed = RawKafka.Committed(cluster.BootstrapServers, topic, group, options.KeyParallelPartitions),
+        };
     }
 }

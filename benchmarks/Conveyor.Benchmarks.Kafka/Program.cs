@@ -29,9 +29,9 @@ if (options.RunThroughput)
     var date = DateTimeOffset.UtcNow;
     var load = Machine.LoadAverage();
     Console.WriteLine();
-    Console.WriteLine($"== Throughput: raw Confluent.Kafka vs Conveyor, {options.Messages:N0} messages, {options.Partitions} partitions ==");
+    Console.WriteLine($"== Throughput: {string.Join(", ", options.Sides)}; {options.Messages:N0} messages, {options.Partitions} partitions ==");
     var runs = await new ThroughputScenario(cluster, options).RunAsync();
-    if (options.Sides != "both")
+    if (!options.AllSides)
     {
         return 0;
     }
@@ -40,8 +40,8 @@ if (options.RunThroughput)
     Console.WriteLine();
     Console.WriteLine(body);
     var (file, title) = options.RawHeaders
-        ? ("kafka-end-to-end-raw-with-headers.md", "Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop that writes Conveyor's headers")
-        : ("kafka-end-to-end.md", "Kafka end to end: Conveyor against a hand-written Confluent.Kafka loop");
+        ? ("kafka-end-to-end-raw-with-headers.md", "Kafka end to end: Conveyor and WolverineFx.Kafka against a hand-written Confluent.Kafka loop that writes Conveyor's headers")
+        : ("kafka-end-to-end.md", "Kafka end to end: Conveyor and WolverineFx.Kafka against a hand-written Confluent.Kafka loop");
     var path = Path.Combine(output, file);
     await File.WriteAllTextAsync(path, Report.Header(title, command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
@@ -60,7 +60,7 @@ if (options.RunKeyParallel)
     Console.WriteLine();
     Console.WriteLine(body);
     var path = Path.Combine(output, "kafka-key-parallel.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential", command, machine, date, load, Machine.LoadAverage()) + body);
+    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential and WolverineFx.Kafka ProcessConcurrentlyByKey", command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }
 

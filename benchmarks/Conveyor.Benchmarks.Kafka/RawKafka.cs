@@ -23,8 +23,8 @@ internal static class RawKafka
         LingerMs = 5,
         Partitioner = Partitioner.Murmur2Random,
 
-        // As Conveyor's default: the loop reads only the error of a delivery report.
-        DeliveryReportFields = "none",
+        // As Conveyor's default: the loop reads only the error and persistence status of a delivery report.
+        DeliveryReportFields = "status",
     };
 
     public static ConsumerConfig ConsumerConfig(string bootstrapServers, string groupId) => new()
@@ -165,5 +165,25 @@ internal static class RawKafka
         using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, groupId)).Build();
         var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
         return committed.Sum(c => Math.Max(0, c.Offset.Value));
+    }
+
+    /// <summary>Waits until <paramref name="topic"/>'s partitions hold <paramref name="messages"/> records (high watermarks), polling.</summary>
+    public static async Task WaitForRecordsAsync(string bootstrapServers, string topic, int partitions, int messages, TimeSpan timeout)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, $"{topic}-watermarks")).Build();
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long written = 0;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            written = Enumerable.Range(0, partitions).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+            if (written >= messages)
+            {
+                return;
+            }
+
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"{topic} holds {written} of {messages} records after {timeout.TotalSeconds:0} s.");
     }
 }

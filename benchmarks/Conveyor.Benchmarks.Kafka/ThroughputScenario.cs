@@ -3,13 +3,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Benchmarks.Kafka;
 
-/// <summary>Counts what the Conveyor handler received.</summary>
+/// <summary>Counts what a side's handler received.</summary>
 public sealed class HandledCounter
 {
     private long _count;
     private long _checksum;
     private long _first;
     private long _last;
+    private long _target = -1;
+    private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>When the first and the last message were handled (Stopwatch timestamps).</summary>
     public (long First, long Last) Span => (Interlocked.Read(ref _first), Interlocked.Read(ref _last));
@@ -18,16 +20,28 @@ public sealed class HandledCounter
 
     public long Checksum => Interlocked.Read(ref _checksum);
 
+    /// <summary>Completes when <paramref name="target"/> messages were handled.</summary>
+    public Task Reached(long target)
+    {
+        _target = target;
+        return _reached.Task;
+    }
+
     public void Handle(OrderPlaced order)
     {
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (Interlocked.Increment(ref _count) == 1)
+        var count = Interlocked.Increment(ref _count);
+        if (count == 1)
         {
             Interlocked.Exchange(ref _first, now);
         }
 
         Interlocked.Add(ref _checksum, order.Sequence);
         Interlocked.Exchange(ref _last, now);
+        if (count == Volatile.Read(ref _target))
+        {
+            _reached.TrySetResult();
+        }
     }
 }
 
@@ -48,12 +62,31 @@ internal sealed record ThroughputRun(string Side, int Round, int Messages, Phase
     /// <summary>Key, value and header bytes of one record, and its number of headers.</summary>
     public (int Key, int Value, int Headers, int HeaderCount) RecordSize { get; init; }
 
+    /// <summary>The records the side's group had committed when its consumer stopped.</summary>
+    public long Committed { get; init; }
+
     public Phase EndToEnd => Produce + Consume;
 }
 
+/// <summary>The sides of the throughput scenario, in the order of round 1; later rounds rotate it.</summary>
+internal static class Sides
+{
+    public const string Raw = "raw";
+    public const string Conveyor = "Conveyor";
+    public const string ConveyorBatch = "Conveyor batch";
+    public const string WolverineBuffered = "Wolverine buffered";
+    public const string WolverineInline = "Wolverine inline";
+
+    public static readonly string[] All = [Raw, Conveyor, ConveyorBatch, WolverineBuffered, WolverineInline];
+
+    /// <summary>The command-line name of a side: <c>conveyor-batch</c> for "Conveyor batch".</summary>
+    public static string Option(string side) => side.ToLowerInvariant().Replace(' ', '-');
+}
+
 /// <summary>
-/// Raw Confluent.Kafka against Conveyor on identical fresh topics of the same cluster: produce N keyed ~200-byte JSON
-/// records, then consume and commit all of them; rounds alternate which side goes first.
+/// Raw Confluent.Kafka, Conveyor (publishing one by one and with the batch API) and WolverineFx.Kafka (buffered and
+/// inline listeners) on identical fresh topics of the same cluster: produce N keyed ~200-byte JSON records, then
+/// consume and commit all of them. Rounds interleave the sides, each round starting one side later than the last.
 /// </summary>
 internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
 {
@@ -61,53 +94,48 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
 
     public async Task<List<ThroughputRun>> RunAsync()
     {
-        var warmUp = Math.Max(1_000, options.Messages / 5);
-        Console.WriteLine($"Warm-up: raw and Conveyor, {warmUp} messages each (not reported)...");
-        var raw = options.Sides is "both" or "raw";
-        var conveyor = options.Sides is "both" or "conveyor";
-        if (raw)
+        var sides = Sides.All.Where(options.RunsSide).ToArray();
+        var warmUp = options.WarmUpMessages;
+        Console.WriteLine($"Warm-up: {string.Join(", ", sides)}, {warmUp:N0} messages each (not reported)...");
+        foreach (var side in sides)
         {
-            await RawAsync(0, warmUp).ConfigureAwait(false);
-        }
-
-        if (conveyor)
-        {
-            await ConveyorAsync(0, warmUp).ConfigureAwait(false);
+            await RunSideAsync(side, 0, warmUp).ConfigureAwait(false);
         }
 
         var runs = new List<ThroughputRun>();
         for (var round = 1; round <= options.Rounds; round++)
         {
-            var rawFirst = round % 2 == 1;
-            for (var turn = 0; turn < 2; turn++)
+            for (var turn = 0; turn < sides.Length; turn++)
             {
-                if (((turn == 0) == rawFirst && !raw) || ((turn == 0) != rawFirst && !conveyor))
-                {
-                    continue;
-                }
-
-                var run = (turn == 0) == rawFirst
-                    ? await RawAsync(round, options.Messages).ConfigureAwait(false)
-                    : await ConveyorAsync(round, options.Messages).ConfigureAwait(false);
+                var run = await RunSideAsync(sides[(round - 1 + turn) % sides.Length], round, options.Messages).ConfigureAwait(false);
                 runs.Add(run);
                 Console.WriteLine(
-                    $"  round {round} {run.Side,-8}: produce {run.Produce.PerSecond(run.Messages),9:N0} msg/s, consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s, end to end {run.EndToEnd.PerSecond(run.Messages),9:N0} msg/s; CPU µs/msg produce {run.Produce.CpuMicrosecondsPerMessage(run.Messages):0.0} consume {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.0}; consume = {run.Breakdown.ToFirst.TotalSeconds:0.000} s to first + {run.Breakdown.Handling.TotalSeconds:0.000} s handling + {run.Breakdown.AfterLast.TotalSeconds:0.000} s after last");
+                    $"  round {round} {run.Side,-18}: produce {run.Produce.PerSecond(run.Messages),9:N0} msg/s, consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s, end to end {run.EndToEnd.PerSecond(run.Messages),9:N0} msg/s; CPU µs/msg produce {run.Produce.CpuMicrosecondsPerMessage(run.Messages):0.0} consume {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.0}; consume = {run.Breakdown.ToFirst.TotalSeconds:0.000} s to first + {run.Breakdown.Handling.TotalSeconds:0.000} s handling + {run.Breakdown.AfterLast.TotalSeconds:0.000} s after last; committed {run.Committed:N0}");
             }
         }
 
         return runs;
     }
 
+    private Task<ThroughputRun> RunSideAsync(string side, int round, int messages) => side switch
+    {
+        Sides.Raw => RawAsync(round, messages),
+        Sides.Conveyor => ConveyorAsync(round, messages, batch: false),
+        Sides.ConveyorBatch => ConveyorAsync(round, messages, batch: true),
+        Sides.WolverineBuffered => WolverineAsync(round, messages, WolverineMode.Buffered),
+        _ => WolverineAsync(round, messages, WolverineMode.Inline),
+    };
+
     private string FreshTopic(string side)
     {
-        var topic = $"throughput-{side}-{Interlocked.Increment(ref _topics)}-{Guid.NewGuid():N}";
+        var topic = $"throughput-{Sides.Option(side)}-{Interlocked.Increment(ref _topics)}-{Guid.NewGuid():N}";
         cluster.CreateTopic(topic, options.Partitions);
         return topic;
     }
 
     private async Task<ThroughputRun> RawAsync(int round, int messages)
     {
-        var topic = FreshTopic("raw");
+        var topic = FreshTopic(Sides.Raw);
         var group = $"{topic}-group";
         try
         {
@@ -117,10 +145,12 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
             var counter = new HandledCounter();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var consume = await Task.Run(() => RawKafka.Consume(cluster.BootstrapServers, topic, group, messages, counter.Handle)).ConfigureAwait(false);
-            Verify("raw", messages, counter.Count, counter.Checksum, RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions));
-            return new ThroughputRun("raw", round, messages, produce, consume, Breakdown(started, consume, counter))
+            var committed = RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions);
+            Verify(Sides.Raw, messages, counter.Count, counter.Checksum, committed);
+            return new ThroughputRun(Sides.Raw, round, messages, produce, consume, Breakdown(started, consume, counter))
             {
                 RecordSize = RawKafka.FirstRecordSize(cluster.BootstrapServers, topic),
+                Committed = committed,
             };
         }
         finally
@@ -129,9 +159,10 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
         }
     }
 
-    private async Task<ThroughputRun> ConveyorAsync(int round, int messages)
+    private async Task<ThroughputRun> ConveyorAsync(int round, int messages, bool batch)
     {
-        var topic = FreshTopic("conveyor");
+        var side = batch ? Sides.ConveyorBatch : Sides.Conveyor;
+        var topic = FreshTopic(side);
         var group = $"{topic}-group";
         var counter = new HandledCounter();
         try
@@ -144,7 +175,33 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
 
                 Settle();
                 var clock = PhaseClock.Start();
-                await ConveyorApp.SendWindowedAsync(messages, options.SendWindow, i => bus.PublishAsync(OrderPlaced.Create(i))).ConfigureAwait(false);
+                if (batch)
+                {
+                    // As a high-rate producer would: batches of half the send window, the next one handed over while
+                    // the previous one's acknowledgements arrive, so at most a window of records is in flight, as in
+                    // the one-by-one run.
+                    var size = Math.Max(1, options.SendWindow / 2);
+                    Task previous = Task.CompletedTask;
+                    for (var start = 0; start < messages; start += size)
+                    {
+                        var orders = new OrderPlaced[Math.Min(size, messages - start)];
+                        for (var i = 0; i < orders.Length; i++)
+                        {
+                            orders[i] = OrderPlaced.Create(start + i);
+                        }
+
+                        var sending = bus.PublishManyAsync(orders).AsTask();
+                        await previous.ConfigureAwait(false);
+                        previous = sending;
+                    }
+
+                    await previous.ConfigureAwait(false);
+                }
+                else
+                {
+                    await ConveyorApp.SendWindowedAsync(messages, options.SendWindow, i => bus.PublishAsync(OrderPlaced.Create(i))).ConfigureAwait(false);
+                }
+
                 var produce = clock.Stop();
 
                 Settle();
@@ -158,13 +215,15 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
 
                 if (result.Finished != messages)
                 {
-                    throw new InvalidOperationException($"Conveyor run finished {result.Finished} of {messages} messages ({result.StopReason}).");
+                    throw new InvalidOperationException($"{side} run finished {result.Finished} of {messages} messages ({result.StopReason}).");
                 }
 
-                Verify("Conveyor", messages, counter.Count, counter.Checksum, RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions));
-                return new ThroughputRun("Conveyor", round, messages, produce, consume, Breakdown(started, consume, counter))
+                var committed = RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions);
+                Verify(side, messages, counter.Count, counter.Checksum, committed);
+                return new ThroughputRun(side, round, messages, produce, consume, Breakdown(started, consume, counter))
                 {
                     RecordSize = RawKafka.FirstRecordSize(cluster.BootstrapServers, topic),
+                    Committed = committed,
                 };
             }
         }
@@ -174,6 +233,71 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
             {
                 Delete(name);
             }
+        }
+    }
+
+    /// <summary>
+    /// Produce: a sending host publishes every order (its default sending mode), timed until the last record is in the
+    /// log. Consume: a listening host is started, timed until the last order was handled and the host stopped (which
+    /// flushes its stored offsets). The offsets it committed are recorded, not required: see the report.
+    /// </summary>
+    private async Task<ThroughputRun> WolverineAsync(int round, int messages, WolverineMode mode)
+    {
+        var side = mode == WolverineMode.Inline ? Sides.WolverineInline : Sides.WolverineBuffered;
+        var topic = FreshTopic(side);
+        var group = $"{topic}-group";
+        var counter = new HandledCounter();
+        try
+        {
+            var sender = await WolverineApp.StartSenderAsync(cluster, topic).ConfigureAwait(false);
+            Phase produce;
+            try
+            {
+                var bus = sender.Services.GetRequiredService<Wolverine.IMessageBus>();
+                Settle();
+                var clock = PhaseClock.Start();
+                for (var i = 0; i < messages; i++)
+                {
+                    await WolverineApp.PublishAsync(bus, OrderPlaced.Create(i)).ConfigureAwait(false);
+                }
+
+                await RawKafka.WaitForRecordsAsync(cluster.BootstrapServers, topic, options.Partitions, messages, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+                produce = clock.Stop();
+            }
+            finally
+            {
+                await sender.StopAsync().ConfigureAwait(false);
+                sender.Dispose();
+            }
+
+            Settle();
+            var handled = counter.Reached(messages);
+            var consumeClock = PhaseClock.Start();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var listener = await WolverineApp.StartListenerAsync<WolverineOrderPlacedHandler>(
+                cluster, topic, group, l => WolverineApp.Mode(l, mode), s => s.AddSingleton(counter)).ConfigureAwait(false);
+            try
+            {
+                await handled.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+            }
+            finally
+            {
+                await listener.StopAsync().ConfigureAwait(false);
+                listener.Dispose();
+            }
+
+            var consume = consumeClock.Stop();
+            var committed = RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions);
+            Verify(side, messages, counter.Count, counter.Checksum, committed: messages);
+            return new ThroughputRun(side, round, messages, produce, consume, Breakdown(started, consume, counter))
+            {
+                RecordSize = RawKafka.FirstRecordSize(cluster.BootstrapServers, topic),
+                Committed = committed,
+            };
+        }
+        finally
+        {
+            Delete(topic);
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     private readonly ILoggerFactory _loggers;
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
+    private readonly Action<TopicPartition, long> _remember;
+    private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> _untilReady = [];
+    private volatile bool _sendTopicReady;
 
     private readonly IConsumerStatusReporter _status;
 
@@ -52,6 +55,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
         _sendDestination = new TopicPartition(sendTopic, Partition.Any);
+        _remember = Remember;
     }
 
     public string Name => Settings.Name;
@@ -93,16 +97,81 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             return RedeliverAsync(message, cancellationToken);
         }
 
-        // Once the topic is known to exist (after the first send), no async state machine of our own per message.
-        return _topics.AreKnown(_sendTopics)
-            ? new ValueTask(AppendAsync(_sendDestination, message, cancellationToken))
-            : SendAfterEnsureAsync(message, cancellationToken);
+        return _sendTopicReady ? Send(message, cancellationToken) : SendOnceReady(message, cancellationToken);
     }
 
-    private async ValueTask SendAfterEnsureAsync(TransportMessage message, CancellationToken cancellationToken)
+    private ValueTask Send(TransportMessage message, CancellationToken cancellationToken) =>
+        KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving);
+
+    /// <summary>
+    /// Until the send topic is known to exist, sends queue in order behind its creation and are handed to the
+    /// producer in that order once it exists: a batch of one key must not be overtaken by its later records.
+    /// </summary>
+    private ValueTask SendOnceReady(TransportMessage message, CancellationToken cancellationToken)
     {
-        await _topics.EnsureAsync(_sendTopics, cancellationToken).ConfigureAwait(false);
-        await AppendAsync(_sendDestination, message, cancellationToken).ConfigureAwait(false);
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_untilReady)
+        {
+            if (_sendTopicReady)
+            {
+                return Send(message, cancellationToken);
+            }
+
+            _untilReady.Add((message, cancellationToken, waiting));
+            if (_untilReady.Count == 1)
+            {
+                _ = EnsureThenSendQueuedAsync();
+            }
+        }
+
+        return new ValueTask(waiting.Task);
+    }
+
+    private async Task EnsureThenSendQueuedAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            await _topics.EnsureAsync(_sendTopics, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> queued;
+        lock (_untilReady)
+        {
+            queued = [.. _untilReady];
+            _untilReady.Clear();
+            foreach (var (message, cancellation, sent) in queued)
+            {
+                if (failure is not null)
+                {
+                    sent.TrySetException(failure);
+                }
+                else
+                {
+                    _ = CompleteWhenSentAsync(Send(message, cancellation), sent);
+                }
+            }
+
+            // Set while holding the lock: a send arriving now cannot overtake the queued ones.
+            _sendTopicReady = failure is null;
+        }
+
+        static async Task CompleteWhenSentAsync(ValueTask sending, TaskCompletionSource sent)
+        {
+            try
+            {
+                await sending.ConfigureAwait(false);
+                sent.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                sent.TrySetException(e);
+            }
+        }
     }
 
     public async ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)
@@ -116,18 +185,13 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     /// it wrote each partition, so that a stop-when-empty run does not end before it has read its own retries,
     /// re-appends and fan-out copies.
     /// </summary>
-    public Task<KafkaDeliveryResult> AppendAsync(TopicPartition destination, TransportMessage message, CancellationToken cancellationToken)
-    {
-        var sent = KafkaSender.SendAsync(Producer, destination, message, cancellationToken, omitImpliedHeaders: true);
-        return Volatile.Read(ref _receiving) > 0 ? RememberAsync(sent) : sent;
+    public ValueTask<KafkaDeliveryResult> AppendAsync(TopicPartition destination, TransportMessage message, CancellationToken cancellationToken) =>
+        KafkaSender.SendAsync(Producer, destination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving);
 
-        async Task<KafkaDeliveryResult> RememberAsync(Task<KafkaDeliveryResult> sending)
-        {
-            var result = await sending.ConfigureAwait(false);
-            _appended.AddOrUpdate(new TopicPartition(result.Topic, result.Partition), result.Offset + 1, (_, end) => Math.Max(end, result.Offset + 1));
-            return result;
-        }
-    }
+    private Action<TopicPartition, long>? OnWrittenWhileReceiving => Volatile.Read(ref _receiving) > 0 ? _remember : null;
+
+    private void Remember(TopicPartition partition, long offset) =>
+        _appended.AddOrUpdate(partition, offset + 1, (_, end) => Math.Max(end, offset + 1));
 
     public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
     {

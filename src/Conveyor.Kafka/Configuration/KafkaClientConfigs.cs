@@ -23,9 +23,10 @@ internal static class KafkaClientConfigs
         ["partitioner"] = "murmur2_random",
         ["linger.ms"] = "5",
 
-        // Conveyor reads only the topic, partition and offset of a delivery report: do not copy each record's key,
+        // Conveyor reads only the topic, partition, offset and persistence status of a delivery report (the status
+        // tells a failed record that may have been written from one that was not): do not copy each record's key,
         // value, headers and timestamp back into .NET objects (Confluent.Kafka's default is "all").
-        ["dotnet.producer.delivery.report.fields"] = "none",
+        ["dotnet.producer.delivery.report.fields"] = "status",
     };
 
     /// <summary>

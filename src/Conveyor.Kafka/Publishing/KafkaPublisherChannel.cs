@@ -24,7 +24,7 @@ internal sealed class KafkaPublisherChannel(string name, string topic, ProducerC
     public ChannelCapabilities Capabilities => ChannelCapabilities.SendOnly;
 
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken) =>
-        new(KafkaSender.SendAsync(producer, _destination, message, cancellationToken));
+        KafkaSender.SendWithoutResultAsync(producer, _destination, message, cancellationToken);
 
     public async ValueTask<object> SendReportingAsync(TransportMessage message, CancellationToken cancellationToken) =>
         await KafkaSender.SendAsync(producer, _destination, message, cancellationToken).ConfigureAwait(false);

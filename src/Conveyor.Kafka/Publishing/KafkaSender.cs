@@ -2,41 +2,90 @@ using Confluent.Kafka;
 
 namespace Conveyor.Kafka.Publishing;
 
-/// <summary>Writes a transport message to a topic (or one partition of it) and waits for the broker's acknowledgement.</summary>
+/// <summary>
+/// Writes a transport message to a topic (or one partition of it) and waits for the broker's acknowledgement. The
+/// record is handed to the producer with <c>Produce</c> and a pooled <see cref="KafkaDelivery"/> (no task per record),
+/// so a caller handing over many records before awaiting any (a batch) gets them batched by librdkafka. While the
+/// producer's local queue is full (<c>queue.buffering.max.messages</c>, <c>queue.buffering.max.kbytes</c>) the
+/// hand-over blocks the calling thread until there is room, like librdkafka's blocking produce: retrying later
+/// instead would let the records behind it overtake it and break the order of its key.
+/// </summary>
 internal static class KafkaSender
 {
-    public static Task<KafkaDeliveryResult> SendAsync(
+    private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Sends and completes on the acknowledgement, with where the record was written.</summary>
+    public static ValueTask<KafkaDeliveryResult> SendAsync(
         IProducer<byte[]?, byte[]?> producer,
         TopicPartition destination,
         TransportMessage message,
         CancellationToken cancellationToken,
-        bool omitImpliedHeaders = false)
+        bool omitImpliedHeaders = false,
+        Action<TopicPartition, long>? onWritten = null)
     {
-        Task<DeliveryResult<byte[]?, byte[]?>> producing;
         try
         {
-            producing = producer.ProduceAsync(destination, KafkaRecords.From(message, omitImpliedHeaders), cancellationToken);
+            var delivery = Produce(producer, destination, message, omitImpliedHeaders, onWritten, cancellationToken);
+            return new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken));
         }
-        catch (Exception e) when (e is ProduceException<byte[]?, byte[]?> or KafkaException)
+        catch (Exception e)
         {
-            return Task.FromException<KafkaDeliveryResult>(Translate(e, message.MessageId, destination.Topic));
+            return ValueTask.FromException<KafkaDeliveryResult>(e);
         }
-
-        // Awaited by a method that holds only the message id and the topic, not the message: thousands of sends in
-        // flight would otherwise keep their messages, headers and bodies alive until the broker answers.
-        return AcknowledgedAsync(producing, message.MessageId, destination.Topic);
     }
 
-    private static async Task<KafkaDeliveryResult> AcknowledgedAsync(Task<DeliveryResult<byte[]?, byte[]?>> producing, string? messageId, string topic)
+    /// <summary>Sends and completes on the acknowledgement, without building a result (the buses' path).</summary>
+    public static ValueTask SendWithoutResultAsync(
+        IProducer<byte[]?, byte[]?> producer,
+        TopicPartition destination,
+        TransportMessage message,
+        CancellationToken cancellationToken,
+        bool omitImpliedHeaders = false,
+        Action<TopicPartition, long>? onWritten = null)
     {
         try
         {
-            var result = await producing.ConfigureAwait(false);
-            return new KafkaDeliveryResult(result.Topic, result.Partition.Value, result.Offset.Value);
+            var delivery = Produce(producer, destination, message, omitImpliedHeaders, onWritten, cancellationToken);
+            return new ValueTask(delivery, delivery.Await(cancellationToken));
         }
-        catch (Exception e) when (e is ProduceException<byte[]?, byte[]?> or KafkaException)
+        catch (Exception e)
         {
-            throw Translate(e, messageId, topic);
+            return ValueTask.FromException(e);
+        }
+    }
+
+    private static KafkaDelivery Produce(
+        IProducer<byte[]?, byte[]?> producer,
+        TopicPartition destination,
+        TransportMessage message,
+        bool omitImpliedHeaders,
+        Action<TopicPartition, long>? onWritten,
+        CancellationToken cancellationToken)
+    {
+        var record = KafkaRecords.From(message, omitImpliedHeaders);
+        var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
+        while (true)
+        {
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                producer.Produce(destination, record, delivery.Handler);
+                return delivery;
+            }
+            catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                Thread.Sleep(QueueFullWait);
+            }
+            catch (Exception e) when (e is ProduceException<byte[]?, byte[]?> or KafkaException)
+            {
+                delivery.Abandon();
+                throw Translate(e, message.MessageId, destination.Topic);
+            }
+            catch
+            {
+                delivery.Abandon();
+                throw;
+            }
         }
     }
 
@@ -44,7 +93,7 @@ internal static class KafkaSender
     public static bool IsTooLarge(KafkaPublishException exception) =>
         exception.InnerException is KafkaException { Error.Code: ErrorCode.MsgSizeTooLarge or ErrorCode.RecordListTooLarge };
 
-    private static KafkaPublishException Translate(Exception exception, string? messageId, string topic) => exception switch
+    public static KafkaPublishException Translate(Exception exception, string? messageId, string topic) => exception switch
     {
         // A record whose acknowledgement did not arrive may have been written all the same (the request reached
         // the broker, the answer did not come back in time): never claim it was not.

@@ -49,6 +49,39 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
         return PublishAsync(@event, metadata, routingKey, cancellationToken);
     }
 
+    public ValueTask PublishManyAsync<TEvent>(IEnumerable<TEvent> events, Func<TEvent, IReadOnlyDictionary<string, string>?>? metadata = null, CancellationToken cancellationToken = default)
+        where TEvent : notnull
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var batch = events as IReadOnlyList<TEvent> ?? [.. events];
+        foreach (var @event in batch)
+        {
+            ArgumentNullException.ThrowIfNull(@event, nameof(events));
+        }
+
+        return SendBatchAsync(batch, metadata, @event => Runtime.EventsFor(@event.GetType()), cancellationToken);
+    }
+
+    public ValueTask SendManyAsync<TCommand>(IEnumerable<TCommand> commands, Func<TCommand, IReadOnlyDictionary<string, string>?>? metadata = null, CancellationToken cancellationToken = default)
+        where TCommand : notnull
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var batch = commands as IReadOnlyList<TCommand> ?? [.. commands];
+
+        // A command without a handler is a programming error: found before anything of the batch is sent.
+        var routes = new Dictionary<Type, RuntimeEndpoint[]>();
+        foreach (var command in batch)
+        {
+            ArgumentNullException.ThrowIfNull(command, nameof(commands));
+            if (!routes.ContainsKey(command.GetType()))
+            {
+                routes[command.GetType()] = [CommandFor(command)];
+            }
+        }
+
+        return SendBatchAsync(batch, metadata, command => routes[command.GetType()], cancellationToken);
+    }
+
     ValueTask<TResult> IQueryBus.SendAsync<TResult>(object query, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -103,6 +136,73 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             {
                 await dispatcher.DispatchAsync(endpoint, @event, metadata, routingKey, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Hands every message of the batch over before awaiting any acknowledgement: synchronous handlers run in the
+    /// caller's flow, in batch order; each asynchronous copy enters the outgoing path at once and its send is awaited
+    /// afterwards, in batch order (by then most have completed). A failure is recorded against its message and the
+    /// batch goes on; the failures are thrown together at the end.
+    /// </summary>
+    private async ValueTask SendBatchAsync<T>(IReadOnlyList<T> batch, Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, Func<object, RuntimeEndpoint[]> endpointsOf, CancellationToken cancellationToken)
+        where T : notnull
+    {
+        var pending = new List<(int Index, ValueTask Send)>(batch.Count);
+        List<MessageBatchFailure>? failures = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var metadata = metadataOf?.Invoke(message);
+                var endpoints = endpointsOf(message);
+                foreach (var endpoint in endpoints)
+                {
+                    if (!endpoint.Info.IsAsynchronous)
+                    {
+                        await dispatcher.DispatchAsync(endpoint, message, metadata, null, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                foreach (var endpoint in endpoints)
+                {
+                    if (endpoint.Info.IsAsynchronous)
+                    {
+                        var send = dispatcher.SendToAsync(endpoint, message, metadata, cancellationToken);
+                        if (send.IsCompletedSuccessfully)
+                        {
+                            send.GetAwaiter().GetResult();
+                        }
+                        else
+                        {
+                            pending.Add((i, send));
+                        }
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                (failures ??= []).Add(new MessageBatchFailure(i, message, e));
+            }
+        }
+
+        foreach (var (index, send) in pending)
+        {
+            try
+            {
+                await send.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                (failures ??= []).Add(new MessageBatchFailure(index, batch[index], e));
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new MessageBatchException(batch.Count, [.. failures.OrderBy(f => f.Index)]);
         }
     }
 

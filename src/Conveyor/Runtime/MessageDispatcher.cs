@@ -27,7 +27,7 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
         var parent = HandlerContext.CurrentFor(ambient);
         if (endpoint.IsAsynchronous)
         {
-            return SendAsync(endpoint, payload, metadata, routingKey, parent, cancellationToken);
+            return ReturnAdapters.FromValueTask(SendAsync(endpoint, payload, metadata, routingKey, parent, cancellationToken));
         }
 
         if (payload is not null && endpoint.PayloadType is { } expected && payload.GetType() != expected && !expected.IsInstanceOfType(payload))
@@ -87,7 +87,15 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
         }
     }
 
-    private ValueTask<object?> SendAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, HandlerContext? parent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="endpoint"/> (asynchronous) a transport message, or holds it when a received message is
+    /// being handled; the task completes when the channel has it. For batches, which hand over every message before
+    /// awaiting any.
+    /// </summary>
+    public ValueTask SendToAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken) =>
+        SendAsync(endpoint, payload, metadata, null, HandlerContext.CurrentFor(HandlerContext.AsyncAmbient), cancellationToken);
+
+    private ValueTask SendAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, HandlerContext? parent, CancellationToken cancellationToken)
     {
         var message = sender.Create(payload, metadata, parent, endpoint.Info.Kind);
         message.Headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
@@ -104,7 +112,7 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
         }
 
         // Not awaited here: a send in flight keeps only what the channel holds, not this payload and these headers.
-        return ReturnAdapters.FromValueTask(SendOrHoldAsync(new OutgoingMessage(message, endpoint.Info.EntryChannel!, OutgoingIntent.Send), parent, cancellationToken));
+        return SendOrHoldAsync(new OutgoingMessage(message, endpoint.Info.EntryChannel!, OutgoingIntent.Send), parent, cancellationToken);
     }
 
     /// <summary>Holds <paramref name="message"/> until the received message being handled succeeded, or sends it now outside one.</summary>
