@@ -14,7 +14,16 @@ public sealed class LeadBoard
 
     public ConcurrentQueue<NotifyProviderOfLead> Notifications { get; } = new();
 
-    /// <summary>Completes once <paramref name="leads"/> leads were opened or found unmatched.</summary>
+    /// <summary>Every exclusive offer the partner-acceptance saga made, as the providers' apps received it.</summary>
+    public ConcurrentQueue<LeadOfferedToPartner> Offers { get; } = new();
+
+    /// <summary>The providers whose app accepts an offer at once; the others let it time out.</summary>
+    public HashSet<string> Responsive { get; } = new(StringComparer.Ordinal) { "prov-ben", "prov-dara" };
+
+    /// <summary>What the partner-acceptance saga decided per lead: assigned or expired.</summary>
+    public ConcurrentDictionary<string, string> Outcomes { get; } = new();
+
+    /// <summary>Completes once <paramref name="leads"/> leads were assigned, expired or found unmatched.</summary>
     public Task WaitForAsync(int leads, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _expected, leads);
@@ -22,9 +31,11 @@ public sealed class LeadBoard
         return _allSettled.Task.WaitAsync(timeout, cancellationToken);
     }
 
-    public void Opened(LeadOpened lead)
+    public void Opened(LeadOpened lead) => Open[lead.OrderId] = lead;
+
+    public void Settled(string orderId, string outcome)
     {
-        Open[lead.OrderId] = lead;
+        Outcomes[orderId] = outcome;
         Settle();
     }
 
@@ -36,7 +47,7 @@ public sealed class LeadBoard
 
     private void Settle()
     {
-        if (Open.Count + Unmatched.Count >= Volatile.Read(ref _expected))
+        if (Outcomes.Count + Unmatched.Count >= Volatile.Read(ref _expected))
         {
             _allSettled.TrySetResult();
         }

@@ -6,7 +6,7 @@ namespace LeadDistribution;
 
 /// <summary>
 /// The scenario <c>dotnet run</c> plays: three leads, one urgent and one in a category no provider serves. Prints what
-/// became of each; exits 0 when two leads are open for acceptance and one stopped unmatched.
+/// became of each; exits 0 when two leads were assigned (one after a re-offer) and one stopped unmatched.
 /// </summary>
 public static class LeadDistributionDemo
 {
@@ -54,14 +54,18 @@ public static class LeadDistributionDemo
                     : board.Unmatched.TryGetValue(lead.OrderId, out var category)
                         ? $"  {lead.OrderId}: stopped after lead.match, no provider serves {category}"
                         : $"  {lead.OrderId}: not settled");
+                if (board.Outcomes.TryGetValue(lead.OrderId, out var outcome))
+                {
+                    output.WriteLine($"  {lead.OrderId}: {outcome}");
+                }
             }
 
             output.WriteLine();
-            output.WriteLine($"Notifications sent: {board.Notifications.Count}.");
-            var expected = board.Open.Count == 2 && board.Unmatched.Count == 1;
+            output.WriteLine($"Notifications sent: {board.Notifications.Count}; exclusive offers made: {board.Offers.Count}.");
+            var expected = board.Open.Count == 2 && board.Outcomes.Count == 2 && board.Unmatched.Count == 1;
             if (!settled || !expected)
             {
-                output.WriteLine($"NOT COMPLETE: expected two open leads and one unmatched within {Patience.TotalSeconds:0} s.");
+                output.WriteLine($"NOT COMPLETE: expected two leads assigned and one unmatched within {Patience.TotalSeconds:0} s.");
                 return 1;
             }
 

@@ -7,7 +7,7 @@ namespace LeadDistribution;
 /// (asynchronously, on the <c>lead.notify_candidates</c> channel), then open the lead for acceptance. Each step is a
 /// reusable internal handler; the only state is the slip that travels with the message.
 /// </summary>
-public sealed class LeadDistributionOrchestrator(ProviderDirectory directory, LeadBoard board, ICommandBus bus)
+public sealed class LeadDistributionOrchestrator(ProviderDirectory directory, LeadBoard board, ICommandBus bus, IEventBus events)
 {
     public const string NotifyChannel = "lead.notify_candidates";
 
@@ -48,12 +48,16 @@ public sealed class LeadDistributionOrchestrator(ProviderDirectory directory, Le
         return candidates;
     }
 
-    /// <summary>The last step: its output is the flow's. Accepting or expiring the lead is a saga's job from here.</summary>
+    /// <summary>
+    /// The last step: its output is the flow's. It publishes <see cref="LeadOpened"/>, which starts the
+    /// <see cref="PartnerAcceptance"/> saga: accepting or re-offering the lead reacts to events the flow does not cause.
+    /// </summary>
     [InternalHandler("lead.await_acceptance")]
-    public LeadOpened AwaitAcceptance(MatchedCandidates candidates, [Header("lead.priority")] string? priority)
+    public async Task<LeadOpened> AwaitAcceptance(MatchedCandidates candidates, [Header("lead.priority")] string? priority, CancellationToken cancellationToken)
     {
         var lead = new LeadOpened(candidates.OrderId, candidates.ProviderIds, priority ?? "normal");
         board.Opened(lead);
+        await events.PublishAsync(lead, cancellationToken);
         return lead;
     }
 }

@@ -22,7 +22,9 @@ public partial class Program
         // crash between its steps (Conveyor.Kafka), with no change to the orchestrator.
         builder.Services.AddConveyor(conveyor => conveyor
             .ScanAssemblyOf<Program>()
-            .AddInMemoryChannel(LeadDistributionOrchestrator.NotifyChannel));
+            .AddInMemoryChannel(LeadDistributionOrchestrator.NotifyChannel)
+            .AddInMemoryChannel(PartnerApps.Channel)
+            .AddInMemoryChannel(PartnerAcceptance.TimeoutChannel));
 
         return builder.Build();
     }

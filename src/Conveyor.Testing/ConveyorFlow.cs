@@ -14,17 +14,19 @@ namespace Conveyor.Testing;
 /// events, run a channel's consumer until it is empty, then assert on the messages each channel received, the
 /// dead letters, and the state of your own services.
 /// </summary>
-public sealed class ConveyorFlow : IAsyncDisposable
+public sealed partial class ConveyorFlow : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly FailureRecorder _failures;
     private readonly OrchestrationRecorder _orchestrations;
+    private readonly AggregateRecorder _aggregates;
     private readonly ConveyorFlowOptions _options;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _scheduling;
 
-    private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock, FailureRecorder failures, OrchestrationRecorder orchestrations, ConveyorFlowOptions options)
+    private ConveyorFlow(ServiceProvider services, FakeTimeProvider clock, FailureRecorder failures, OrchestrationRecorder orchestrations, AggregateRecorder aggregates, ConveyorFlowOptions options)
     {
+        _aggregates = aggregates;
         _services = services;
         _failures = failures;
         _orchestrations = orchestrations;
@@ -79,11 +81,13 @@ public sealed class ConveyorFlow : IAsyncDisposable
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var failures = new FailureRecorder();
         var orchestrations = new OrchestrationRecorder();
+        var aggregates = new AggregateRecorder();
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(clock);
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         collection.AddSingleton<Inbound.IInboundFailureObserver>(failures);
         collection.AddSingleton<Orchestration.IOrchestrationObserver>(orchestrations);
+        collection.AddSingleton<Aggregates.IAggregateObserver>(aggregates);
         services?.Invoke(collection);
         collection.AddConveyor(c =>
         {
@@ -93,7 +97,7 @@ public sealed class ConveyorFlow : IAsyncDisposable
 
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = false });
         provider.GetRequiredService<ConveyorRuntime>().ResolveSingletonHandlers();
-        return new ConveyorFlow(provider, clock, failures, orchestrations, options ?? new ConveyorFlowOptions());
+        return new ConveyorFlow(provider, clock, failures, orchestrations, aggregates, options ?? new ConveyorFlowOptions());
     }
 
     /// <summary>Sends a command.</summary>

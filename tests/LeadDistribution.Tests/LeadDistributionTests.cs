@@ -5,9 +5,12 @@ namespace LeadDistribution.Tests;
 
 public sealed class LeadDistributionTests
 {
-    private static ConveyorFlow Flow(LeadBoard board) =>
+    internal static ConveyorFlow Flow(LeadBoard board) =>
         ConveyorFlow.Bootstrap(
-            c => c.ScanAssemblyOf<Program>().AddInMemoryChannel(LeadDistributionOrchestrator.NotifyChannel),
+            c => c.ScanAssemblyOf<Program>()
+                .AddInMemoryChannel(LeadDistributionOrchestrator.NotifyChannel)
+                .AddInMemoryChannel(PartnerApps.Channel)
+                .AddInMemoryChannel(PartnerAcceptance.TimeoutChannel),
             s => s.AddSingleton<ProviderDirectory>().AddSingleton(board));
 
     [Fact]
@@ -24,6 +27,9 @@ public sealed class LeadDistributionTests
         board.Unmatched.Keys.ShouldBe(["ord-2003"]);
         board.Notifications.Count.ShouldBe(5, "three plumbers, and the two best electricians for the urgent lead");
         output.ToString().ShouldContain("ord-2002: open for acceptance (urgent), notified prov-dara, prov-eli");
+        output.ToString().ShouldContain("ord-2001: assigned to prov-ben on offer 2", Case.Sensitive, "prov-anna let the offer pass: the real timeout re-offered the lead");
+        output.ToString().ShouldContain("ord-2002: assigned to prov-dara on offer 1");
+        board.Offers.Select(o => (o.OrderId, o.ProviderId)).Order().ShouldBe([("ord-2001", "prov-anna"), ("ord-2001", "prov-ben"), ("ord-2002", "prov-dara")]);
     }
 
     [Fact]

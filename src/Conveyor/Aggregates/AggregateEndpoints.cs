@@ -25,21 +25,29 @@ internal sealed class AggregateEndpoints(MessageSerializer serializer, ILogger l
             persistence = _persistence[type] = AggregateModel.Describe(type, errors) is { } model ? AggregatePersistence.For(model, serializer) : null;
         }
 
-        if (descriptor.Info.Kind != EndpointKind.Command)
+        var isSaga = type.IsDefined(typeof(SagaAttribute), inherit: false);
+        if (descriptor.Info.Kind != EndpointKind.Command && !(isSaga && descriptor.Info.Kind == EndpointKind.Event))
         {
-            errors.Add($"{where}: an aggregate handles commands only. Move this handler to a class of its own (it may send the aggregate a command).");
+            errors.Add(isSaga
+                ? $"{where}: a saga handles events and commands only. Move this handler to a class of its own (it may send the saga a command)."
+                : $"{where}: an aggregate handles commands only. Move this handler to a class of its own (it may send the aggregate a command).");
             return null;
         }
 
         if (descriptor.OutputChannel is not null)
         {
-            errors.Add($"{where}: an aggregate command handler has no OutputChannel: the aggregate publishes what happened with RecordThat(...).");
+            errors.Add($"{where}: a handler on an aggregate or saga has no OutputChannel: it publishes what happened with RecordThat(...).");
             return null;
         }
 
         if (persistence is null)
         {
             return null;
+        }
+
+        if (isSaga)
+        {
+            return BuildSaga(descriptor, persistence, errors);
         }
 
         var method = descriptor.Method;
@@ -64,6 +72,34 @@ internal sealed class AggregateEndpoints(MessageSerializer serializer, ILogger l
 
         var notFound = method.GetCustomAttribute<AggregateNotFoundAttribute>()?.Policy ?? AggregateNotFoundPolicy.Fail;
         return new AggregateEndpoint(new AggregateInstanceStep(persistence, identifier, notFound, logger), new AggregateResultStep(persistence, isFactory: false), identifier);
+    }
+
+    /// <summary>
+    /// A saga's handler. Every one, the start included, correlates its message to an instance by the identifier: a start
+    /// for a saga that runs already is skipped (an event delivered twice must not restart it), and a message for a saga
+    /// that does not exist is dropped by default, since an event reaches every saga that handles it, not only its own.
+    /// </summary>
+    private AggregateEndpoint? BuildSaga(HandlerDescriptor descriptor, AggregatePersistence persistence, ICollection<string> errors)
+    {
+        var where = descriptor.Info.EndpointId;
+        var method = descriptor.Method;
+        if (method.IsStatic && !ReturnsAggregate(method.ReturnType, descriptor.HandlerType))
+        {
+            errors.Add($"{where}: a static handler on a saga starts one: return the new {descriptor.HandlerType.Name} (or a Task of it).");
+            return null;
+        }
+
+        var identifier = IdentifierSource.Describe(persistence.Model, method, descriptor.Info.PayloadType, where, errors);
+        if (identifier is null)
+        {
+            return null;
+        }
+
+        var notFound = method.GetCustomAttribute<AggregateNotFoundAttribute>()?.Policy ?? AggregateNotFoundPolicy.Drop;
+        return new AggregateEndpoint(
+            new AggregateInstanceStep(persistence, identifier, notFound, logger, starts: method.IsStatic),
+            new AggregateResultStep(persistence, isFactory: method.IsStatic),
+            identifier);
     }
 
     private static bool ReturnsAggregate(Type returnType, Type aggregateType) =>

@@ -6,9 +6,10 @@ namespace Conveyor.Aggregates;
 /// <summary>
 /// Step 4 for an aggregate command handler: loads the instance the command is addressed to (by its identifier), or
 /// none for a static factory handler. A missing instance fails or drops the command, as the handler's
-/// <see cref="AggregateNotFoundAttribute"/> says.
+/// <see cref="AggregateNotFoundAttribute"/> says. A saga's start (<paramref name="starts"/>) runs only when no saga has
+/// the message's identifier yet; a completed saga's handlers do not run.
 /// </summary>
-internal sealed class AggregateInstanceStep(AggregatePersistence persistence, IdentifierSource? identifier, AggregateNotFoundPolicy notFound, ILogger logger) : HandlerInstanceStep
+internal sealed class AggregateInstanceStep(AggregatePersistence persistence, IdentifierSource? identifier, AggregateNotFoundPolicy notFound, ILogger logger, bool starts = false) : HandlerInstanceStep
 {
     public override bool IsSynchronous => false;
 
@@ -23,6 +24,23 @@ internal sealed class AggregateInstanceStep(AggregatePersistence persistence, Id
 
         var id = identifier.Resolve(context.Payload, context.GetHeader);
         var aggregate = await persistence.LoadAsync(id, context.Services, context.CancellationToken).ConfigureAwait(false);
+        if (starts)
+        {
+            if (aggregate is null)
+            {
+                return null;
+            }
+
+            Sagas.SagaLog.StartedAlready(logger, context.Endpoint.EndpointId, context.Headers.MessageId, persistence.Model.Name, id);
+            return Skipped;
+        }
+
+        if (aggregate is Saga { IsCompleted: true })
+        {
+            Sagas.SagaLog.Completed(logger, context.Endpoint.EndpointId, context.Headers.MessageId, persistence.Model.Name, id);
+            return Skipped;
+        }
+
         if (aggregate is not null)
         {
             return aggregate;

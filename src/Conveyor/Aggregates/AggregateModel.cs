@@ -36,22 +36,31 @@ internal sealed class AggregateModel
 
     public EventAppliers? Appliers { get; }
 
-    /// <summary>Whether <paramref name="type"/> is marked as an aggregate of either kind.</summary>
+    /// <summary>Whether it is a <see cref="SagaAttribute"/> class: a state-stored aggregate driven by events.</summary>
+    public bool IsSaga => typeof(Saga).IsAssignableFrom(Type);
+
+    /// <summary>Whether <paramref name="type"/> is marked as an aggregate of either kind, or as a saga.</summary>
     public static bool IsAggregate(Type type) =>
-        type.IsDefined(typeof(AggregateAttribute), inherit: false) || type.IsDefined(typeof(EventSourcedAggregateAttribute), inherit: false);
+        type.IsDefined(typeof(AggregateAttribute), inherit: false) || type.IsDefined(typeof(EventSourcedAggregateAttribute), inherit: false)
+        || type.IsDefined(typeof(SagaAttribute), inherit: false);
 
     /// <summary>The model of <paramref name="type"/>, or null (with what to fix in <paramref name="errors"/>) when it is not a valid aggregate.</summary>
     public static AggregateModel? Describe(Type type, ICollection<string> errors)
     {
         var stateStored = type.GetCustomAttribute<AggregateAttribute>(inherit: false);
         var eventSourced = type.GetCustomAttribute<EventSourcedAggregateAttribute>(inherit: false);
+        var saga = type.GetCustomAttribute<SagaAttribute>(inherit: false);
         var count = errors.Count;
-        if (stateStored is not null && eventSourced is not null)
+        if ((stateStored is not null ? 1 : 0) + (eventSourced is not null ? 1 : 0) + (saga is not null ? 1 : 0) > 1)
         {
-            errors.Add($"{type.Name}: an aggregate is either [Aggregate] (state-stored) or [EventSourcedAggregate], not both.");
+            errors.Add($"{type.Name}: a class is one of [Aggregate] (state-stored), [EventSourcedAggregate] or [Saga], not several.");
         }
 
-        if (!typeof(AggregateRoot).IsAssignableFrom(type))
+        if (saga is not null && !typeof(Saga).IsAssignableFrom(type))
+        {
+            errors.Add($"{type.Name}: a saga must derive from Conveyor.Saga (it records the events, carries the version and can be completed).");
+        }
+        else if (!typeof(AggregateRoot).IsAssignableFrom(type))
         {
             errors.Add($"{type.Name}: an aggregate must derive from Conveyor.AggregateRoot (it records the events and carries the version).");
         }
@@ -84,9 +93,9 @@ internal sealed class AggregateModel
             errors.Add($"{type.Name}: an [EventSourcedAggregate] rebuilds its state from events: add an [EventSourcingHandler] method for each event it records.");
         }
 
-        if (stateStored is not null && EventAppliers.For(type) is not null)
+        if (eventSourced is null && EventAppliers.For(type) is not null)
         {
-            errors.Add($"{type.Name}: [EventSourcingHandler] methods belong to [EventSourcedAggregate] classes; a state-stored [Aggregate] changes its properties in its command handlers.");
+            errors.Add($"{type.Name}: [EventSourcingHandler] methods belong to [EventSourcedAggregate] classes; a state-stored [Aggregate] or a [Saga] changes its properties in its handlers.");
         }
 
         EventAppliers.Validate(type, errors);
@@ -96,7 +105,7 @@ internal sealed class AggregateModel
         }
 
         var create = Expression.Lambda<Func<AggregateRoot>>(Expression.Convert(Expression.New(constructor!), typeof(AggregateRoot))).Compile();
-        return new AggregateModel(type, stateStored?.Name ?? eventSourced?.Name ?? type.Name, eventSourced is not null, eventSourced?.SnapshotEvery ?? 0, identifiers, create);
+        return new AggregateModel(type, stateStored?.Name ?? eventSourced?.Name ?? saga?.Name ?? type.Name, eventSourced is not null, eventSourced?.SnapshotEvery ?? 0, identifiers, create);
     }
 
     /// <summary>A new, empty instance, through the parameterless constructor.</summary>

@@ -97,15 +97,8 @@ internal sealed class EventSourcedPersistence(AggregateModel model, MessageSeria
             return;
         }
 
-        var events = new EventData[recorded.Count];
-        for (var i = 0; i < events.Length; i++)
-        {
-            var (body, _) = serializer.Serialize(recorded[i].Event, Json);
-            events[i] = new EventData(MessageNames.Of(recorded[i].Event.GetType()), System.Text.Encoding.UTF8.GetString(body));
-        }
-
         var loaded = aggregate.Version;
-        var version = await services.GetRequiredService<IEventStore>().AppendAsync(Model.StreamId(id), loaded, events, cancellationToken).ConfigureAwait(false);
+        var version = await AppendAsync(id, loaded, [.. recorded.Select(r => r.Event)], services, cancellationToken).ConfigureAwait(false);
         aggregate.Version = version;
         if (Model.SnapshotEvery > 0 && version / Model.SnapshotEvery > loaded / Model.SnapshotEvery)
         {
@@ -120,5 +113,20 @@ internal sealed class EventSourcedPersistence(AggregateModel model, MessageSeria
                 // Another save snapshotted this aggregate since it was loaded: its snapshot serves as well.
             }
         }
+    }
+
+    /// <summary>Appends <paramref name="events"/> to the stream of <paramref name="id"/> if it is at <paramref name="expectedVersion"/>.</summary>
+    /// <returns>The stream's new version.</returns>
+    /// <exception cref="ConcurrencyConflictException">The stream is at another version.</exception>
+    public ValueTask<long> AppendAsync(string id, long expectedVersion, IReadOnlyList<object> events, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var data = new EventData[events.Count];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var (body, _) = serializer.Serialize(events[i], Json);
+            data[i] = new EventData(MessageNames.Of(events[i].GetType()), System.Text.Encoding.UTF8.GetString(body));
+        }
+
+        return services.GetRequiredService<IEventStore>().AppendAsync(Model.StreamId(id), expectedVersion, data, cancellationToken);
     }
 }

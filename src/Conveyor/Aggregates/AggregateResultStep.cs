@@ -26,6 +26,7 @@ internal sealed class AggregateResultStep(AggregatePersistence persistence, bool
             return result;
         }
 
+        (context.Services.GetService(typeof(IAggregateObserver)) as IAggregateObserver)?.Recorded(persistence.Model.Name, id, [.. recorded.Select(r => r.Event)]);
         var bus = (IEventBus)context.Services.GetService(typeof(IEventBus))!;
         foreach (var (@event, metadata) in recorded)
         {
