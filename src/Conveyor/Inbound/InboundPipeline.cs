@@ -53,6 +53,11 @@ internal sealed class InboundPipeline(
         try
         {
             var (single, fanOut) = router.Route(inbound);
+            if (fanOut is { Count: 0 })
+            {
+                return ProcessingResult.Handled;
+            }
+
             if (fanOut is not null)
             {
                 await FanOutAsync(inbound, fanOut, cancellationToken).ConfigureAwait(false);

@@ -59,6 +59,10 @@ internal sealed class ConveyorRuntime
 
         RuntimeValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), services, errors);
         Orchestration.OrchestrationValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), errors);
+        foreach (var check in setup.StartupChecks)
+        {
+            check(channels.Keys.ToHashSet(StringComparer.Ordinal), errors);
+        }
 
         var endpoints = new List<RuntimeEndpoint>();
         if (errors.Count == 0)
@@ -76,6 +80,7 @@ internal sealed class ConveyorRuntime
         }
 
         Channels = channels.ToFrozenDictionary(StringComparer.Ordinal);
+        ConsumedChannels = setup.ConsumedChannels.ToFrozenSet(StringComparer.Ordinal);
         ChannelKinds = channelKinds.ToFrozenDictionary(StringComparer.Ordinal);
         Endpoints = endpoints.ToFrozenDictionary(e => e.Id, StringComparer.Ordinal);
         CommandsByType = endpoints.Where(e => e.Info.Kind == EndpointKind.Command && e.PayloadType is not null).ToFrozenDictionary(e => e.PayloadType!);
@@ -99,6 +104,9 @@ internal sealed class ConveyorRuntime
     public FrozenDictionary<string, IMessageChannel> Channels { get; }
 
     public FrozenDictionary<string, string> ChannelKinds { get; }
+
+    /// <summary>Channels the host consumes though no endpoint names them (a distributed bus's own channel).</summary>
+    public FrozenSet<string> ConsumedChannels { get; }
 
     public FrozenDictionary<Type, RuntimeEndpoint> CommandsByType { get; }
 
@@ -227,6 +235,8 @@ internal sealed class ConveyorRuntime
         used.UnionWith(Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel is not null).Select(e => e.Info.Channel!));
         used.UnionWith(descriptors.Select(d => d.OutputChannel).OfType<string>());
         used.UnionWith(descriptors.Select(d => d.ErrorChannel).OfType<string>());
+        used.UnionWith(setup.ConsumedChannels);
+        used.UnionWith(setup.SentChannels);
         if (Options.DefaultErrorChannel is { } defaultErrorChannel)
         {
             used.Add(defaultErrorChannel);
