@@ -50,9 +50,13 @@ internal sealed class DistributedInbound
                 : throw new MessageRoutingException($"The distributed message '{routingKey}' is addressed to endpoint '{target}', which this service does not have as a [Distributed] handler. Deploy it, then replay the message from the dead letter."), null);
         }
 
-        return headers.Get(MessageHeaderNames.MessageKind) == "command"
-            ? (Command(routingKey, source, map), null)
-            : (null, Event(routingKey, source, map));
+        if (headers.Get(MessageHeaderNames.MessageKind) == "command")
+        {
+            return (Command(routingKey, source, map), null);
+        }
+
+        var wanting = Event(routingKey, source, map);
+        return wanting.Length == 1 ? (wanting[0], null) : (null, wanting);
     }
 
     private RuntimeEndpoint Command(string routingKey, string source, string map)
