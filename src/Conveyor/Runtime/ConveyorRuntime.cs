@@ -194,7 +194,8 @@ internal sealed class ConveyorRuntime
                 deduplication = DeduplicationKey.Parse(attribute.Expression, info, errors);
             }
         }
-        else if (descriptor.Deduplication is null && info.IsAsynchronous && info.Kind != EndpointKind.Consumer && Options.DeduplicateAsynchronousEndpoints)
+        else if (descriptor.Deduplication is null && Options.DeduplicateAsynchronousEndpoints
+            && ((info.IsAsynchronous && info.Kind != EndpointKind.Consumer) || info.Method.IsDefined(typeof(DistributedAttribute))))
         {
             deduplication = DeduplicationKey.ByMessageId;
         }

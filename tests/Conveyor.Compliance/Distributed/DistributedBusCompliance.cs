@@ -222,10 +222,23 @@ public abstract class DistributedBusCompliance : IAsyncLifetime
         (await RunAsync("order")).Finished.ShouldBe(0, "order includes user only");
     }
 
+    [Fact]
+    public async Task SameMessageDeliveredTwice_IsHandledOnce()
+    {
+        await Host("user", duplicateEverySend: true).GetRequiredService<IDistributedBus>().SendCommandAsync("ticket", "ticket.create", new CreateTicket("t-5", "sent twice"));
+
+        var run = await RunAsync("ticket");
+
+        run.Finished.ShouldBe(2);
+        run.Duplicates.ShouldBe(1);
+        Journal("ticket").ShouldBe(["ticket: create t-5 sent twice"]);
+    }
+
     /// <summary>The service provider of <paramref name="service"/>, built on first use.</summary>
     /// <param name="service">user, ticket or order.</param>
+    /// <param name="duplicateEverySend">Send every message twice, as a producer that retries after a lost acknowledgement does.</param>
     /// <returns>The host's services.</returns>
-    protected IServiceProvider Host(string service)
+    protected IServiceProvider Host(string service, bool duplicateEverySend = false)
     {
         if (_hosts.TryGetValue(service, out var existing))
         {
@@ -250,6 +263,10 @@ public abstract class DistributedBusCompliance : IAsyncLifetime
                 _ => typeof(OrderService),
             });
             c.AddDistributedBus(service, Map);
+            if (duplicateEverySend)
+            {
+                c.AddOutgoingMiddleware<SendingTwice>();
+            }
         });
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         _hosts[service] = provider;
@@ -268,6 +285,17 @@ public abstract class DistributedBusCompliance : IAsyncLifetime
 
     private async Task<IReadOnlyList<DeadLetter>> DeadLettersAsync(string service) =>
         (await Host(service).GetRequiredService<IDeadLetters>().ListAsync()).Items;
+
+    /// <summary>Sends every message twice.</summary>
+    public sealed class SendingTwice : Outgoing.IOutgoingMiddleware
+    {
+        /// <inheritdoc />
+        public async ValueTask SendAsync(Outgoing.OutgoingMessage message, Outgoing.OutgoingDelegate next, CancellationToken cancellationToken)
+        {
+            await next(message, cancellationToken).ConfigureAwait(false);
+            await next(message, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>What a service's handlers did.</summary>
     /// <param name="Service">The service.</param>
