@@ -6,7 +6,8 @@ namespace Conveyor.Distributed;
 /// <summary>
 /// Routes by the service map on the sending side: one message to the target's channel for a command, one copy per
 /// wanting service for an event. Messages take the outgoing path (middleware, an outbox, the scheduler); sent from a
-/// handler, they wait for it to succeed, like every message a handler sends.
+/// handler, they wait for it to succeed, like every message a handler sends. With an asynchronous channel, each goes
+/// there first, marked with where to forward it (<see cref="DistributedHeaders.ForwardTo"/>).
 /// </summary>
 internal sealed class DistributedBus(DistributedBusRegistration registration, MessageSender sender) : IDistributedBus
 {
@@ -58,6 +59,12 @@ internal sealed class DistributedBus(DistributedBusRegistration registration, Me
         message.Headers.Set(MessageHeaderNames.MessageName, routingKey);
         message.Headers.Set(DistributedHeaders.Map, Map.Name);
         message.Headers.Set(DistributedHeaders.Source, ServiceName);
+        if (registration.AsynchronousChannel is { } first)
+        {
+            message.Headers.Set(DistributedHeaders.ForwardTo, channel);
+            channel = first;
+        }
+
         var outgoing = new OutgoingMessage(message, channel, OutgoingIntent.Send);
         if (parent?.Pending is { } pending)
         {

@@ -20,8 +20,9 @@ public static class DistributedBusConveyorBuilderExtensions
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="serviceName">This service's name in the map.</param>
     /// <param name="map">The map, shared by the services.</param>
+    /// <param name="configure">How this service sends, e.g. through an asynchronous channel (<see cref="DistributedBusOptions.AsynchronousChannel"/>).</param>
     /// <returns>The builder.</returns>
-    public static ConveyorBuilder AddDistributedBus(this ConveyorBuilder builder, string serviceName, ServiceMap map)
+    public static ConveyorBuilder AddDistributedBus(this ConveyorBuilder builder, string serviceName, ServiceMap map, Action<DistributedBusOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
@@ -31,7 +32,21 @@ public static class DistributedBusConveyorBuilderExtensions
             throw new ConveyorConfigurationException($"Service map '{map.Name}' is added twice. Give each map its own Name, or add it once.");
         }
 
-        var registration = new DistributedBusRegistration(serviceName, map);
+        var options = new DistributedBusOptions();
+        configure?.Invoke(options);
+        var registration = new DistributedBusRegistration(serviceName, map, options.AsynchronousChannel);
+        if (options.AsynchronousChannel is { } first)
+        {
+            builder.ConsumedChannels.Add(first);
+            builder.StartupChecks.Add((channels, errors) =>
+            {
+                if (!channels.Contains(first))
+                {
+                    errors.Add($"Distributed bus '{map.Name}': its AsynchronousChannel '{first}' is not registered. Register it (e.g. AddInMemoryChannel(\"{first}\"), or a database channel for an outbox) or fix the name.");
+                }
+            });
+        }
+
         foreach (var (service, entry) in map.Services)
         {
             (service == serviceName ? builder.ConsumedChannels : builder.SentChannels).Add(entry.Channel);
@@ -45,7 +60,7 @@ public static class DistributedBusConveyorBuilderExtensions
         return builder;
     }
 
-    /// <summary>Adds a distributed bus over the map built by <paramref name="configure"/>; see <see cref="AddDistributedBus(ConveyorBuilder, string, ServiceMap)"/>.</summary>
+    /// <summary>Adds a distributed bus over the map built by <paramref name="configure"/>; see <see cref="AddDistributedBus(ConveyorBuilder, string, ServiceMap, Action{DistributedBusOptions})"/>.</summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="serviceName">This service's name in the map.</param>
     /// <param name="configure">Builds the map.</param>
@@ -58,7 +73,7 @@ public static class DistributedBusConveyorBuilderExtensions
         return builder.AddDistributedBus(serviceName, map);
     }
 
-    /// <summary>Adds a distributed bus over the map in a configuration section (<see cref="ServiceMap.FromConfiguration"/>); see <see cref="AddDistributedBus(ConveyorBuilder, string, ServiceMap)"/>.</summary>
+    /// <summary>Adds a distributed bus over the map in a configuration section (<see cref="ServiceMap.FromConfiguration"/>); see <see cref="AddDistributedBus(ConveyorBuilder, string, ServiceMap, Action{DistributedBusOptions})"/>.</summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="serviceName">This service's name in the map.</param>
     /// <param name="section">The map's section, e.g. <c>configuration.GetSection("ServiceMap")</c>.</param>

@@ -11,4 +11,10 @@ internal static class DistributedHeaders
 
     /// <summary>The service that sent the message.</summary>
     public const string Source = "conveyor.distributed.source";
+
+    /// <summary>
+    /// On a message waiting in the sender's asynchronous channel (<see cref="DistributedBusOptions.AsynchronousChannel"/>):
+    /// the channel it is forwarded to once received from there.
+    /// </summary>
+    public const string ForwardTo = "conveyor.distributed.forwardTo";
 }
