@@ -100,6 +100,24 @@ public sealed class ServiceMapTests
         error.Message.ShouldContain("names publisher 'ordr', which is not in the map");
     }
 
+    public sealed class DistributedQuery
+    {
+        [Distributed]
+        [QueryHandler("ticket.count")]
+        public int Count(string scope) => 0;
+    }
+
+    [Fact]
+    public async Task Start_DistributedOnAQueryHandler_FailsSayingWhatItMarks()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddConveyor(c => c.AddHandler<DistributedQuery>());
+        using var host = builder.Build();
+
+        (await Should.ThrowAsync<ConveyorConfigurationException>(() => host.StartAsync()))
+            .Message.ShouldContain("DistributedQuery.Count: [Distributed] marks the command and event handlers other services may reach through a distributed bus; this is a query handler.");
+    }
+
     [Fact]
     public void AddDistributedBus_SameMapTwice_Throws()
     {
