@@ -89,13 +89,8 @@ public sealed class TicketingSystem : IAsyncDisposable
                 kafka.Consumer["heartbeat.interval.ms"] = "500";
             });
 
-            // One topic per service; each service reads its own with a consumer group of its own name.
-            foreach (var (name, entry) in map.Services)
-            {
-                conveyor.AddKafkaChannel(entry.Channel, topic: entry.Channel, groupId: $"ticketing.{name}");
-            }
-
-            conveyor.AddDistributedBus(service, map);
+            // One topic per service; each service reads its own with a consumer group of its own (ticketing.<service>).
+            conveyor.AddKafkaChannels(map).AddDistributedBus(service, map);
         });
         return builder.Build();
     }
