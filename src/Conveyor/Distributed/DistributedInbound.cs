@@ -73,12 +73,9 @@ internal sealed class DistributedInbound
 
     private RuntimeEndpoint[] Event(string routingKey, string source, string map)
     {
-        var registration = _maps.GetValueOrDefault(map);
-        // The sender filtered already; filtering again here keeps this service's own rules when the maps of the two
-        // services differ (one deployed before the other).
-        RuntimeEndpoint[] endpoints = registration is not null && registration.Map.Services.TryGetValue(registration.ServiceName, out var own) && (source == registration.ServiceName || !own.Wants(source, routingKey))
-            ? []
-            : [.. _runtime.EventsFor(routingKey).Where(e => _distributed.Contains(e.Id))];
+        RuntimeEndpoint[] endpoints = Wants(map, source, routingKey)
+            ? [.. _runtime.EventsFor(routingKey).Where(e => _distributed.Contains(e.Id))]
+            : [];
         if (endpoints.Length == 0)
         {
             ConveyorMetrics.DistributedEventsUnwanted.Add(1, new TagList { { "map", map }, { "service", ServiceName(map) }, { "routing_key", routingKey } });
@@ -86,6 +83,20 @@ internal sealed class DistributedInbound
         }
 
         return endpoints;
+    }
+
+    /// <summary>
+    /// Whether this service's own entry of the map wants the event. The sender filtered already; filtering again keeps
+    /// this service's rules when the two services run different versions of the map (one deployed before the other).
+    /// </summary>
+    private bool Wants(string map, string source, string routingKey)
+    {
+        if (_maps.GetValueOrDefault(map) is not { } registration || !registration.Map.Services.TryGetValue(registration.ServiceName, out var own))
+        {
+            return true;
+        }
+
+        return source != registration.ServiceName && own.Wants(source, routingKey);
     }
 
     private string ServiceName(string map) => _maps.GetValueOrDefault(map)?.ServiceName ?? "(this service)";
