@@ -17,6 +17,13 @@ if ! command -v kcat >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null
 fi
 
+# Debian's Chromium for the admin page's browser test (tests/Conveyor.AspNetCore.Tests); Playwright never downloads one.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing chromium (Debian package) for the admin page's browser test..."
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 results="$(mktemp -d)"
 postgres=""
 cleanup() {

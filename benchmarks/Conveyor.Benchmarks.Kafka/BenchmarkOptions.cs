@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Conveyor.Benchmarks.Kafka;
 
-/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|all]</c> and the key-parallel knobs.</summary>
+/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|outbox|all]</c> and the key-parallel knobs.</summary>
 internal sealed record BenchmarkOptions
 {
     public int Messages { get; init; } = 100_000;
@@ -18,6 +18,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Messages of each key-parallel run; a partition-sequential run with 1 ms handlers takes about this / (partitions × 900) seconds.</summary>
     public int KeyParallelMessages { get; init; } = 16_000;
+
+    /// <summary>Commands (and so events) of each outbox run.</summary>
+    public int OutboxMessages { get; init; } = 5_000;
 
     public int KeyParallelPartitions { get; init; } = 2;
 
@@ -41,13 +44,16 @@ internal sealed record BenchmarkOptions
 
     public bool RunKeyParallel => Scenario is "all" or "keyparallel";
 
+    public bool RunOutbox => Scenario is "all" or "outbox";
+
     public static string Usage =>
         """
         Usage: dotnet run -c Release --project benchmarks/Conveyor.Benchmarks.Kafka -- [options]
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | all (default all)
+          --scenario S         throughput | keyparallel | outbox | all (default all)
+          --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
           --kp-messages N      messages per key-parallel run (default 16000)
           --kp-partitions P    partitions of each key-parallel topic (default 2)
           --kp-keys K          distinct keys in the key-parallel runs (default 1000)
@@ -87,6 +93,7 @@ internal sealed record BenchmarkOptions
                 "--partitions" => options with { Partitions = Positive(name, value) },
                 "--rounds" => options with { Rounds = Positive(name, value) },
                 "--scenario" => options with { Scenario = ScenarioName(value) },
+                "--outbox-messages" => options with { OutboxMessages = Positive(name, value) },
                 "--kp-messages" => options with { KeyParallelMessages = Positive(name, value) },
                 "--kp-partitions" => options with { KeyParallelPartitions = Positive(name, value) },
                 "--kp-keys" => options with { KeyParallelKeys = Positive(name, value) },
@@ -111,7 +118,7 @@ internal sealed record BenchmarkOptions
             : throw new ArgumentException($"{name} takes a positive whole number, not '{value}'.");
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox or all, not '{value}'.");
 }

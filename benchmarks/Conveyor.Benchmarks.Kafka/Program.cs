@@ -63,6 +63,21 @@ if (options.RunKeyParallel)
     Console.WriteLine($"Written to {path}");
 }
 
+if (options.RunOutbox)
+{
+    var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
+    Console.WriteLine();
+    Console.WriteLine($"== Outbox: {options.OutboxMessages:N0} commands, each publishing one event, through the SQLite outbox vs straight to Kafka ==");
+    var runs = await new OutboxScenario(cluster, options).RunAsync();
+    var body = Report.Outbox(runs, options);
+    Console.WriteLine();
+    Console.WriteLine(body);
+    var path = Path.Combine(output, "outbox.md");
+    await File.WriteAllTextAsync(path, Report.Header("Transactional outbox: events relayed through the SQLite outbox against events published straight to Kafka", command, machine, date, load, Machine.LoadAverage()) + body);
+    Console.WriteLine($"Written to {path}");
+}
+
 return 0;
 
 static string? FindRepository()

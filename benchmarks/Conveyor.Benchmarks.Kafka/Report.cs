@@ -128,4 +128,34 @@ internal static class Report
 
         return text.ToString();
     }
+
+    public static string Outbox(List<OutboxRun> runs, BenchmarkOptions options)
+    {
+        var text = new StringBuilder();
+        var direct = runs.Where(r => r.Side == "direct").ToList();
+        var outbox = runs.Where(r => r.Side == "outbox").ToList();
+        text.AppendLine(Invariant, $"{options.OutboxMessages:N0} commands per run on an in-memory channel, each handled in a SQLite unit of work (Conveyor.Sqlite, WAL) by a handler that publishes one event keyed by one of 64 customers to a Kafka channel (3 brokers, embedded). **direct**: the outbox turned off (`Conveyor:Outbox:Enabled=false`), the event sent to Kafka and acknowledged while the handler's transaction is open. **outbox**: the event written to the outbox in the handler's transaction, relayed after the commit (64 lanes, batches of 100, each lane's events one acknowledged send at a time). Timed from the first command handled to the last event acknowledged by Kafka (outbox: the outbox empty). A fresh database file and topic per run; {options.Rounds} measured rounds after a warm-up, the two sides interleaved in every round. Medians:");
+        text.AppendLine();
+        text.AppendLine("| side | msg/s | ms per run |");
+        text.AppendLine("|---|---:|---:|");
+        foreach (var (name, side) in new[] { ("direct (no outbox)", direct), ("through the outbox", outbox) })
+        {
+            text.AppendLine(Invariant, $"| {name} | {Stats.Median(side.Select(r => r.PerSecond)):N0} | {Stats.Median(side.Select(r => r.Elapsed.TotalMilliseconds)):N0} |");
+        }
+
+        var ratio = Stats.Median(outbox.Select(r => r.PerSecond)) / Stats.Median(direct.Select(r => r.PerSecond));
+        text.AppendLine();
+        text.AppendLine(Invariant, $"Outbox / direct: **{ratio:P1}** of the medians. Bar (issue 7): at least 50% — **{(ratio >= 0.5 ? "met" : "missed")}**.");
+        text.AppendLine();
+        text.AppendLine("Every run:");
+        text.AppendLine();
+        text.AppendLine("| round | side | ms | msg/s |");
+        text.AppendLine("|---:|---|---:|---:|");
+        foreach (var r in runs)
+        {
+            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Elapsed.TotalMilliseconds:N0} | {r.PerSecond:N0} |");
+        }
+
+        return text.ToString();
+    }
 }

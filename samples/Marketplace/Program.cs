@@ -4,21 +4,38 @@ using Marketplace.Demo;
 using Marketplace.Orders;
 using Marketplace.Partners;
 using Marketplace.Provider;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 // 'dotnet run' plays the demo scenario; 'dotnet run -- conveyor list' (run, dlq ...) is Conveyor's command line.
-var host = Program.CreateHost(args);
+// '--telemetry' (or Marketplace:Telemetry=true in the configuration) prints Conveyor's traces and metrics to the console.
+var telemetry = args.Contains(Program.TelemetryFlag);
+args = [.. args.Where(a => a != Program.TelemetryFlag)];
+var host = Program.CreateHost(args, telemetry);
 return args.Length == 0
     ? await MarketplaceDemo.RunAsync(host, Console.Out)
     : await host.RunWithConveyorAsync(args);
 
 public partial class Program
 {
-    public static IHost CreateHost(string[] args)
+    public const string TelemetryFlag = "--telemetry";
+
+    public static IHost CreateHost(string[] args, bool telemetry = false)
     {
         var builder = Host.CreateApplicationBuilder(args);
+        if (telemetry || builder.Configuration.GetValue<bool>("Marketplace:Telemetry"))
+        {
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("marketplace"))
+                .WithTracing(tracing => tracing.AddConveyorInstrumentation().AddConsoleExporter())
+                .WithMetrics(metrics => metrics.AddConveyorInstrumentation().AddConsoleExporter());
+        }
 
         // The demo prints its own timeline; Conveyor's retry warnings would repeat it with stack traces.
         builder.Logging.AddFilter("Conveyor", LogLevel.Error).AddFilter("Microsoft.Hosting", LogLevel.Warning);

@@ -27,6 +27,9 @@ internal sealed class CommandLineContext(IServiceProvider services, TextWriter o
     /// <summary>The configured stores' schemas, in the order they were registered.</summary>
     public IReadOnlyList<ISchemaMigrator> SchemaMigrators => [.. Required<IEnumerable<ISchemaMigrator>>()];
 
+    /// <summary>Reads the consuming channels' lag.</summary>
+    public IChannelLagReader Lag => Required<IChannelLagReader>();
+
     public ConveyorOptions Options => Runtime.Options;
 
     /// <summary>

@@ -36,6 +36,8 @@ internal static class ConveyorCommandLine
             {
                 ListCommand.Create(context),
                 RunCommand.Create(context),
+                LagCommand.Create(context),
+                StatusCommand.Create(context),
                 DeadLetterCommands.Create(context),
                 DatabaseCommands.Create(context),
             },

@@ -26,7 +26,8 @@ internal static class ListCommand
                 info.EndpointId,
                 Orchestration.RoutingSlipRunner.IsOrchestrator(endpoint) ? "orchestrator" : info.Kind.ToString().ToLowerInvariant(),
                 $"{info.HandlerType.Name}.{info.Method.Name}",
-                info.Channel,
+                // A chain shows every channel the message passes, in order.
+                info.Via.Count > 0 ? string.Join(" -> ", [.. info.Via, info.Channel]) : info.Channel,
                 info.IsAsynchronous ? "async" : "sync",
                 info.Routing ?? (info.PayloadType is { } payload ? MessageNames.Of(payload) : null));
         }
@@ -48,7 +49,9 @@ internal static class ListCommand
             : new TextTable("CHANNEL", "KIND", "ADDRESS", "LAG", "CONSUMED BY");
         foreach (var name in runtime.Channels.Keys.Order(StringComparer.Ordinal))
         {
-            var consumers = string.Join(", ", runtime.EndpointsOn(name).Select(e => e.Id).Order(StringComparer.Ordinal));
+            var consumers = string.Join(", ", runtime.EndpointsOn(name).Select(e => e.Id)
+                .Concat(runtime.EndpointsForwardingFrom(name).Select(e => $"{e.Id} (forwards to {e.Info.NextChannelAfter(name)})"))
+                .Order(StringComparer.Ordinal));
             var kind = runtime.ChannelKinds.GetValueOrDefault(name);
             var address = runtime.Channels[name].Address;
             var lag = await LagAsync(runtime.Channels[name], cancellationToken);

@@ -1,10 +1,16 @@
+using Conveyor.Aggregates;
 using Conveyor.Deduplication;
+using Conveyor.EventSourcing;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
+using Conveyor.Outbox;
 using Conveyor.Scheduling;
 using Conveyor.Sqlite;
+using Conveyor.Sqlite.Aggregates;
+using Conveyor.Sqlite.EventSourcing;
 using Conveyor.Sqlite.DeadLetters;
 using Conveyor.Sqlite.Deduplication;
+using Conveyor.Sqlite.Outbox;
 using Conveyor.Sqlite.Scheduling;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
@@ -21,7 +27,9 @@ public static class SqliteConveyorBuilderExtensions
     /// <summary>
     /// Keeps Conveyor's state in a SQLite database file: every received message is handled in a
     /// <see cref="SqliteUnitOfWork"/> (inject it in a handler to write in the same transaction), deduplication keys and
-    /// dead letters are tables, and delayed messages go to a durable scheduler. The schema is created on first use.
+    /// dead letters are tables, aggregates and event streams are stored in the message's transaction, delayed messages go
+    /// to a durable scheduler, and the messages a handler sends go to the transactional outbox in its transaction
+    /// (<c>Conveyor:Outbox:Enabled</c> turns that off). The schema is created on first use.
     /// </summary>
     /// <param name="builder">The Conveyor builder.</param>
     /// <param name="connectionString">
@@ -81,6 +89,11 @@ public static class SqliteConveyorBuilderExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<SqliteMessageScheduler>>())));
 
+        // Scoped: inside a handled message they write in its unit of work.
+        services.AddScoped(sp => new SqliteStoreTransaction(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<SqliteUnitOfWorkSlot>()));
+        services.Replace(ServiceDescriptor.Scoped<IAggregateStateStore>(sp => new SqliteAggregateStateStore(sp.GetRequiredService<SqliteStoreTransaction>())));
+        services.Replace(ServiceDescriptor.Scoped<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<SqliteStoreTransaction>(), sp.GetService<TimeProvider>() ?? TimeProvider.System)));
+
         builder.AddOutgoingMiddleware<AmbientUnitOfWorkMiddleware<SqliteUnitOfWork>>();
         services.AddHostedService(sp => new DeduplicationCleanupService(
             sp.GetRequiredService<IDeduplicationStore>(),
@@ -88,6 +101,10 @@ public static class SqliteConveyorBuilderExtensions
             sp.GetRequiredService<IOptions<SqliteOptions>>().Value.CleanupInterval,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<DeduplicationCleanupService>>()));
+
+        // The outbox is on by default: a handler's messages commit with its writes. Conveyor:Outbox:Enabled=false turns it off.
+        services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
+        builder.UseOutbox();
         return builder;
     }
 }

@@ -64,6 +64,62 @@ internal static class SqliteSchema
         );
         CREATE INDEX conveyor_scheduled_next ON conveyor_scheduled (next_attempt_at, id);
         """,
+
+        // 2: the transactional outbox: messages in append order per lane, and who relays each lane until when.
+        """
+        CREATE TABLE conveyor_outbox (
+            id      INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            lane    INTEGER NOT NULL,
+            channel TEXT    NOT NULL,
+            headers BLOB    NOT NULL,
+            body    BLOB    NOT NULL
+        );
+        CREATE INDEX conveyor_outbox_lane ON conveyor_outbox (lane, id);
+
+        CREATE TABLE conveyor_outbox_lanes (
+            lane             INTEGER NOT NULL PRIMARY KEY,
+            owner            TEXT    NULL,
+            lease_expires_at INTEGER NULL
+        );
+        """,
+
+        // 3: the database channels' messages: available from available_at (UTC ticks), leased by one consumer at a time.
+        """
+        CREATE TABLE conveyor_channel_messages (
+            id               INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            channel          TEXT    NOT NULL,
+            headers          BLOB    NOT NULL,
+            body             BLOB    NOT NULL,
+            available_at     INTEGER NOT NULL,
+            lease_owner      TEXT    NULL,
+            lease_expires_at INTEGER NULL
+        );
+        CREATE INDEX conveyor_channel_messages_available ON conveyor_channel_messages (channel, available_at, id);
+        CREATE INDEX conveyor_channel_messages_owner ON conveyor_channel_messages (lease_owner) WHERE lease_owner IS NOT NULL;
+        """,
+
+        // 4: aggregate states (and event-sourced aggregates' snapshots), and event streams.
+        """
+        CREATE TABLE conveyor_aggregates (
+            aggregate_type TEXT    NOT NULL,
+            id             TEXT    NOT NULL,
+            version        INTEGER NOT NULL,
+            state          TEXT    NOT NULL,
+            PRIMARY KEY (aggregate_type, id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE conveyor_events (
+            position    INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            stream_id   TEXT    NOT NULL,
+            version     INTEGER NOT NULL,
+            event_type  TEXT    NOT NULL,
+            data        TEXT    NOT NULL,
+            metadata    TEXT    NULL,
+            -- UTC ticks.
+            recorded_at INTEGER NOT NULL,
+            UNIQUE (stream_id, version)
+        );
+        """,
     ];
 
     /// <summary>The version this package's schema is at.</summary>

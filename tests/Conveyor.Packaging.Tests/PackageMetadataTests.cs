@@ -19,6 +19,7 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         [
             "Microsoft.Extensions.Configuration.Binder", "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.Hosting.Abstractions",
             "Microsoft.Extensions.Logging", "Microsoft.Extensions.Options.ConfigurationExtensions",
+            "Microsoft.Extensions.Diagnostics.HealthChecks", "Microsoft.Extensions.Diagnostics.HealthChecks.Abstractions",
         ],
         ["Conveyor.Kafka"] = ["Conveyor", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.Kafka.Embedded"] = ["Conveyor.Kafka", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],
@@ -27,6 +28,8 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         ["Conveyor.EntityFrameworkCore"] = ["Conveyor", "Microsoft.EntityFrameworkCore.Relational"],
         ["Conveyor.Sqlite"] = ["Conveyor", "Microsoft.Data.Sqlite", "SQLitePCLRaw.bundle_e_sqlite3", "SQLitePCLRaw.core", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.PostgreSql"] = ["Conveyor", "Npgsql", "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions"],
+        ["Conveyor.OpenTelemetry"] = ["Conveyor", "OpenTelemetry.Extensions.Hosting"],
+        ["Conveyor.AspNetCore"] = ["Conveyor"],
     };
 
     public static TheoryData<string> Ids() => new(PackagesFixture.PackageIds);

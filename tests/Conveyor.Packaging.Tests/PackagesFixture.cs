@@ -11,7 +11,7 @@ namespace Conveyor.Packaging.Tests;
 public sealed class PackagesFixture : IDisposable
 {
     /// <summary>The packages the repository publishes.</summary>
-    public static readonly string[] PackageIds = ["Conveyor", "Conveyor.Kafka", "Conveyor.Kafka.Embedded", "Conveyor.CommandLine", "Conveyor.Testing", "Conveyor.Sqlite", "Conveyor.PostgreSql", "Conveyor.EntityFrameworkCore"];
+    public static readonly string[] PackageIds = ["Conveyor", "Conveyor.Kafka", "Conveyor.Kafka.Embedded", "Conveyor.CommandLine", "Conveyor.Testing", "Conveyor.Sqlite", "Conveyor.PostgreSql", "Conveyor.EntityFrameworkCore", "Conveyor.OpenTelemetry", "Conveyor.AspNetCore"];
 
     public PackagesFixture()
     {

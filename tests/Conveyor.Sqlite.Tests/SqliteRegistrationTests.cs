@@ -63,7 +63,7 @@ public sealed class SqliteRegistrationTests : IDisposable
 
         ((long)_file.Scalar("SELECT MAX(version) FROM conveyor_schema;")!).ShouldBe(SqliteDatabase.SchemaVersion);
         ((string)_file.Scalar("PRAGMA journal_mode;")!).ShouldBe("wal");
-        ((long)_file.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'conveyor_%';")!).ShouldBe(5);
+        ((long)_file.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'conveyor_%';")!).ShouldBe(8);
     }
 
     [Fact]

@@ -10,7 +10,8 @@ namespace Conveyor.Benchmarks.AsyncPublish;
 /// <see cref="PublishAndDrain"/> also runs the three consumers until their channels are empty, one after another.
 /// Each iteration is one batch of <see cref="Events"/> events, so every run handles the same number of messages:
 /// the default in-memory deduplication store keeps each handled message id for 24 hours, and a run whose length
-/// the pilot stage chose would measure a store of a different size each time.
+/// the pilot stage chose would measure a store of a different size each time. <see cref="Listened"/> runs each with
+/// <see cref="ConveyorListeners"/>: the publish and the consumers are traced and measured.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1)]
@@ -24,10 +25,16 @@ public class AsyncPublishBenchmarks
     private ServiceProvider _services = null!;
     private IEventBus _bus = null!;
     private IConsumerRunner _consumers = null!;
+    private ConveyorListeners? _listeners;
+
+    /// <summary>Whether Conveyor's activity source and meter are listened to.</summary>
+    [Params(false, true)]
+    public bool Listened { get; set; }
 
     [GlobalSetup]
     public async Task Setup()
     {
+        _listeners = Listened ? new ConveyorListeners() : null;
         var services = new ServiceCollection();
         services.AddConveyor(c => c
             .AddHandler<OrderPlacedSubscribers>()
@@ -48,7 +55,11 @@ public class AsyncPublishBenchmarks
     }
 
     [GlobalCleanup]
-    public ValueTask Cleanup() => _services.DisposeAsync();
+    public async Task Cleanup()
+    {
+        await _services.DisposeAsync();
+        _listeners?.Dispose();
+    }
 
     [Benchmark(OperationsPerInvoke = Events, Description = "Publish (3 async subscribers)")]
     public async Task Publish()

@@ -16,7 +16,7 @@ namespace Conveyor.Kafka.Channels;
 /// channel's topics and its group's retry topic: offsets are committed only when Conveyor finished a record.
 /// Delayed retries go to the retry topic and wait there until due; dead letters go to the dead-letter topic.
 /// </summary>
-internal sealed class KafkaChannel : IKafkaConsumerChannel
+internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporter
 {
     private readonly KafkaTopics _topics;
     private readonly ConcurrentDictionary<TopicPartition, long> _appended = new();
@@ -47,6 +47,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
             MaxDeliveryDelay = settings.MaxRetryTopicDelay ?? Timeout.InfiniteTimeSpan,
             RetriesWaitInPlace = settings.RetryMode == KafkaRetryMode.Blocking,
             ReportsLag = true,
+            CanPause = true,
         };
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
@@ -78,6 +79,10 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
 
     public Task<IReadOnlyList<PartitionLag>> GetPartitionLagAsync(CancellationToken cancellationToken) =>
         Lag.KafkaLag.ReadAsync(Settings, _lagLogger, cancellationToken);
+
+    async Task<IReadOnlyList<ChannelPartitionLag>> IPartitionLagReporter.GetPartitionLagAsync(CancellationToken cancellationToken) =>
+        [.. (await GetPartitionLagAsync(cancellationToken).ConfigureAwait(false))
+            .Select(p => new ChannelPartitionLag(p.Topic, p.Partition, p.Committed, p.HighWatermark, p.Lag))];
 
     public ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
@@ -142,7 +147,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel
 
         var engine = new KafkaConsumerEngine(
             Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), new StatusObserver(_status, Name), Time,
-            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1);
+            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause);
         Interlocked.Increment(ref _receiving);
         KafkaConsumerRunResult result;
         try

@@ -101,6 +101,7 @@ public static class KafkaConveyorBuilderExtensions
         services.TryAddSingleton<KafkaTopics>();
         services.TryAddSingleton<KafkaChannelFactory>();
         services.TryAddSingleton<IKafkaLag, KafkaLag>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Conveyor.Diagnostics.ITransportHealthCheck, Conveyor.Kafka.Health.KafkaBrokerHealthCheck>());
         builder.AddConsumerEndpointSource<KafkaConsumerAttribute>((sp, attribute, endpoint) => sp.GetRequiredService<KafkaChannelFactory>().Consumer(attribute, endpoint), "kafka");
     }
 }

@@ -21,6 +21,7 @@ internal sealed class KafkaConsumerEngine
     private readonly Func<TopicPartition, long> _appendedEnd;
     private readonly ConsumerRunContext _context;
     private readonly GuardedObserver _observer;
+    private readonly Conveyor.Channels.ConsumerPause? _pause;
     private volatile Error? _fatalError;
     private int _started;
 
@@ -32,7 +33,8 @@ internal sealed class KafkaConsumerEngine
         ILogger logger,
         IKafkaConsumerObserver? observer = null,
         TimeProvider? timeProvider = null,
-        Func<TopicPartition, long>? appendedEnd = null)
+        Func<TopicPartition, long>? appendedEnd = null,
+        Conveyor.Channels.ConsumerPause? pause = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(topics);
@@ -43,6 +45,7 @@ internal sealed class KafkaConsumerEngine
         ArgumentException.ThrowIfNullOrWhiteSpace(config.BootstrapServers, "config.BootstrapServers");
         _topics = topics.ToList();
         _appendedEnd = appendedEnd ?? (_ => -1);
+        _pause = pause;
         if (_topics.Count == 0 || _topics.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("At least one topic, and no empty topic name, is required.", nameof(topics));
@@ -111,7 +114,7 @@ internal sealed class KafkaConsumerEngine
         Log.Starting(logger, _config.GroupId, string.Join(", ", _topics), _context.Options.Ordering);
         var partitions = new AssignedPartitions(_context);
         var committer = new OffsetCommitter(_context, _observer);
-        var flow = new FlowControl(_context);
+        var flow = new FlowControl(_context, _pause);
         var retentionGaps = new RetentionGapDetector(_context);
         var rebalance = new RebalanceHandler(partitions, committer, flow, _observer, retentionGaps, _context);
 
@@ -192,6 +195,10 @@ internal sealed class KafkaConsumerEngine
                 if (record.IsPartitionEOF)
                 {
                     partitions.EndReached(record.TopicPartition, record.Offset.Value);
+                }
+                else if (flow.HoldBack(consumer, record))
+                {
+                    Log.RecordHeldBack(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value);
                 }
                 else if (partitions.TryDispatch(record))
                 {

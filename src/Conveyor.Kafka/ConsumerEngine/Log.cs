@@ -77,6 +77,9 @@ internal static partial class Log
     [LoggerMessage(3122, LogLevel.Warning, "Record {Topic} [{Partition}] @{Offset} arrived for a partition not assigned; skipped")]
     public static partial void UnassignedRecord(ILogger logger, string topic, int partition, long offset);
 
+    [LoggerMessage(3140, LogLevel.Debug, "Record {Topic} [{Partition}] @{Offset} arrived while the consumer is paused; put back to be read once resumed")]
+    public static partial void RecordHeldBack(ILogger logger, string topic, int partition, long offset);
+
     [LoggerMessage(3123, LogLevel.Warning, "Offset commit failed as the consumer stopped: {Offsets}. Records after the last committed offsets will be delivered again (at least once)")]
     public static partial void CommitFailedOnStop(ILogger logger, string offsets, Exception exception);
 

@@ -3,8 +3,7 @@ namespace Conveyor.Sqlite.Scheduling;
 /// <summary>The scheduler's SQL. Due times are UTC ticks on the application's clock; leases are milliseconds on the database clock.</summary>
 internal static class SchedulerSql
 {
-    // The database clock in milliseconds: every instance on the file reads the same clock for leases.
-    private const string DatabaseNow = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+    private const string DatabaseNow = SqliteClock.NowMilliseconds;
 
     public const string Schedule = """
         INSERT INTO conveyor_scheduled (channel, redeliver, headers, body, due_at, next_attempt_at)

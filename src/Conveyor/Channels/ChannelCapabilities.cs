@@ -32,8 +32,20 @@ public sealed record ChannelCapabilities
     /// </summary>
     public bool RetriesWaitInPlace { get; init; }
 
+    /// <summary>
+    /// Whether several receive loops may consume the channel at once (in this process or others), each message going
+    /// to one of them (a database channel). False: one consumer at a time, so that order holds.
+    /// </summary>
+    public bool CompetingConsumers { get; init; }
+
     /// <summary>Whether <see cref="IReceivingChannel.GetLagAsync"/> reports how many messages wait.</summary>
     public bool ReportsLag { get; init; }
+
+    /// <summary>
+    /// Whether the receive loop honours <see cref="ReceiveOptions.Pause"/>, so that an operator can pause and resume
+    /// the consumer (<see cref="IConsumerRunner.PauseAsync"/>) without stopping it.
+    /// </summary>
+    public bool CanPause { get; init; }
 
     /// <summary>Whether the channel can hold <paramref name="delay"/> itself.</summary>
     /// <param name="delay">The delay.</param>

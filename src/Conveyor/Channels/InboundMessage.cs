@@ -34,4 +34,14 @@ public abstract class InboundMessage(TransportMessage message, string channelNam
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes once it is stored.</returns>
     public abstract ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called in the unit of work the message's handler ran in, just before it commits: a channel whose acknowledgement
+    /// is a write to the same database (a database channel deleting the message's row) makes it there, so that it
+    /// commits with the handler's work or not at all. Does nothing by default: the channel acknowledges afterwards.
+    /// </summary>
+    /// <param name="unitOfWork">The unit of work about to commit.</param>
+    /// <param name="cancellationToken">Cancels the acknowledgement.</param>
+    /// <returns>A task that completes once the acknowledgement is part of the unit of work.</returns>
+    public virtual ValueTask AcknowledgeInAsync(UnitOfWork.IUnitOfWork unitOfWork, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -5,4 +5,10 @@ public sealed record ReceiveOptions
 {
     /// <summary>Return once nothing is deliverable instead of waiting for more.</summary>
     public bool StopWhenEmpty { get; init; }
+
+    /// <summary>
+    /// The consumer's pause, for a channel that can pause (<see cref="ChannelCapabilities.CanPause"/>): while it is
+    /// paused the loop hands out no new message. Null: never paused.
+    /// </summary>
+    public ConsumerPause? Pause { get; init; }
 }

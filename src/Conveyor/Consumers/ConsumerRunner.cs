@@ -14,7 +14,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
 
     /// <summary>The channels that have endpoints (or a distributed bus's own channel), which the hosted service runs by default.</summary>
     public IEnumerable<string> ChannelsWithEndpoints =>
-        ConsumerNames.Where(name => runtime.EndpointsOn(name).Any() || runtime.ConsumedChannels.Contains(name));
+        ConsumerNames.Where(name => runtime.EndpointsOn(name).Any() || runtime.EndpointsForwardingFrom(name).Any() || runtime.ConsumedChannels.Contains(name));
 
     public string ResolveChannel(string name)
     {
@@ -32,6 +32,27 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         var runnable = ConsumerNames.Concat(runtime.Endpoints.Values.Where(e => e.Info.IsAsynchronous).Select(e => e.Id));
         throw new ConveyorConfigurationException(
             $"There is no consumer named '{name}'.{NameSuggestions.DidYouMean(name, runnable)} Run one of: {string.Join(", ", ConsumerNames)} (see 'conveyor list').");
+    }
+
+    public Task PauseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var channelName = ResolveChannel(name);
+        if (!runtime.Channels[channelName].Capabilities.CanPause)
+        {
+            throw new NotSupportedException(
+                $"Consumer '{channelName}' cannot be paused: its channel (kind '{runtime.ChannelKinds.GetValueOrDefault(channelName)}') does not support pausing. Stop the consumer instead, or use a transport that can pause (in-memory, Kafka).");
+        }
+
+        Log.ConsumerPaused(logger, channelName);
+        return status.PauseOf(channelName).PauseAsync(cancellationToken);
+    }
+
+    public Task ResumeAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var channelName = ResolveChannel(name);
+        Log.ConsumerResumed(logger, channelName);
+        status.PauseOf(channelName).Resume();
+        return Task.CompletedTask;
     }
 
     public async Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null, CancellationToken cancellationToken = default)
@@ -63,13 +84,16 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
 
         Log.ConsumerStarted(logger, channelName);
         status.Running(channelName);
+        var pause = channel.Capabilities.CanPause ? status.PauseOf(channelName) : null;
+        using var attached = pause?.AttachLoop();
         ReceiveSummary summary;
         try
         {
-            summary = await channel.ReceiveAsync(Handle, new ReceiveOptions { StopWhenEmpty = options.StopWhenEmpty }, limit.Token).ConfigureAwait(false);
+            summary = await channel.ReceiveAsync(Handle, new ReceiveOptions { StopWhenEmpty = options.StopWhenEmpty, Pause = pause }, limit.Token).ConfigureAwait(false);
         }
         finally
         {
+            attached?.Dispose();
             status.Stopped(channelName);
             await onStop.DisposeAsync().ConfigureAwait(false);
             grace?.Dispose();

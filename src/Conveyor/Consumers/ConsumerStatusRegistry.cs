@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Conveyor.Channels;
 
 namespace Conveyor.Consumers;
 
@@ -11,6 +12,9 @@ internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatu
         [.. _entries.Values.Select(e => e.Snapshot()).OrderBy(s => s.Name, StringComparer.Ordinal)];
 
     public ConsumerStatus? Find(string name) => _entries.TryGetValue(name, out var entry) ? entry.Snapshot() : null;
+
+    /// <summary>The pause of consumer <paramref name="name"/>, which outlives its runs.</summary>
+    public ConsumerPause PauseOf(string name) => _entries.GetOrAdd(name, static n => new Entry(n)).Pause;
 
     public void Starting(string name) => Update(name, e => e.State = ConsumerState.Starting);
 
@@ -78,11 +82,13 @@ internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatu
 
         public long FailedDeadLetterWrites { get; set; }
 
+        public ConsumerPause Pause { get; } = new();
+
         public ConsumerStatus Snapshot()
         {
             lock (this)
             {
-                return new ConsumerStatus(name, State, [.. Partitions], LastError, LastMessageAt, FailedDeadLetterWrites);
+                return new ConsumerStatus(name, State, [.. Partitions], LastError, LastMessageAt, FailedDeadLetterWrites) { IsPaused = Pause.IsPaused };
             }
         }
     }

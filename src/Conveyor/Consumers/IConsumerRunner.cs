@@ -15,6 +15,26 @@ public interface IConsumerRunner
     /// <param name="cancellationToken">Stops the consumer gracefully.</param>
     /// <returns>What the run did and why it ended.</returns>
     Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Pauses the consumer named <paramref name="name"/>: it hands out no new message (for Kafka: its assigned
+    /// partitions are paused, and so are those a rebalance gives it) until <see cref="ResumeAsync"/>; messages already
+    /// handed out finish. The pause belongs to the consumer, not to one run: it holds while the consumer restarts, and a
+    /// consumer paused before it starts starts paused. <see cref="ConsumerStatus.IsPaused"/> shows it.
+    /// </summary>
+    /// <param name="name">A channel name or an asynchronous endpoint's id.</param>
+    /// <param name="cancellationToken">Stops waiting for the confirmation (the pause stays).</param>
+    /// <returns>A task that completes once a running consumer takes no new message, or at once when none runs.</returns>
+    /// <exception cref="ConveyorConfigurationException">There is no such consumer.</exception>
+    /// <exception cref="NotSupportedException">The channel cannot pause (<see cref="Channels.ChannelCapabilities.CanPause"/>).</exception>
+    Task PauseAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a paused consumer; it takes messages again at once. Resuming one that is not paused does nothing.</summary>
+    /// <param name="name">A channel name or an asynchronous endpoint's id.</param>
+    /// <param name="cancellationToken">Unused; for symmetry with <see cref="PauseAsync"/>.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="ConveyorConfigurationException">There is no such consumer.</exception>
+    Task ResumeAsync(string name, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Limits for one consumer run.</summary>

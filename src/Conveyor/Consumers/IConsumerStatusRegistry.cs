@@ -28,7 +28,14 @@ public sealed record ConsumerStatus(
     IReadOnlyList<string> AssignedPartitions,
     ConsumerError? LastError,
     DateTimeOffset? LastMessageAt,
-    long FailedDeadLetterWrites);
+    long FailedDeadLetterWrites)
+{
+    /// <summary>
+    /// Whether an operator paused it (<see cref="IConsumerRunner.PauseAsync"/>): it hands out no new message until
+    /// resumed, whatever its <see cref="State"/>; the pause holds across restarts and rebalances.
+    /// </summary>
+    public bool IsPaused { get; init; }
+}
 
 /// <summary>An error that stopped a consumer.</summary>
 /// <param name="Type">The exception's type name.</param>

@@ -53,6 +53,18 @@ internal static partial class Log
     [LoggerMessage(3007, LogLevel.Error, "Consumer {Name} failed while the host was stopping")]
     public static partial void ConsumerFailedWhileStopping(ILogger logger, Exception exception, string name);
 
+    [LoggerMessage(3050, LogLevel.Warning, "Consumer {Name} paused: it hands out no new message until it is resumed")]
+    public static partial void ConsumerPaused(ILogger logger, string name);
+
+    [LoggerMessage(3051, LogLevel.Information, "Consumer {Name} resumed")]
+    public static partial void ConsumerResumed(ILogger logger, string name);
+
     [LoggerMessage(3008, LogLevel.Warning, "Channel {Channel} ({Kind}) is registered but nothing uses it: no endpoint consumes it and no OutputChannel or ErrorChannel names it. Remove the registration, or name the channel where it is meant to be used ([Asynchronous(\"{Channel}\")], OutputChannel, [ErrorChannel])")]
     public static partial void UnusedChannel(ILogger logger, string channel, string kind);
+
+    [LoggerMessage(1101, LogLevel.Warning, "Database channel {Channel} lost the lease of {Count} message(s) to another consumer, which delivers them; a handler slower than the lease may have handled one twice. Raise the channel's LeaseDuration above the slowest handler")]
+    public static partial void DatabaseChannelLeaseLost(ILogger logger, string channel, int count);
+
+    [LoggerMessage(1010, LogLevel.Debug, "Message {MessageId} for endpoint {EndpointId} received on channel {Channel} goes on to channel {Next}")]
+    public static partial void ForwardedInChain(ILogger logger, string? messageId, string endpointId, string channel, string next);
 }

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Reflection;
 using Conveyor.Channels;
-using Conveyor.Diagnostics;
+using Conveyor.Diagnostics.Telemetry;
 using Conveyor.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +12,7 @@ namespace Conveyor.Distributed;
 /// Routes a message that came through a distributed bus (it carries <see cref="DistributedHeaders.Map"/>) to the
 /// <see cref="DistributedAttribute"/> handlers of this service. A command no such handler takes is a
 /// <see cref="MessageRoutingException"/> that says why, so it reaches the dead letter; an event none wants is
-/// finished and counted (<see cref="ConveyorMetrics.DistributedEventsUnwanted"/>), since a service subscribing to more
+/// finished and counted (<see cref="ConveyorMetrics.DistributedEventsUnhandled"/>), since a service subscribing to more
 /// than it handles is no failure.
 /// </summary>
 internal sealed class DistributedInbound
@@ -20,10 +20,12 @@ internal sealed class DistributedInbound
     private readonly ConveyorRuntime _runtime;
     private readonly FrozenDictionary<string, DistributedBusRegistration> _maps;
     private readonly FrozenSet<string> _distributed;
+    private readonly ConveyorMetrics _metrics;
     private readonly ILogger<DistributedInbound> _logger;
 
-    public DistributedInbound(ConveyorRuntime runtime, IEnumerable<DistributedBusRegistration> registrations, ILogger<DistributedInbound> logger)
+    public DistributedInbound(ConveyorRuntime runtime, IEnumerable<DistributedBusRegistration> registrations, ConveyorMetrics metrics, ILogger<DistributedInbound> logger)
     {
+        _metrics = metrics;
         _runtime = runtime;
         _maps = registrations.ToFrozenDictionary(r => r.Map.Name, StringComparer.Ordinal);
         _distributed = runtime.Endpoints.Values.Where(e => e.Info.Method.IsDefined(typeof(DistributedAttribute))).Select(e => e.Id).ToFrozenSet(StringComparer.Ordinal);
@@ -78,7 +80,7 @@ internal sealed class DistributedInbound
             : [];
         if (endpoints.Length == 0)
         {
-            ConveyorMetrics.DistributedEventsUnwanted.Add(1, new TagList { { "map", map }, { "service", ServiceName(map) }, { "routing_key", routingKey } });
+            _metrics.DistributedEventsUnhandled.Add(1, new TagList { { "map", map }, { "service", ServiceName(map) }, { "routing_key", routingKey } });
             DistributedLog.EventUnwanted(_logger, routingKey, source, map);
         }
 

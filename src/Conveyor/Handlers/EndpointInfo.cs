@@ -24,8 +24,9 @@ public enum EndpointKind
 /// <summary>The description of one handler endpoint, as interceptors, <c>conveyor list</c> and diagnostics see it.</summary>
 public sealed class EndpointInfo
 {
-    internal EndpointInfo(string endpointId, EndpointKind kind, Type handlerType, MethodInfo method, Type? payloadType, string? channel, string? routing)
+    internal EndpointInfo(string endpointId, EndpointKind kind, Type handlerType, MethodInfo method, Type? payloadType, string? channel, string? routing, IReadOnlyList<string>? via = null)
     {
+        Via = via ?? [];
         EndpointId = endpointId;
         Kind = kind;
         HandlerType = handlerType;
@@ -53,6 +54,31 @@ public sealed class EndpointInfo
 
     /// <summary>The channel the endpoint consumes from: the asynchronous channel, or the input channel of an internal handler.</summary>
     public string? Channel { get; }
+
+    /// <summary>
+    /// The channels a message for the endpoint passes through before <see cref="Channel"/>, in order (a chain,
+    /// <c>[Asynchronous("db", "kafka")]</c>): it is sent to the first and forwarded from each to the next. Empty for one channel.
+    /// </summary>
+    public IReadOnlyList<string> Via { get; }
+
+    /// <summary>The channel a message for the endpoint is sent to: the first of its chain, else <see cref="Channel"/>.</summary>
+    public string? EntryChannel => Via.Count > 0 ? Via[0] : Channel;
+
+    /// <summary>The channel a message received on <paramref name="channel"/> goes on to, or null when it is handled there.</summary>
+    /// <param name="channel">The channel it was received from.</param>
+    /// <returns>The next channel of the chain.</returns>
+    public string? NextChannelAfter(string channel)
+    {
+        for (var i = 0; i < Via.Count; i++)
+        {
+            if (string.Equals(Via[i], channel, StringComparison.Ordinal))
+            {
+                return i + 1 < Via.Count ? Via[i + 1] : Channel;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The routing key or pattern the endpoint is reachable by, if any.</summary>
     public string? Routing { get; }

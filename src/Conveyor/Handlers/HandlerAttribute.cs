@@ -53,13 +53,21 @@ public sealed class InternalHandlerAttribute(string inputChannelName) : HandlerA
     public string InputChannelName { get; } = inputChannelName;
 }
 
-/// <summary>Makes a command or event handler asynchronous: messages for it go through <paramref name="channelName"/>.</summary>
-/// <param name="channelName">A channel registered with the builder (in-memory, Kafka, …).</param>
+/// <summary>
+/// Makes a command or event handler asynchronous: messages for it go through <paramref name="channelNames"/>. With one
+/// channel, the message is sent to it and handled when received from it. With several, a chain: the message is sent to
+/// the first; received there, it is forwarded to the next; the handler runs when it is received from the last — e.g.
+/// <c>[Asynchronous("outbox_db", "orders_kafka")]</c> commits the message with the sender's transaction, then publishes it.
+/// </summary>
+/// <param name="channelNames">Channels registered with the builder (in-memory, Kafka, database, …), in the order the message passes them.</param>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class AsynchronousAttribute(string channelName) : Attribute
+public sealed class AsynchronousAttribute(params string[] channelNames) : Attribute
 {
-    /// <summary>The channel name.</summary>
-    public string ChannelName { get; } = channelName;
+    /// <summary>The channels, in the order the message passes them.</summary>
+    public IReadOnlyList<string> ChannelNames { get; } = channelNames ?? [];
+
+    /// <summary>The channel the handler receives from: the last one.</summary>
+    public string ChannelName => ChannelNames.Count > 0 ? ChannelNames[^1] : "";
 }
 
 /// <summary>Binds a handler parameter to a message header, e.g. <c>[Header("kafka_topic")] string topic</c>.</summary>

@@ -44,6 +44,18 @@ internal static class HandlerScanner
         };
         endpointId ??= DefaultEndpointId(handlerType, method, where);
 
+        if (asynchronous is not null && (asynchronous.ChannelNames.Count == 0 || asynchronous.ChannelNames.Any(string.IsNullOrWhiteSpace)))
+        {
+            errors.Add($"{where}: [Asynchronous] needs channel names, e.g. [Asynchronous(\"orders\")] or a chain [Asynchronous(\"orders_db\", \"orders_kafka\")].");
+            return null;
+        }
+
+        if (asynchronous is not null && asynchronous.ChannelNames.Distinct(StringComparer.Ordinal).Count() != asynchronous.ChannelNames.Count)
+        {
+            errors.Add($"{where}: [Asynchronous(\"{string.Join("\", \"", asynchronous.ChannelNames)}\")] names a channel twice. Name each channel of a chain once.");
+            return null;
+        }
+
         if (kind == EndpointKind.Query && asynchronous is not null)
         {
             errors.Add($"{where}: query handlers answer in-process and cannot be [Asynchronous(\"{asynchronous.ChannelName}\")]. Remove [Asynchronous] or make it a command handler.");
@@ -81,7 +93,8 @@ internal static class HandlerScanner
             return null;
         }
 
-        var info = new EndpointInfo(endpointId, kind, handlerType, method, payload, channel, routing);
+        var via = asynchronous is { ChannelNames.Count: > 1 } ? asynchronous.ChannelNames.Take(asynchronous.ChannelNames.Count - 1).ToArray() : null;
+        var info = new EndpointInfo(endpointId, kind, handlerType, method, payload, channel, routing, via);
         return new HandlerDescriptor(
             info,
             attribute,

@@ -38,4 +38,10 @@ public sealed class ConveyorOptions
 
     /// <summary>How long a stopping consumer waits for in-flight messages. Default 30 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How old the last lag reading may be before the <c>conveyor.consumer.lag</c> gauge reads again (in the background:
+    /// an observation never waits on a broker). Default 15 seconds.
+    /// </summary>
+    public TimeSpan LagRefreshInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

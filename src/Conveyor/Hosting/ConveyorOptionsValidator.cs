@@ -23,6 +23,11 @@ internal sealed class ConveyorOptionsValidator : IValidateOptions<ConveyorOption
             errors.Add($"{Section}:DeduplicationRetention: {options.DeduplicationRetention:c} is not positive. Set how long handled message keys are remembered, e.g. \"1.00:00:00\".");
         }
 
+        if (options.LagRefreshInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{Section}:LagRefreshInterval: {options.LagRefreshInterval:c} is not positive. Set how old the consumer lag gauge's reading may be, e.g. \"00:00:15\".");
+        }
+
         if (!Enum.IsDefined(options.FinalFailureStrategy))
         {
             errors.Add($"{Section}:FinalFailureStrategy: {(int)options.FinalFailureStrategy} is not valid. Use one of: {string.Join(", ", Enum.GetNames<FinalFailureStrategy>())}.");

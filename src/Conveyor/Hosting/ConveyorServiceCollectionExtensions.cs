@@ -2,6 +2,7 @@ using Conveyor.Buses;
 using Conveyor.Channels;
 using Conveyor.Consumers;
 using Conveyor.Deduplication;
+using Conveyor.Diagnostics.Telemetry;
 using Conveyor.Failures;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Hosting;
@@ -43,7 +44,8 @@ public static class ConveyorServiceCollectionExtensions
         configure(builder);
 
         var handlerTypes = builder.HandlerTypes();
-        foreach (var type in handlerTypes.Where(t => !t.IsAbstract))
+        // Aggregates are loaded by their identifier, never resolved from DI.
+        foreach (var type in handlerTypes.Where(t => !t.IsAbstract && !Conveyor.Aggregates.AggregateModel.IsAggregate(t)))
         {
             services.TryAdd(new ServiceDescriptor(type, type, builder.HandlerLifetime));
         }
@@ -58,10 +60,19 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<Conveyor.Handlers.IHandlerInvokerFactory, Conveyor.Handlers.ExpressionHandlerInvokerFactory>();
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
         services.TryAddScoped<UnitOfWorkAccessor>();
+        services.TryAddScoped<IUnitOfWorkScope, UnitOfWorkScope>();
         services.TryAddSingleton<IMessageScheduler, InMemoryMessageScheduler>();
+        services.TryAddSingleton<Conveyor.Aggregates.IAggregateStateStore, Conveyor.Aggregates.InMemoryAggregateStateStore>();
+        services.TryAddSingleton<Conveyor.EventSourcing.IEventStore>(sp => new Conveyor.EventSourcing.InMemoryEventStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ConveyorRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);
         services.AddSingleton<IChannelRegistry, ChannelRegistry>();
+        services.TryAddSingleton<Conveyor.IChannelLagReader, ChannelLagReader>();
+        services.TryAddSingleton<ConsumerLagGauge>();
+        services.TryAddSingleton(sp => new ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConsumerLagGauge>()));
+        services.TryAddSingleton<OutgoingTelemetry>();
+        services.TryAddSingleton<InboundTelemetry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInboundFailureObserver, InboundTelemetry>(sp => sp.GetRequiredService<InboundTelemetry>()));
         services.AddSingleton<MessageSender>();
         services.AddSingleton<IMessageSender>(sp => sp.GetRequiredService<MessageSender>());
         services.AddSingleton<MessageDispatcher>();

@@ -1,6 +1,7 @@
 using Conveyor.Channels;
 using Conveyor.Deduplication;
 using Conveyor.Diagnostics;
+using Conveyor.Diagnostics.Telemetry;
 using Conveyor.Failures;
 using Conveyor.Outgoing;
 using Conveyor.Runtime;
@@ -35,13 +36,36 @@ internal sealed class InboundPipeline(
     IUnitOfWorkFactory unitsOfWork,
     IServiceScopeFactory scopes,
     IEnumerable<IInboundFailureObserver> failureObservers,
+    InboundTelemetry telemetry,
     ILogger<InboundPipeline> logger)
 {
     private readonly IInboundFailureObserver[] _failureObservers = [.. failureObservers];
 
     private ConveyorRuntime Runtime => dispatcher.Runtime;
 
-    public async ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    /// <summary>Processes <paramref name="inbound"/>; traced and measured when anything listens (<see cref="InboundTelemetry"/>).</summary>
+    public ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken) =>
+        telemetry.Enabled ? ProcessObservedAsync(inbound, cancellationToken) : ProcessAsync(inbound, null, cancellationToken);
+
+    private async ValueTask<ProcessingResult> ProcessObservedAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        var observation = telemetry.Start(inbound);
+        ProcessingResult result;
+        try
+        {
+            result = await ProcessAsync(inbound, observation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            observation.Finish(null, e);
+            throw;
+        }
+
+        observation.Finish(result);
+        return result;
+    }
+
+    private async ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, InboundObservation? observation, CancellationToken cancellationToken)
     {
         if (inbound.ReadError is { } readError)
         {
@@ -70,10 +94,27 @@ internal sealed class InboundPipeline(
             }
 
             endpoint = single!;
+            observation?.Routed(endpoint.Id);
         }
         catch (MessageRoutingException e)
         {
             return await failures.FailAsync(inbound, null, e, 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A chain ([Asynchronous("db", "kafka")]): received on a channel before the last, the message goes on to the next.
+        if (endpoint.Info.NextChannelAfter(inbound.ChannelName) is { } next)
+        {
+            try
+            {
+                await dispatcher.Sender.SendAsync(new OutgoingMessage(inbound.Message.Copy(), next, OutgoingIntent.Send) { Source = inbound }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                return await failures.FailAsync(inbound, endpoint, new ConveyorException($"Forwarding the message to channel '{next}', the next of its chain, failed: {e.Message}", e), 1, cancellationToken).ConfigureAwait(false);
+            }
+
+            Log.ForwardedInChain(logger, inbound.Message.MessageId, endpoint.Id, inbound.ChannelName, next);
+            return ProcessingResult.Handled;
         }
 
         // 2. Decode, once: a body that does not convert will not convert on a retry either.
@@ -90,7 +131,7 @@ internal sealed class InboundPipeline(
         var attempts = inbound.Message.Headers.DeliveryAttempt;
         while (true)
         {
-            var (error, duplicate) = await HandleAsync(endpoint, inbound.Message, payload, cancellationToken).ConfigureAwait(false);
+            var (error, duplicate) = await HandleAsync(endpoint, inbound, payload, cancellationToken).ConfigureAwait(false);
             if (error is null)
             {
                 return duplicate ? ProcessingResult.Duplicate : ProcessingResult.Handled;
@@ -128,6 +169,7 @@ internal sealed class InboundPipeline(
             try
             {
                 await RedeliverLaterAsync(inbound, endpoint, attempts, delay, cancellationToken).ConfigureAwait(false);
+                observation?.RetryScheduled();
                 return ProcessingResult.Handled;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -142,14 +184,15 @@ internal sealed class InboundPipeline(
     /// Steps 3 to 7 for one attempt, with the endpoint's instant retries: each attempt runs in a unit of work of its own
     /// that commits only when the handler succeeded. Returns the exception the last attempt ended with, or null.
     /// </summary>
-    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, TransportMessage message, object? payload, CancellationToken cancellationToken)
+    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken)
     {
+        var message = inbound.Message;
         for (var retries = 0; ; retries++)
         {
             Exception? error;
             try
             {
-                var duplicate = await HandleOnceAsync(endpoint, message, payload, cancellationToken).ConfigureAwait(false);
+                var duplicate = await HandleOnceAsync(endpoint, inbound, payload, cancellationToken).ConfigureAwait(false);
                 return (null, duplicate);
             }
             catch (Exception e)
@@ -163,11 +206,13 @@ internal sealed class InboundPipeline(
             }
 
             Log.InstantRetry(logger, error, endpoint.Id, message.MessageId, retries + 1);
+            telemetry.InstantRetry(endpoint, error, retries + 1);
         }
     }
 
-    private async ValueTask<bool> HandleOnceAsync(RuntimeEndpoint endpoint, TransportMessage message, object? payload, CancellationToken cancellationToken)
+    private async ValueTask<bool> HandleOnceAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken)
     {
+        var message = inbound.Message;
         AsyncServiceScope? scope = endpoint.NeedsScope ? scopes.CreateAsyncScope() : null;
         try
         {
@@ -205,7 +250,8 @@ internal sealed class InboundPipeline(
                     }
                 }
 
-                // 7. Commit.
+                // 7. Commit, with the acknowledgement when the channel makes it in the same transaction.
+                await inbound.AcknowledgeInAsync(unitOfWork, cancellationToken).ConfigureAwait(false);
                 await unitOfWork.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return false;
             }

@@ -63,12 +63,18 @@ public static class MessageHeaderNames
     /// <summary>The id of the orchestrated flow a message belongs to, the same on every step.</summary>
     public const string FlowId = "conveyor.flowId";
 
+    /// <summary>The identifier of the aggregate that recorded an event.</summary>
+    public const string AggregateId = "aggregateId";
+
+    /// <summary>The name of the aggregate that recorded an event.</summary>
+    public const string AggregateType = "aggregateType";
+
     /// <summary>Whether a header is Conveyor's own bookkeeping rather than user metadata.</summary>
     /// <param name="name">The header name.</param>
     /// <returns><see langword="true"/> for the headers that must not be copied to messages a handler sends.</returns>
     public static bool IsFrameworkHeader(string name) =>
         name is MessageId or CorrelationId or CausationId or Timestamp or ContentType or MessageName or RoutingKey
-            or PartitionKey
+            or PartitionKey or AggregateId or AggregateType
         || name.StartsWith("conveyor.", StringComparison.Ordinal)
         || name.StartsWith("kafka_", StringComparison.Ordinal)
         || name.StartsWith("traceparent", StringComparison.Ordinal)

@@ -1,5 +1,6 @@
 using Conveyor.Channels;
 using Conveyor.Diagnostics;
+using Conveyor.Diagnostics.Telemetry;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Runtime;
 using Conveyor.Scheduling;
@@ -19,12 +20,14 @@ internal sealed class MessageSender : IMessageSender
     private readonly TimeProvider _time;
     private readonly ILogger<MessageSender> _logger;
     private readonly OutgoingDelegate _path;
+    private readonly OutgoingTelemetry _telemetry;
 
     public MessageSender(
         ConveyorRuntime runtime,
         IMessageScheduler scheduler,
         IDeadLetterStore deadLetters,
         IEnumerable<IOutgoingMiddleware> middleware,
+        OutgoingTelemetry telemetry,
         TimeProvider time,
         ILogger<MessageSender> logger)
     {
@@ -33,8 +36,12 @@ internal sealed class MessageSender : IMessageSender
         _deadLetters = deadLetters;
         _time = time;
         _logger = logger;
+        _telemetry = telemetry;
         OutgoingDelegate path = DeliverAsync;
-        foreach (var step in middleware.Reverse())
+
+        // The outbox is the innermost step whoever registered first: every other middleware (a trace context) has
+        // seen the message when it is written, and the relay delivers it past the middleware.
+        foreach (var step in middleware.OrderBy(m => m is Outbox.OutboxOutgoingMiddleware).Reverse())
         {
             var next = path;
             path = (message, cancellationToken) => step.SendAsync(message, next, cancellationToken);
@@ -62,7 +69,8 @@ internal sealed class MessageSender : IMessageSender
     public ValueTask SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return _path(message, cancellationToken);
+        // Traced first, before any middleware: an outbox stores the message with its trace context.
+        return _telemetry.Enabled ? _telemetry.SendAsync(message, _path, cancellationToken) : _path(message, cancellationToken);
     }
 
     /// <summary>Sends a scheduled message that is due, past the middleware (it went through it when it was scheduled).</summary>
@@ -72,7 +80,8 @@ internal sealed class MessageSender : IMessageSender
         return scheduled.Redeliver ? Receiving(channel).RedeliverAsync(scheduled.Message, cancellationToken) : channel.SendAsync(scheduled.Message, cancellationToken);
     }
 
-    private ValueTask DeliverAsync(OutgoingMessage outgoing, CancellationToken cancellationToken) => outgoing.Intent switch
+    /// <summary>Sends a message to its destination past the middleware: the scheduled and outbox relays' way out.</summary>
+    internal ValueTask DeliverAsync(OutgoingMessage outgoing, CancellationToken cancellationToken) => outgoing.Intent switch
     {
         OutgoingIntent.Send => ToChannelAsync(outgoing, redeliver: false, cancellationToken),
         OutgoingIntent.Redeliver => ToChannelAsync(outgoing, redeliver: true, cancellationToken),

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Reflection;
+using Conveyor.Aggregates;
 using Conveyor.Channels;
 using Conveyor.Deduplication;
 using Conveyor.Failures;
@@ -67,9 +68,10 @@ internal sealed class ConveyorRuntime
         var endpoints = new List<RuntimeEndpoint>();
         if (errors.Count == 0)
         {
+            var aggregates = new AggregateEndpoints(Serializer, services.GetService<ILogger<AggregateEndpoints>>() ?? NullLogger<AggregateEndpoints>.Instance);
             foreach (var descriptor in descriptors)
             {
-                endpoints.Add(Compile(descriptor, setup, channels, services, lifetimes, errors));
+                endpoints.Add(Compile(descriptor, setup, channels, services, lifetimes, aggregates, errors));
             }
         }
 
@@ -150,11 +152,15 @@ internal sealed class ConveyorRuntime
         Orchestration.OrchestrationValidation.CheckFixedSlips(this);
     }
 
+    /// <summary>Endpoints whose chain forwards messages received on <paramref name="channel"/> to a next channel.</summary>
+    public IEnumerable<RuntimeEndpoint> EndpointsForwardingFrom(string channel) =>
+        Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.NextChannelAfter(channel) is not null);
+
     /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
     public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
         Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel == channel);
 
-    private RuntimeEndpoint Compile(HandlerDescriptor descriptor, ConveyorSetup setup, Dictionary<string, IMessageChannel> channels, IServiceProvider services, Dictionary<Type, ServiceLifetime> lifetimes, List<string> errors)
+    private RuntimeEndpoint Compile(HandlerDescriptor descriptor, ConveyorSetup setup, Dictionary<string, IMessageChannel> channels, IServiceProvider services, Dictionary<Type, ServiceLifetime> lifetimes, AggregateEndpoints aggregates, List<string> errors)
     {
         var info = descriptor.Info;
         info.IsAsynchronous = info.Kind == EndpointKind.Consumer || (info.Channel is not null && setup.Channels.ContainsKey(info.Channel));
@@ -164,8 +170,12 @@ internal sealed class ConveyorRuntime
 
         var dependencies = descriptor.Bindings.OfType<ParameterBinding.Service>().Where(b => b.Key is null).Select(b => b.Parameter.ParameterType)
             .Concat(interceptors).Append(info.HandlerType);
-        // An orchestrator's steps run in its invocation's scope: it has one whatever the orchestrator itself needs.
-        var needsScope = descriptor.HandlerAttribute is OrchestratorAttribute
+        var aggregate = aggregates.Build(descriptor, errors);
+
+        // An aggregate loads from stores that may join the message's unit of work: they are resolved from its scope. An
+        // orchestrator's steps run in its invocation's scope: it has one whatever the orchestrator itself needs.
+        var needsScope = aggregate is not null
+            || descriptor.HandlerAttribute is OrchestratorAttribute
             || descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
             || dependencies.Any(t => !(info.Method.IsStatic && t == info.HandlerType) && lifetimes.GetValueOrDefault(t, ServiceLifetime.Scoped) != ServiceLifetime.Singleton && !IsConveyorService(t));
         var isSingleton = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton;
@@ -203,7 +213,7 @@ internal sealed class ConveyorRuntime
         var delay = Delay(descriptor, info, channels, errors);
 
         var direct = invokers.CreateDirect(descriptor.Method, descriptor.Bindings);
-        return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, needsScope, interceptors, failure, deduplication, delay);
+        return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, needsScope, interceptors, failure, deduplication, delay, aggregate);
     }
 
     private static TimeSpan? Delay(HandlerDescriptor descriptor, EndpointInfo info, Dictionary<string, IMessageChannel> channels, List<string> errors)
@@ -234,6 +244,7 @@ internal sealed class ConveyorRuntime
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
         used.UnionWith(Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel is not null).Select(e => e.Info.Channel!));
+        used.UnionWith(Endpoints.Values.SelectMany(e => e.Info.Via));
         used.UnionWith(descriptors.Select(d => d.OutputChannel).OfType<string>());
         used.UnionWith(descriptors.Select(d => d.ErrorChannel).OfType<string>());
         used.UnionWith(setup.ConsumedChannels);

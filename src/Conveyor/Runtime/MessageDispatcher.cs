@@ -92,13 +92,19 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
         var message = sender.Create(payload, metadata, parent, endpoint.Info.Kind);
         message.Headers.Set(MessageHeaderNames.TargetEndpoint, endpoint.Id);
         message.Headers.Set(MessageHeaderNames.RoutingKey, routingKey ?? message.Headers.MessageName);
+        if (endpoint.Aggregate is { } aggregate && message.Headers.Get(MessageHeaderNames.PartitionKey) is null
+            && aggregate.PartitionKey(payload, message.Headers) is { } partitionKey)
+        {
+            message.Headers.Set(MessageHeaderNames.PartitionKey, partitionKey);
+        }
+
         if (endpoint.Delay is { } delay && message.DeliverAt is null)
         {
             message.SetDeliverAt(runtime.Time.GetUtcNow() + delay);
         }
 
         // Not awaited here: a send in flight keeps only what the channel holds, not this payload and these headers.
-        return ReturnAdapters.FromValueTask(SendOrHoldAsync(new OutgoingMessage(message, endpoint.Info.Channel!, OutgoingIntent.Send), parent, cancellationToken));
+        return ReturnAdapters.FromValueTask(SendOrHoldAsync(new OutgoingMessage(message, endpoint.Info.EntryChannel!, OutgoingIntent.Send), parent, cancellationToken));
     }
 
     /// <summary>Holds <paramref name="message"/> until the received message being handled succeeded, or sends it now outside one.</summary>
@@ -110,6 +116,8 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
             return ValueTask.CompletedTask;
         }
 
+        // Sent inside an explicit unit of work (a web request's): handed over with it, as a handler's messages are.
+        message.UnitOfWork ??= UnitOfWork.ExplicitUnitOfWork.Current;
         return sender.SendAsync(message, cancellationToken);
     }
 

@@ -1,3 +1,4 @@
+using Conveyor.Aggregates;
 using Conveyor.Deduplication;
 using Conveyor.Failures;
 using Conveyor.Handlers;
@@ -30,13 +31,15 @@ internal sealed class RuntimeEndpoint
         IReadOnlyList<Type> interceptors,
         FailurePolicy failure,
         DeduplicationKey? deduplication,
-        TimeSpan? delay)
+        TimeSpan? delay,
+        AggregateEndpoint? aggregate = null)
     {
         Descriptor = descriptor;
         _invoker = invoker;
         RootServices = rootServices;
-        _instances = _services = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton);
-        _results = Orchestration.OrchestrationSteps.ResultStep(descriptor, descriptor.OutputChannel is { } output ? new OutputChannelResultStep(output) : null);
+        _instances = aggregate?.Instances ?? (_services = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton));
+        _results = aggregate?.Results ?? Orchestration.OrchestrationSteps.ResultStep(descriptor, descriptor.OutputChannel is { } output ? new OutputChannelResultStep(output) : null);
+        Aggregate = aggregate;
         NeedsScope = needsScope;
         _before = interceptors.Where(t => typeof(IBeforeInterceptor).IsAssignableFrom(t)).ToArray();
         _around = interceptors.Where(t => typeof(IAroundInterceptor).IsAssignableFrom(t)).ToArray();
@@ -53,6 +56,9 @@ internal sealed class RuntimeEndpoint
     }
 
     public HandlerDescriptor Descriptor { get; }
+
+    /// <summary>The aggregate a command handler on an aggregate class loads and saves, or null.</summary>
+    public AggregateEndpoint? Aggregate { get; }
 
     /// <summary>The application's root service provider: singleton handlers come from it, and invocations outside any scope use it.</summary>
     public IServiceProvider RootServices { get; }
@@ -114,6 +120,11 @@ internal sealed class RuntimeEndpoint
     private async ValueTask<object?> InvokeStepsAsync(HandlerContext context)
     {
         var instance = await _instances.GetAsync(context).ConfigureAwait(false);
+        if (ReferenceEquals(instance, HandlerInstanceStep.Skipped))
+        {
+            return null;
+        }
+
         var result = _hasInterceptors ? await InvokeInterceptedAsync(context, instance).ConfigureAwait(false) : await _invoker(instance, context).ConfigureAwait(false);
         return _results is null ? result : await _results.HandleAsync(context, instance, result).ConfigureAwait(false);
     }

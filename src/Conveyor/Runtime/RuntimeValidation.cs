@@ -35,6 +35,11 @@ internal static class RuntimeValidation
                 errors.Add($"{info.EndpointId}: [Distributed] marks the command and event handlers other services may reach through a distributed bus; this is a {info.Kind.ToString().ToLowerInvariant()} handler. Remove [Distributed], or make it a [CommandHandler] or [EventHandler].");
             }
 
+            foreach (var step in info.Via.Where(step => !channels.Contains(step)))
+            {
+                errors.Add($"{info.EndpointId}: the chain [Asynchronous(\"{string.Join("\", \"", [.. info.Via, info.Channel])}\")] names channel '{step}', which is not registered.{NameSuggestions.DidYouMean(step, channels)} Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{step}\") or .AddKafkaChannel(\"{step}\").");
+            }
+
             if (descriptor.OutputChannel is { } output && !channels.Contains(output) && !inputChannels.Contains(output))
             {
                 errors.Add($"{info.EndpointId}: OutputChannel \"{output}\" is neither a registered channel nor the input channel of an [InternalHandler].{NameSuggestions.DidYouMean(output, channels.Concat(inputChannels))}");

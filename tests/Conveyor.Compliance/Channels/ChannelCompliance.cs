@@ -385,6 +385,103 @@ public abstract class ChannelCompliance : IAsyncLifetime
         rest.Ids.ShouldBe(["b"], "a was acknowledged before the loop returned; b was never handed out");
     }
 
+    /// <summary>
+    /// A channel with <see cref="ChannelCapabilities.CompetingConsumers"/> hands each message to one of the receive loops
+    /// running on it at once: every message is delivered, none twice.
+    /// </summary>
+    [Fact]
+    public async Task CompetingConsumers_EachMessageGoesToOneOfThem()
+    {
+        var channel = await NewChannelAsync();
+        if (!channel.Capabilities.CompetingConsumers)
+        {
+            // One consumer at a time: there is nothing to share.
+            return;
+        }
+
+        var ids = Enumerable.Range(0, 40).Select(i => $"m{i:00}").ToArray();
+        foreach (var id in ids)
+        {
+            await channel.SendAsync(Message(id), CancellationToken.None);
+        }
+
+        // Each handler yields, so that the loops interleave rather than one draining everything before the other starts.
+        var probes = Enumerable.Range(0, 3).Select(_ => new ReceiveProbe(Time)
+        {
+            Answer = async (_, _) =>
+            {
+                await Task.Yield();
+                return Acknowledgement.Completed;
+            },
+        }).ToArray();
+        using var stop = new CancellationTokenSource();
+        var runs = probes.Select(p => channel.ReceiveAsync(p.HandleAsync, new ReceiveOptions(), stop.Token)).ToArray();
+        try
+        {
+            var deadline = DateTime.UtcNow + Timeout;
+            while (probes.Sum(p => p.Deliveries.Count) < ids.Length)
+            {
+                if (runs.FirstOrDefault(r => r.IsCompleted) is { } ended)
+                {
+                    await ended;
+                    throw new ShouldAssertException("A receive loop returned before every message arrived.");
+                }
+
+                DateTime.UtcNow.ShouldBeLessThan(deadline, $"only {probes.Sum(p => p.Deliveries.Count)} of {ids.Length} messages arrived");
+                await Task.Delay(TimeSpan.FromMilliseconds(20));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        await Task.WhenAll(runs).WaitAsync(Timeout);
+        var delivered = probes.SelectMany(p => p.Ids).ToList();
+        delivered.Order(StringComparer.Ordinal).ToArray().ShouldBe(ids, customMessage: "each message is delivered once, to one consumer");
+        (await channel.GetLagAsync(CancellationToken.None)).ShouldBe(channel.Capabilities.ReportsLag ? 0 : null);
+    }
+
+    /// <summary>
+    /// A channel that can pause hands out nothing new once it confirmed a pause, keeps what was sent meanwhile, and
+    /// delivers it in order once resumed. A channel that cannot pause states so and is not asked to.
+    /// </summary>
+    [Fact]
+    public async Task Pause_HandsOutNothingNewUntilResumed_WhenTheChannelCanPause()
+    {
+        var channel = await NewChannelAsync();
+        if (!channel.Capabilities.CanPause)
+        {
+            return;
+        }
+
+        var pause = new ConsumerPause();
+        using var attached = pause.AttachLoop();
+        await channel.SendAsync(Message("a"), CancellationToken.None);
+        var probe = new ReceiveProbe(Time);
+        using var stop = new CancellationTokenSource();
+        var run = channel.ReceiveAsync(probe.HandleAsync, new ReceiveOptions { Pause = pause }, stop.Token);
+        await probe.UntilAsync(d => d.Count == 1, run, Timeout, "a is delivered before the pause");
+
+        await pause.PauseAsync().WaitAsync(Timeout);
+        await channel.SendAsync(Message("b"), CancellationToken.None);
+        await channel.SendAsync(Message("c"), CancellationToken.None);
+
+        // Nothing may arrive now; what is checked is that nothing happens, so the test gives it time to.
+        await Task.Delay(RealDelay);
+        probe.Ids.ShouldBe(["a"], "a paused channel hands out nothing new");
+        if (channel.Capabilities.ReportsLag)
+        {
+            (await channel.GetLagAsync(CancellationToken.None)).ShouldBe(2, "what was sent while paused waits");
+        }
+
+        pause.Resume();
+        await probe.UntilAsync(d => d.Count == 3, run, Timeout, "b and c are delivered after the resume");
+        await stop.CancelAsync();
+        await run.WaitAsync(Timeout);
+        probe.Ids.ShouldBe(["a", "b", "c"]);
+    }
+
     /// <summary>A message with <paramref name="id"/> as its id and <c>body of {id}</c> as its text body.</summary>
     /// <param name="id">The message id.</param>
     /// <returns>The message.</returns>

@@ -42,6 +42,16 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task ZeroLagRefreshInterval_HostStart_FailsNamingTheKeyAndAnExample()
+    {
+        using var host = Build(new() { ["Conveyor:LagRefreshInterval"] = "00:00:00" });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());
+
+        error.Message.ShouldContain("Conveyor:LagRefreshInterval: 00:00:00 is not positive. Set how old the consumer lag gauge's reading may be, e.g. \"00:00:15\".");
+    }
+
+    [Fact]
     public async Task UnparsableRootValue_HostStart_FailsNamingTheKeyAndTheExpectedFormat()
     {
         using var host = Build(new() { ["Conveyor:FinalFailureStrategy"] = "Retry", ["Conveyor:DeduplicationRetention"] = "a day" });

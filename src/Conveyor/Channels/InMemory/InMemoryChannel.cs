@@ -40,6 +40,7 @@ public sealed class InMemoryChannel : IReceivingChannel
         KeepsOrderOnRelease = true,
         MaxDeliveryDelay = Timeout.InfiniteTimeSpan,
         ReportsLag = true,
+        CanPause = true,
     };
 
     /// <inheritdoc />
@@ -147,6 +148,15 @@ public sealed class InMemoryChannel : IReceivingChannel
         long completed = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (options.Pause is { } pause)
+            {
+                await pause.WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
             Entry? head;
             Task arrived;
             lock (_gate)
@@ -163,7 +173,7 @@ public sealed class InMemoryChannel : IReceivingChannel
                     break;
                 }
 
-                await WaitAsync(arrived, head is null ? null : head.NotBefore - now, cancellationToken).ConfigureAwait(false);
+                await WaitAsync(arrived, head is null ? null : head.NotBefore - now, options.Pause?.WhenPaused, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -191,10 +201,15 @@ public sealed class InMemoryChannel : IReceivingChannel
         return new ReceiveSummary(completed);
     }
 
-    private async Task WaitAsync(Task arrived, TimeSpan? due, CancellationToken cancellationToken)
+    private async Task WaitAsync(Task arrived, TimeSpan? due, Task? paused, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var waits = new List<Task>(3) { arrived, Task.Delay(Timeout.Infinite, stop.Token) };
+        var waits = new List<Task>(4) { arrived, Task.Delay(Timeout.Infinite, stop.Token) };
+        if (paused is not null)
+        {
+            waits.Add(paused);
+        }
+
         if (due is { } delay)
         {
             waits.Add(Task.Delay(delay, _time, stop.Token));

@@ -1,0 +1,61 @@
+namespace Conveyor.Channels.Database;
+
+/// <summary>
+/// Options of a <see cref="DatabaseChannel"/>. Set in code at registration, and bound over that from
+/// <c>Conveyor:DatabaseChannels:&lt;name&gt;</c>.
+/// </summary>
+public sealed class DatabaseChannelOptions
+{
+    /// <summary>The configuration section the options of every database channel are under, by channel name.</summary>
+    public const string SectionName = "Conveyor:DatabaseChannels";
+
+    /// <summary>
+    /// How often an idle consumer looks for messages other processes inserted (those sent through this channel object
+    /// wake it at once). Default 1 second.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a consumer holds the messages it took (the visibility timeout): a consumer that dies holding one lets
+    /// another take it after this. Renewed between messages, so a single message must be handled within it. Default 30 seconds.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The most messages a consumer leases at once. Default 10.</summary>
+    public int BatchSize { get; set; } = 10;
+
+    /// <summary>How long a released message (<see cref="Acknowledgement.Release"/>) waits before it is delivered again. Default 1 second.</summary>
+    public TimeSpan ReleaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>What happens to a message no error channel or dead letter took; null uses <see cref="ConveyorOptions.FinalFailureStrategy"/>.</summary>
+    public FinalFailureStrategy? FinalFailureStrategy { get; set; }
+
+    /// <summary>The problems with these options, each saying how to fix it; empty when they are valid.</summary>
+    /// <param name="channel">The channel name, for the messages.</param>
+    /// <returns>The problems.</returns>
+    public IReadOnlyList<string> Validate(string channel)
+    {
+        var errors = new List<string>();
+        if (PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"Database channel '{channel}': PollInterval {PollInterval:c} must be positive, e.g. 00:00:01.");
+        }
+
+        if (LeaseDuration < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Database channel '{channel}': LeaseDuration {LeaseDuration:c} must be at least one second, longer than the slowest handler, e.g. 00:00:30.");
+        }
+
+        if (BatchSize < 1)
+        {
+            errors.Add($"Database channel '{channel}': BatchSize {BatchSize} must be at least 1, e.g. 10.");
+        }
+
+        if (ReleaseDelay < TimeSpan.Zero)
+        {
+            errors.Add($"Database channel '{channel}': ReleaseDelay {ReleaseDelay:c} is negative; set how long a released message waits, e.g. 00:00:01.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Conveyor.Inbound;
+
+namespace Conveyor.Diagnostics.Telemetry;
+
+/// <summary>One received message being traced and measured, from receipt to its acknowledgement.</summary>
+internal sealed class InboundObservation
+{
+    private readonly ConveyorMetrics _metrics;
+    private readonly Activity? _activity;
+    private readonly string _system;
+    private readonly string _channel;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private string? _endpoint;
+    private bool _retryScheduled;
+
+    public InboundObservation(ConveyorMetrics metrics, Activity? activity, string system, string channel)
+    {
+        _metrics = metrics;
+        _activity = activity;
+        _system = system;
+        _channel = channel;
+        if (metrics.InFlight.Enabled)
+        {
+            metrics.InFlight.Add(1, ConveyorMetrics.ChannelTags(system, channel));
+        }
+    }
+
+    /// <summary>The router found the endpoint.</summary>
+    public void Routed(string endpointId)
+    {
+        _endpoint = endpointId;
+        _activity?.SetTag(MessagingAttributes.Endpoint, endpointId);
+    }
+
+    /// <summary>The attempt failed and the message will be delivered again later: it is finished as <c>retried</c>.</summary>
+    public void RetryScheduled() => _retryScheduled = true;
+
+    /// <summary>The pipeline finished with <paramref name="result"/>; or, with <paramref name="error"/>, threw.</summary>
+    public void Finish(ProcessingResult? result, Exception? error = null)
+    {
+        var outcome = error is not null ? "error" : result!.Value.Outcome switch
+        {
+            ProcessingOutcome.Duplicate => "duplicate",
+            ProcessingOutcome.Failed => "failed",
+            _ when _retryScheduled => "retried",
+            _ => result.Value.Acknowledgement == Channels.Acknowledgement.Completed ? "handled" : "released",
+        };
+        if (_activity is not null)
+        {
+            _activity.SetTag(MessagingAttributes.Outcome, outcome);
+            if (error is not null)
+            {
+                _activity.SetStatus(ActivityStatusCode.Error, error.Message);
+                _activity.AddException(error);
+            }
+            else if (outcome == "failed" && _activity.Status != ActivityStatusCode.Error)
+            {
+                _activity.SetStatus(ActivityStatusCode.Error);
+            }
+
+            _activity.Dispose();
+        }
+
+        var tags = ConveyorMetrics.ChannelTags(_system, _channel);
+        if (_metrics.InFlight.Enabled)
+        {
+            _metrics.InFlight.Add(-1, tags);
+        }
+
+        tags.Add(MessagingAttributes.Endpoint, _endpoint);
+        tags.Add(MessagingAttributes.Outcome, outcome);
+        if (error is not null)
+        {
+            tags.Add(MessagingAttributes.ErrorType, error.GetType().FullName);
+        }
+
+        _metrics.Consumed.Add(1, tags);
+        _metrics.Duration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
+    }
+}

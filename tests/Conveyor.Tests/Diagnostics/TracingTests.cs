@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Conveyor.Diagnostics;
+using Conveyor.Testing;
+
+namespace Conveyor.Tests.Diagnostics;
+
+/// <summary>Conveyor's spans on the in-memory channel, recorded with a plain <see cref="ActivityListener"/>: no OpenTelemetry needed.</summary>
+public sealed class TracingTests : IDisposable
+{
+    private const string TestSource = "Conveyor.Tests.Tracing";
+    private static readonly ActivitySource Test = new(TestSource);
+    private readonly ConcurrentQueue<Activity> _stopped = new();
+    private readonly ActivityListener _listener;
+
+    public TracingTests()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is ConveyorTelemetry.Name or TestSource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = _stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public sealed record Charge(string Id);
+
+    public sealed class Declining
+    {
+        [Asynchronous("payments")]
+        [CommandHandler(EndpointId = "payments.charge")]
+        [DelayedRetry(1, InitialDelayMs = 1000)]
+        public void Handle(Charge command) => throw new TimeoutException($"gateway timeout for {command.Id}");
+    }
+
+    [Fact]
+    public async Task DelayedRetryThenDeadLetter_OnTheInMemoryChannel_OneTraceWithTheRetryLinkedToTheFailedAttempt()
+    {
+        await using var flow = ConveyorFlow.Bootstrap(c => c.AddHandler<Declining>().AddInMemoryChannel("payments"), options: new ConveyorFlowOptions { AllowFailures = true });
+        ActivityTraceId traceId;
+        using (var root = Test.StartActivity("request"))
+        {
+            traceId = root!.TraceId;
+            await flow.SendAsync(new Charge("c-1"));
+        }
+
+        await flow.RunAsync("payments");
+        flow.AdvanceTime(TimeSpan.FromSeconds(1));
+        await flow.RunAsync("payments");
+
+        var trace = _stopped.Where(a => a.TraceId == traceId).ToList();
+        var send = trace.Where(a => a.DisplayName == "send payments").ShouldHaveSingleItem();
+        var attempts = trace.Where(a => a.DisplayName == "process payments").OrderBy(a => a.StartTimeUtc).ToList();
+        attempts.Count.ShouldBe(2);
+        var retry = trace.Where(a => a.DisplayName == "retry payments").ShouldHaveSingleItem();
+        var deadLetter = trace.Where(a => a.DisplayName == "dead_letter payments").ShouldHaveSingleItem();
+
+        send.Kind.ShouldBe(ActivityKind.Producer);
+        send.GetTagItem("messaging.system").ShouldBe("in-memory");
+        attempts.ShouldAllBe(a => a.ParentSpanId == send.SpanId && a.Kind == ActivityKind.Consumer, "every attempt continues the context of the first send");
+        retry.ParentSpanId.ShouldBe(attempts[0].SpanId);
+        attempts[1].Links.ShouldHaveSingleItem().Context.SpanId.ShouldBe(attempts[0].SpanId, "the redelivered attempt links to the one that failed");
+        deadLetter.ParentSpanId.ShouldBe(attempts[1].SpanId);
+
+        attempts[0].GetTagItem("conveyor.outcome").ShouldBe("retried");
+        attempts[0].GetTagItem("conveyor.attempt").ShouldBe(1);
+        var retried = attempts[0].Events.ShouldHaveSingleItem();
+        retried.Name.ShouldBe("conveyor.retry");
+        retried.Tags.ShouldContain(new KeyValuePair<string, object?>("conveyor.retry.kind", "delayed"));
+        retried.Tags.ShouldContain(new KeyValuePair<string, object?>("exception.type", typeof(TimeoutException).FullName));
+
+        attempts[1].GetTagItem("conveyor.attempt").ShouldBe(2);
+        attempts[1].GetTagItem("conveyor.outcome").ShouldBe("failed");
+        attempts[1].Status.ShouldBe(ActivityStatusCode.Error);
+        attempts[1].StatusDescription.ShouldBe("gateway timeout for c-1");
+        var failed = attempts[1].Events.ShouldHaveSingleItem();
+        failed.Name.ShouldBe("exception");
+        failed.Tags.ShouldContain(new KeyValuePair<string, object?>("conveyor.failure.destination", "the dead letter"));
+    }
+
+    public void Dispose() => _listener.Dispose();
+}
