@@ -12,9 +12,9 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
     public IReadOnlyList<string> ConsumerNames =>
         [.. runtime.Channels.Where(c => c.Value is IReceivingChannel).Select(c => c.Key).Order(StringComparer.Ordinal)];
 
-    /// <summary>The channels that have endpoints, which the hosted service runs by default.</summary>
+    /// <summary>The channels that have endpoints (or a distributed bus's own channel), which the hosted service runs by default.</summary>
     public IEnumerable<string> ChannelsWithEndpoints =>
-        ConsumerNames.Where(name => runtime.EndpointsOn(name).Any() || runtime.EndpointsForwardingFrom(name).Any());
+        ConsumerNames.Where(name => runtime.EndpointsOn(name).Any() || runtime.EndpointsForwardingFrom(name).Any() || runtime.ConsumedChannels.Contains(name));
 
     public string ResolveChannel(string name)
     {

@@ -28,6 +28,15 @@ public sealed class ConveyorBuilder
 
     internal List<Hosting.ConsumerEndpointSource> ConsumerSources { get; } = [];
 
+    /// <summary>Channels the host consumes though no endpoint names them (a distributed bus's own channel).</summary>
+    internal HashSet<string> ConsumedChannels { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Channels something other than an endpoint sends to (a distributed bus's other services): not unused.</summary>
+    internal HashSet<string> SentChannels { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Checks run when the runtime is built, given the registered channel names; each adds its errors.</summary>
+    internal List<Action<IReadOnlySet<string>, List<string>>> StartupChecks { get; } = [];
+
     internal List<InterceptorRegistration> Interceptors { get; } = [];
 
     internal List<IMessageConverter> Converters { get; } = [new JsonMessageConverter()];

@@ -21,7 +21,10 @@ public sealed class ConveyorOptions
     /// <summary>What happens when neither an error channel nor the dead letter took a failed message. Default <see cref="FinalFailureStrategy.Release"/>.</summary>
     public FinalFailureStrategy FinalFailureStrategy { get; set; } = FinalFailureStrategy.Release;
 
-    /// <summary>Deduplicate asynchronous endpoints by message id unless they say otherwise. Default <see langword="true"/>.</summary>
+    /// <summary>
+    /// Deduplicate asynchronous endpoints — and <see cref="DistributedAttribute"/> handlers, on what they receive from
+    /// other services — by message id unless they say otherwise. Default <see langword="true"/>.
+    /// </summary>
     public bool DeduplicateAsynchronousEndpoints { get; set; } = true;
 
     /// <summary>How long handled keys are remembered for deduplication. Default 24 hours.</summary>

@@ -72,11 +72,21 @@ internal sealed class InboundPipeline(
             return await failures.FailAsync(inbound, null, new MessageConversionException(readError), 1, cancellationToken).ConfigureAwait(false);
         }
 
+        if (inbound.Message.Headers.Get(Distributed.DistributedHeaders.ForwardTo) is { } forwardTo)
+        {
+            return await ForwardAsync(inbound, forwardTo, cancellationToken).ConfigureAwait(false);
+        }
+
         // 1. Route.
         RuntimeEndpoint endpoint;
         try
         {
             var (single, fanOut) = router.Route(inbound);
+            if (fanOut is { Count: 0 })
+            {
+                return ProcessingResult.Handled;
+            }
+
             if (fanOut is not null)
             {
                 await FanOutAsync(inbound, fanOut, cancellationToken).ConfigureAwait(false);
@@ -270,6 +280,27 @@ internal sealed class InboundPipeline(
         }
 
         Log.FannedOut(logger, inbound.Message.MessageId, inbound.ChannelName, endpoints.Count);
+    }
+
+    /// <summary>
+    /// A distributed bus's message taken from its sender's asynchronous channel goes on to its service's channel, as it
+    /// was sent. A send that fails releases it, to be forwarded again: nothing is lost, and the receiver's deduplication
+    /// takes a copy forwarded twice once.
+    /// </summary>
+    private async ValueTask<ProcessingResult> ForwardAsync(InboundMessage inbound, string channel, CancellationToken cancellationToken)
+    {
+        var forwarded = inbound.Message.Copy();
+        forwarded.Headers.Set(Distributed.DistributedHeaders.ForwardTo, null);
+        try
+        {
+            await dispatcher.Sender.SendAsync(new OutgoingMessage(forwarded, channel, OutgoingIntent.Send), cancellationToken).ConfigureAwait(false);
+            return ProcessingResult.Handled;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Distributed.DistributedLog.ForwardFailed(logger, e, inbound.Message.MessageId, channel);
+            return new ProcessingResult(Acknowledgement.Release, ProcessingOutcome.Handled);
+        }
     }
 
     /// <summary>A delayed retry: the message goes back to its channel's own consumers, addressed to the endpoint, due after the delay.</summary>

@@ -1,4 +1,5 @@
 using Conveyor.Channels;
+using Conveyor.Distributed;
 using Conveyor.Runtime;
 
 namespace Conveyor.Inbound;
@@ -6,9 +7,10 @@ namespace Conveyor.Inbound;
 /// <summary>
 /// The first step of the inbound pipeline: finds the endpoint a received message is for — the consumer endpoint that
 /// owns its source, the endpoint it is addressed to, or the endpoints on its channel that accept its name. A message
-/// no endpoint can take is a <see cref="MessageRoutingException"/> that names why, so it reaches the dead letter.
+/// no endpoint can take is a <see cref="MessageRoutingException"/> that names why, so it reaches the dead letter. A
+/// message that came through a distributed bus is routed by <see cref="DistributedInbound"/>.
 /// </summary>
-internal sealed class InboundRouter(ConveyorRuntime runtime)
+internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound? distributed = null)
 {
     /// <summary>The endpoint for <paramref name="inbound"/>, or the endpoints to fan it out to when several accept it.</summary>
     public (RuntimeEndpoint? Endpoint, IReadOnlyList<RuntimeEndpoint>? FanOut) Route(InboundMessage inbound)
@@ -18,6 +20,11 @@ internal sealed class InboundRouter(ConveyorRuntime runtime)
         {
             // A consumer endpoint owns everything on its source, whatever a foreign producer's headers say.
             return (owner, null);
+        }
+
+        if (distributed is not null && DistributedInbound.IsDistributed(inbound))
+        {
+            return distributed.Route(inbound);
         }
 
         var name = headers.RoutingKey ?? headers.MessageName;

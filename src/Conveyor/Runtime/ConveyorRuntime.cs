@@ -60,6 +60,10 @@ internal sealed class ConveyorRuntime
 
         RuntimeValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), services, errors);
         Orchestration.OrchestrationValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), errors);
+        foreach (var check in setup.StartupChecks)
+        {
+            check(channels.Keys.ToHashSet(StringComparer.Ordinal), errors);
+        }
 
         var endpoints = new List<RuntimeEndpoint>();
         if (errors.Count == 0)
@@ -78,6 +82,7 @@ internal sealed class ConveyorRuntime
         }
 
         Channels = channels.ToFrozenDictionary(StringComparer.Ordinal);
+        ConsumedChannels = setup.ConsumedChannels.ToFrozenSet(StringComparer.Ordinal);
         ChannelKinds = channelKinds.ToFrozenDictionary(StringComparer.Ordinal);
         Endpoints = endpoints.ToFrozenDictionary(e => e.Id, StringComparer.Ordinal);
         CommandsByType = endpoints.Where(e => e.Info.Kind == EndpointKind.Command && e.PayloadType is not null).ToFrozenDictionary(e => e.PayloadType!);
@@ -101,6 +106,9 @@ internal sealed class ConveyorRuntime
     public FrozenDictionary<string, IMessageChannel> Channels { get; }
 
     public FrozenDictionary<string, string> ChannelKinds { get; }
+
+    /// <summary>Channels the host consumes though no endpoint names them (a distributed bus's own channel).</summary>
+    public FrozenSet<string> ConsumedChannels { get; }
 
     public FrozenDictionary<Type, RuntimeEndpoint> CommandsByType { get; }
 
@@ -196,7 +204,8 @@ internal sealed class ConveyorRuntime
                 deduplication = DeduplicationKey.Parse(attribute.Expression, info, errors);
             }
         }
-        else if (descriptor.Deduplication is null && info.IsAsynchronous && info.Kind != EndpointKind.Consumer && Options.DeduplicateAsynchronousEndpoints)
+        else if (descriptor.Deduplication is null && Options.DeduplicateAsynchronousEndpoints
+            && ((info.IsAsynchronous && info.Kind != EndpointKind.Consumer) || info.Method.IsDefined(typeof(DistributedAttribute))))
         {
             deduplication = DeduplicationKey.ByMessageId;
         }
@@ -238,6 +247,8 @@ internal sealed class ConveyorRuntime
         used.UnionWith(Endpoints.Values.SelectMany(e => e.Info.Via));
         used.UnionWith(descriptors.Select(d => d.OutputChannel).OfType<string>());
         used.UnionWith(descriptors.Select(d => d.ErrorChannel).OfType<string>());
+        used.UnionWith(setup.ConsumedChannels);
+        used.UnionWith(setup.SentChannels);
         if (Options.DefaultErrorChannel is { } defaultErrorChannel)
         {
             used.Add(defaultErrorChannel);

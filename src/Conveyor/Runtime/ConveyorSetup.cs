@@ -14,6 +14,12 @@ internal sealed class ConveyorSetup(ConveyorBuilder builder, IReadOnlyList<Type>
 
     public IReadOnlyList<ConsumerEndpointSource> ConsumerSources { get; } = [.. builder.ConsumerSources];
 
+    public IReadOnlySet<string> ConsumedChannels { get; } = builder.ConsumedChannels.ToHashSet(StringComparer.Ordinal);
+
+    public IReadOnlySet<string> SentChannels { get; } = builder.SentChannels.ToHashSet(StringComparer.Ordinal);
+
+    public IReadOnlyList<Action<IReadOnlySet<string>, List<string>>> StartupChecks { get; } = [.. builder.StartupChecks];
+
     public IReadOnlyList<InterceptorRegistration> Interceptors { get; } = [.. builder.Interceptors.OrderBy(i => i.Order)];
 
     public MessageSerializer Serializer { get; } = new([.. builder.Converters], builder.DefaultConverter);

@@ -30,6 +30,11 @@ internal static class RuntimeValidation
                 errors.Add($"{info.EndpointId}: [Asynchronous(\"{channel}\")] names a channel that is not registered.{NameSuggestions.DidYouMean(channel, channels)} Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{channel}\") or .AddKafkaChannel(\"{channel}\").");
             }
 
+            if (info.Kind is not (EndpointKind.Command or EndpointKind.Event) && info.Method.IsDefined(typeof(DistributedAttribute), inherit: false))
+            {
+                errors.Add($"{info.EndpointId}: [Distributed] marks the command and event handlers other services may reach through a distributed bus; this is a {info.Kind.ToString().ToLowerInvariant()} handler. Remove [Distributed], or make it a [CommandHandler] or [EventHandler].");
+            }
+
             foreach (var step in info.Via.Where(step => !channels.Contains(step)))
             {
                 errors.Add($"{info.EndpointId}: the chain [Asynchronous(\"{string.Join("\", \"", [.. info.Via, info.Channel])}\")] names channel '{step}', which is not registered.{NameSuggestions.DidYouMean(step, channels)} Register it in AddConveyor, e.g. .AddInMemoryChannel(\"{step}\") or .AddKafkaChannel(\"{step}\").");

@@ -27,6 +27,8 @@ internal sealed class ConveyorMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         Retries = _meter.CreateCounter<long>("conveyor.retries", "{retry}", "Retries of a failed handler: instant (in process) and delayed (the message is delivered again later).");
         DeadLetters = _meter.CreateCounter<long>("conveyor.dead_letters", "{message}", "Messages kept in a dead letter after their last attempt failed.");
+        DistributedEventsUnhandled = _meter.CreateCounter<long>(
+            "conveyor.distributed.events.unhandled", "{event}", "Distributed events a service received that none of its [Distributed] handlers wants: acknowledged, not failed.");
         InFlight = _meter.CreateUpDownCounter<long>("conveyor.messages.in_flight", "{message}", "Received messages the inbound pipeline is working on.");
         _meter.CreateObservableGauge("conveyor.consumer.lag", lag.Observe, "{message}", "Messages written to a channel's partition but not yet committed by its consumers (Kafka: high watermark minus committed offset).");
     }
@@ -42,6 +44,9 @@ internal sealed class ConveyorMetrics : IDisposable
     public Counter<long> DeadLetters { get; }
 
     public UpDownCounter<long> InFlight { get; }
+
+    /// <summary>Distributed events acknowledged without a handler that wants them; tags <c>map</c>, <c>service</c>, <c>routing_key</c>.</summary>
+    public Counter<long> DistributedEventsUnhandled { get; }
 
     /// <summary>Whether anything listens to what the inbound pipeline records.</summary>
     public bool ProcessingEnabled => Consumed.Enabled || Duration.Enabled || InFlight.Enabled || Retries.Enabled;
