@@ -65,7 +65,8 @@ public sealed partial class ConveyorFlow : IAsyncDisposable
     /// <summary>
     /// Builds a flow from <paramref name="configure"/>. Every channel — in-memory, Kafka or any other, including
     /// <c>[KafkaConsumer]</c> sources — becomes a recording in-memory channel on the fake clock, so a flow needs
-    /// no infrastructure. The configuration is validated as at host start-up.
+    /// no infrastructure; a dynamic channel stays, composed of the swapped channels. The configuration is validated as
+    /// at host start-up.
     /// </summary>
     /// <param name="configure">The same configuration the application uses (or a subset).</param>
     /// <param name="services">
@@ -253,7 +254,8 @@ public sealed partial class ConveyorFlow : IAsyncDisposable
 
     private static void SwapToInMemory(ConveyorBuilder builder)
     {
-        foreach (var registration in builder.Channels.Values.ToList())
+        // A dynamic channel stays: it composes the swapped channels.
+        foreach (var registration in builder.Channels.Values.Where(r => r.Kind != "dynamic").ToList())
         {
             var name = registration.Name;
             builder.Channels[name] = registration with

@@ -90,11 +90,7 @@ public sealed class FileQueueChannel : IReceivingChannel
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        if (!await _consumer.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException($"Channel '{Name}' is already being consumed; a file queue has one consumer so that its order holds.");
-        }
-
+        await AcquireConsumerAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await ReceiveLoopAsync(handler, options, cancellationToken).ConfigureAwait(false);
@@ -103,6 +99,56 @@ public sealed class FileQueueChannel : IReceivingChannel
         {
             _consumer.Release();
         }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        await AcquireConsumerAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return FindNext(_time.GetUtcNow()).Next is { } next ? await HandleAsync(next, handler).ConfigureAwait(false) : null;
+        }
+        finally
+        {
+            _consumer.Release();
+        }
+    }
+
+    private async ValueTask AcquireConsumerAsync(CancellationToken cancellationToken)
+    {
+        if (!await _consumer.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Channel '{Name}' is already being consumed; a file queue has one consumer so that its order holds.");
+        }
+    }
+
+    private async ValueTask<Acknowledgement> HandleAsync(FileQueueInboundMessage next, InboundMessageHandler handler)
+    {
+        // Files never vanish under their only consumer, so the handler's token is never cancelled; a stop lets the
+        // message finish and ends the loop after it.
+        var acknowledgement = await handler(next, CancellationToken.None).ConfigureAwait(false);
+        switch (acknowledgement)
+        {
+            case Acknowledgement.Completed:
+                File.Delete(next.File);
+                lock (_gate)
+                {
+                    _released.Remove(next.File);
+                }
+
+                break;
+            case Acknowledgement.Release:
+                lock (_gate)
+                {
+                    _released[next.File] = _time.GetUtcNow() + _options.ReleaseDelay;
+                }
+
+                break;
+        }
+
+        return acknowledgement;
     }
 
     private async Task<ReceiveSummary> ReceiveLoopAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
@@ -128,25 +174,10 @@ public sealed class FileQueueChannel : IReceivingChannel
                 continue;
             }
 
-            // Files never vanish under their only consumer, so the handler's token is never cancelled; a stop lets the
-            // message finish and ends the loop after it.
-            switch (await handler(next, CancellationToken.None).ConfigureAwait(false))
+            switch (await HandleAsync(next, handler).ConfigureAwait(false))
             {
                 case Acknowledgement.Completed:
-                    File.Delete(next.File);
-                    lock (_gate)
-                    {
-                        _released.Remove(next.File);
-                    }
-
                     completed++;
-                    break;
-                case Acknowledgement.Release:
-                    lock (_gate)
-                    {
-                        _released[next.File] = _time.GetUtcNow() + _options.ReleaseDelay;
-                    }
-
                     break;
                 case Acknowledgement.Stop:
                     return new ReceiveSummary(completed, next.Message.MessageId ?? next.Position);

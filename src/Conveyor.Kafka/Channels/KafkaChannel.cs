@@ -16,8 +16,9 @@ namespace Conveyor.Kafka.Channels;
 /// channel's topics and its group's retry topic: offsets are committed only when Conveyor finished a record.
 /// Delayed retries go to the retry topic and wait there until due; dead letters go to the dead-letter topic.
 /// </summary>
-internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporter
+internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporter, IDisposable
 {
+    private readonly KafkaPuller _puller;
     private readonly KafkaTopics _topics;
     private readonly ConcurrentDictionary<TopicPartition, long> _appended = new();
     private int _receiving;
@@ -56,6 +57,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
         _sendTopics = [sendTopic];
         _sendDestination = new TopicPartition(sendTopic, Partition.Any);
         _remember = Remember;
+        _puller = new KafkaPuller(this, topics, loggers.CreateLogger<KafkaPuller>());
     }
 
     public string Name => Settings.Name;
@@ -192,6 +194,13 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
     private void Remember(TopicPartition partition, long offset) =>
         _appended.AddOrUpdate(partition, offset + 1, (_, end) => Math.Max(end, offset + 1));
+
+    /// <summary>Takes one record through the channel's pull consumer (<see cref="KafkaPuller"/>).</summary>
+    public ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken) =>
+        _puller.TryReceiveAsync(handler, cancellationToken);
+
+    /// <summary>Closes the pull consumer, if a take opened one, so that the group rebalances at once.</summary>
+    public void Dispose() => _puller.Dispose();
 
     public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
     {

@@ -18,6 +18,20 @@ public interface IReceivingChannel : IMessageChannel
     Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Takes one message if one is deliverable now, hands it to <paramref name="handler"/> and acts on its
+    /// acknowledgement as the receive loop would; returns at once (after at most a short poll) when there is none.
+    /// It is the pull primitive composite channels (a dynamic channel) build their own receive loop from: a message is
+    /// only taken when it is asked for, so a channel that is not asked keeps its messages untouched.
+    /// </summary>
+    /// <param name="handler">Processes the message and says what to do with it.</param>
+    /// <param name="cancellationToken">Cancels the wait for a message; once a message is handed out it is not passed on to the handler.</param>
+    /// <returns>
+    /// The handler's acknowledgement, or null when nothing was deliverable. <see cref="Acknowledgement.Release"/> leaves
+    /// the message to be taken again; <see cref="Acknowledgement.Stop"/> leaves it for the next consumer.
+    /// </returns>
+    ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The dead letter this channel keeps its finally failed messages in (for Kafka: the dead-letter topic), or null
     /// to use the application's <see cref="Failures.DeadLetters.IDeadLetterStore"/>.
     /// </summary>

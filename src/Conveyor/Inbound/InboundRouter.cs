@@ -42,7 +42,8 @@ internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound?
             return (addressed, null);
         }
 
-        var onChannel = runtime.EndpointsOn(inbound.ChannelName).ToList();
+        // A sub-channel of a dynamic channel carries the dynamic channel's messages: its handlers take them.
+        var onChannel = runtime.EndpointsReceiving(inbound.ChannelName).ToList();
         if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Internal)
         {
             return (onChannel[0], null);

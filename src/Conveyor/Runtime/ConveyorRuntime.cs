@@ -18,11 +18,12 @@ namespace Conveyor.Runtime;
 /// The compiled messaging system: endpoints, routing tables and channels. Built once when the host starts;
 /// an invalid configuration fails here, listing every problem and how to fix it.
 /// </summary>
-internal sealed class ConveyorRuntime
+internal sealed class ConveyorRuntime : IDisposable
 {
     private readonly ConcurrentDictionary<Type, RuntimeEndpoint[]> _eventsByType = new();
     private readonly ConcurrentDictionary<string, RuntimeEndpoint[]> _eventsByName = new(StringComparer.Ordinal);
     private readonly RuntimeEndpoint[] _eventEndpoints;
+    private readonly FrozenDictionary<string, string[]> _composedBy;
 
     public ConveyorRuntime(ConveyorSetup setup, IServiceProvider services, IOptions<ConveyorOptions> options)
     {
@@ -39,6 +40,12 @@ internal sealed class ConveyorRuntime
         {
             channels[registration.Name] = registration.Factory(services);
             channelKinds[registration.Name] = registration.Kind;
+        }
+
+        // Composite channels find their sub-channels once every registered channel exists.
+        foreach (var dynamic in channels.Values.OfType<Channels.Dynamic.DynamicChannel>())
+        {
+            dynamic.Bind(channels, services, errors);
         }
 
         foreach (var descriptor in descriptors.Where(d => d.Info.Kind == EndpointKind.Consumer))
@@ -83,6 +90,10 @@ internal sealed class ConveyorRuntime
 
         Channels = channels.ToFrozenDictionary(StringComparer.Ordinal);
         ConsumedChannels = setup.ConsumedChannels.ToFrozenSet(StringComparer.Ordinal);
+        _composedBy = channels.Values.OfType<Channels.Dynamic.DynamicChannel>()
+            .SelectMany(d => d.SendingChannelNames.Concat(d.ReceivingChannelNames).Distinct(StringComparer.Ordinal).Select(sub => (Sub: sub, Parent: d.Name)))
+            .GroupBy(p => p.Sub, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.Select(p => p.Parent).ToArray(), StringComparer.Ordinal);
         ChannelKinds = channelKinds.ToFrozenDictionary(StringComparer.Ordinal);
         Endpoints = endpoints.ToFrozenDictionary(e => e.Id, StringComparer.Ordinal);
         CommandsByType = endpoints.Where(e => e.Info.Kind == EndpointKind.Command && e.PayloadType is not null).ToFrozenDictionary(e => e.PayloadType!);
@@ -104,6 +115,15 @@ internal sealed class ConveyorRuntime
     public FrozenDictionary<string, RuntimeEndpoint> Endpoints { get; }
 
     public FrozenDictionary<string, IMessageChannel> Channels { get; }
+
+    /// <summary>Releases what channels hold open (e.g. a Kafka channel's pull consumer) when the container is disposed.</summary>
+    public void Dispose()
+    {
+        foreach (var channel in Channels.Values.OfType<IDisposable>())
+        {
+            channel.Dispose();
+        }
+    }
 
     public FrozenDictionary<string, string> ChannelKinds { get; }
 
@@ -155,6 +175,13 @@ internal sealed class ConveyorRuntime
     /// <summary>Endpoints whose chain forwards messages received on <paramref name="channel"/> to a next channel.</summary>
     public IEnumerable<RuntimeEndpoint> EndpointsForwardingFrom(string channel) =>
         Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.NextChannelAfter(channel) is not null);
+
+    /// <summary>
+    /// Endpoints a message received on <paramref name="channel"/> may be for: those on the channel and those on every
+    /// dynamic channel it is a sub-channel of.
+    /// </summary>
+    public IEnumerable<RuntimeEndpoint> EndpointsReceiving(string channel) =>
+        _composedBy.TryGetValue(channel, out var parents) ? EndpointsOn(channel).Concat(parents.SelectMany(EndpointsOn)) : EndpointsOn(channel);
 
     /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
     public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
@@ -245,6 +272,7 @@ internal sealed class ConveyorRuntime
         var used = new HashSet<string>(StringComparer.Ordinal);
         used.UnionWith(Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel is not null).Select(e => e.Info.Channel!));
         used.UnionWith(Endpoints.Values.SelectMany(e => e.Info.Via));
+        used.UnionWith(_composedBy.Keys);
         used.UnionWith(descriptors.Select(d => d.OutputChannel).OfType<string>());
         used.UnionWith(descriptors.Select(d => d.ErrorChannel).OfType<string>());
         used.UnionWith(setup.ConsumedChannels);

@@ -482,6 +482,85 @@ public abstract class ChannelCompliance : IAsyncLifetime
         probe.Ids.ShouldBe(["a", "b", "c"]);
     }
 
+    /// <summary>The pull primitive on an empty channel returns that there is nothing, without handing anything out.</summary>
+    [Fact]
+    public async Task TryReceiveAsync_OnAnEmptyChannel_ReturnsNothing()
+    {
+        var channel = await NewChannelAsync();
+        var probe = new ReceiveProbe(Time);
+
+        (await channel.TryReceiveAsync(probe.HandleAsync, CancellationToken.None).AsTask().WaitAsync(Timeout)).ShouldBeNull();
+        probe.Deliveries.ShouldBeEmpty();
+    }
+
+    /// <summary>Each take hands out one message, in the order they were sent; a completed one is gone.</summary>
+    [Fact]
+    public async Task TryReceiveAsync_TakesOneMessageAtATime_InOrder_AndCompletedRemovesIt()
+    {
+        var channel = await NewChannelAsync();
+        await channel.SendAsync(Message("a"), CancellationToken.None);
+        await channel.SendAsync(Message("b"), CancellationToken.None);
+        var probe = new ReceiveProbe(Time);
+
+        (await TakeAsync(channel, probe, "a is taken")).ShouldBe(Acknowledgement.Completed);
+        probe.Ids.ShouldBe(["a"], "one take hands out one message");
+        (await TakeAsync(channel, probe, "b is taken")).ShouldBe(Acknowledgement.Completed);
+        probe.Ids.ShouldBe(["a", "b"]);
+        (await channel.TryReceiveAsync(probe.HandleAsync, CancellationToken.None).AsTask().WaitAsync(Timeout)).ShouldBeNull("both were completed");
+        if (channel.Capabilities.ReportsLag)
+        {
+            (await channel.GetLagAsync(CancellationToken.None)).ShouldBe(0);
+        }
+    }
+
+    /// <summary>A released take leaves the message in the channel: a later take hands it out again, before what follows when the channel keeps order.</summary>
+    [Fact]
+    public async Task TryReceiveAsync_Release_LeavesTheMessageToBeTakenAgain()
+    {
+        var channel = await NewChannelAsync();
+        await channel.SendAsync(Message("a"), CancellationToken.None);
+        await channel.SendAsync(Message("b"), CancellationToken.None);
+        var probe = new ReceiveProbe(Time)
+        {
+            Answer = (d, _) => ValueTask.FromResult(d is { Id: "a", Attempt: 1 } ? Acknowledgement.Release : Acknowledgement.Completed),
+        };
+
+        (await TakeAsync(channel, probe, "a is taken")).ShouldBe(Acknowledgement.Release);
+        while (probe.Deliveries.Count(d => d.Id == "a") < 2 || probe.Deliveries.Count(d => d.Id == "b") < 1)
+        {
+            await TakeAsync(channel, probe, "a is taken again and b once");
+        }
+
+        probe.Deliveries.Count(d => d.Id == "a").ShouldBe(2, "a was released once, then completed");
+        if (channel.Capabilities.KeepsOrderOnRelease)
+        {
+            probe.Ids.ShouldBe(["a", "a", "b"], "a released message is taken again before what follows it");
+        }
+    }
+
+    /// <summary>A message whose due time has not come is not taken.</summary>
+    [Fact]
+    public async Task TryReceiveAsync_DoesNotTakeAMessageBeforeItsDueTime()
+    {
+        var channel = await NewChannelAsync();
+        var maxDelay = channel.Capabilities.MaxDeliveryDelay;
+        if (maxDelay == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var later = Message("later");
+        later.SetDeliverAt(Time.GetUtcNow() + (maxDelay == System.Threading.Timeout.InfiniteTimeSpan || maxDelay > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : maxDelay));
+        await channel.SendAsync(later, CancellationToken.None);
+        await channel.SendAsync(Message("now"), CancellationToken.None);
+        var probe = new ReceiveProbe(Time);
+
+        await TakeAsync(channel, probe, "the message due now is taken");
+        probe.Ids.ShouldBe(["now"]);
+        (await channel.TryReceiveAsync(probe.HandleAsync, CancellationToken.None).AsTask().WaitAsync(Timeout)).ShouldBeNull("the other one is due in an hour");
+        probe.Ids.ShouldBe(["now"]);
+    }
+
     /// <summary>A message with <paramref name="id"/> as its id and <c>body of {id}</c> as its text body.</summary>
     /// <param name="id">The message id.</param>
     /// <returns>The message.</returns>
@@ -501,6 +580,23 @@ public abstract class ChannelCompliance : IAsyncLifetime
     }
 
     private void MoveClock() => Clock?.Advance(TimeSpan.FromSeconds(1));
+
+    /// <summary>Takes until a take hands out a message (a consumer may need a moment to join, a release a moment to pass).</summary>
+    private async Task<Acknowledgement> TakeAsync(IReceivingChannel channel, ReceiveProbe probe, string what)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (deadline.Elapsed < Timeout)
+        {
+            if (await channel.TryReceiveAsync(probe.HandleAsync, CancellationToken.None).AsTask().WaitAsync(Timeout) is { } acknowledgement)
+            {
+                return acknowledgement;
+            }
+
+            MoveClock();
+        }
+
+        throw new ShouldAssertException($"No take handed out a message within {Timeout.TotalSeconds:0}s until {what}. Delivered: [{string.Join(", ", probe.Ids)}].");
+    }
 
     private async Task<ReceiveSummary> ReceiveUntilAsync(IReceivingChannel channel, ReceiveProbe probe, Func<IReadOnlyList<Delivery>, bool> until, string what, Action? poll = null)
     {

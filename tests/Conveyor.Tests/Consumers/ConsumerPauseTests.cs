@@ -138,5 +138,8 @@ public sealed class ConsumerPauseTests
 
         public Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken) =>
             Task.FromResult(new ReceiveSummary(0));
+
+        public ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<Acknowledgement?>(null);
     }
 }

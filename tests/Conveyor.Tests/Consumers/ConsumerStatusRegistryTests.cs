@@ -57,6 +57,8 @@ public sealed class ConsumerStatusRegistryTests
             Interlocked.Increment(ref _receives);
             throw error;
         }
+
+        public ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken) => throw error;
     }
 
     [Fact]

@@ -30,6 +30,9 @@ public sealed class DeadLetterListingTests
 
         public Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken) =>
             throw new NotSupportedException("Nothing consumes it in these tests.");
+
+        public ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("Nothing consumes it in these tests.");
     }
 
     private static DeadLetter Letter(string messageId, string endpointId, DateTimeOffset failedAt, string channel) =>

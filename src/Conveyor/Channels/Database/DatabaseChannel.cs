@@ -108,7 +108,7 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var owner = NewOwner();
         long completed = 0;
         try
         {
@@ -171,27 +171,18 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
                     }
                 }
 
-                var row = batch[i];
-                var inbound = new Inbound(row, this, owner);
-
-                // The row stays leased while it is handled, so the handler's token is never cancelled; a stop lets it finish.
-                switch (await handler(inbound, CancellationToken.None).ConfigureAwait(false))
+                var (acknowledgement, position) = await HandleAsync(batch[i], owner, handler).ConfigureAwait(false);
+                switch (acknowledgement)
                 {
                     case Acknowledgement.Completed:
-                        if (!inbound.DeletedInUnitOfWork && !await _store.DeleteAsync(row.Id, owner, CancellationToken.None).ConfigureAwait(false))
-                        {
-                            Log.DatabaseChannelLeaseLost(_logger, Name, 1);
-                        }
-
                         completed++;
                         finished++;
                         break;
                     case Acknowledgement.Release:
-                        await _store.ReleaseAsync(row.Id, owner, _time.GetUtcNow() + _options.ReleaseDelay, CancellationToken.None).ConfigureAwait(false);
                         finished++;
                         break;
                     case Acknowledgement.Stop:
-                        return (completed, row.Message.MessageId ?? inbound.Position);
+                        return (completed, position);
                 }
             }
         }
@@ -205,6 +196,59 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         }
 
         return (completed, null);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Leases the oldest available message alone, like a receive loop with a batch of one; it may run beside other consumers.</remarks>
+    public async ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var owner = NewOwner();
+        var leased = await _store.LeaseAsync(Name, owner, _options.LeaseDuration, 1, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (leased.Count == 0)
+        {
+            return null;
+        }
+
+        var acknowledgement = Acknowledgement.Stop;
+        try
+        {
+            (acknowledgement, _) = await HandleAsync(leased[0], owner, handler).ConfigureAwait(false);
+            return acknowledgement;
+        }
+        finally
+        {
+            if (acknowledgement == Acknowledgement.Stop)
+            {
+                await _store.ReleaseAllAsync(owner, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static string NewOwner() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    /// <summary>Hands one leased row to the handler and deletes or releases it; a stop leaves it leased for the caller to hand back.</summary>
+    private async ValueTask<(Acknowledgement Acknowledgement, string Position)> HandleAsync(LeasedMessage row, string owner, InboundMessageHandler handler)
+    {
+        var inbound = new Inbound(row, this, owner);
+
+        // The row stays leased while it is handled, so the handler's token is never cancelled; a stop lets it finish.
+        var acknowledgement = await handler(inbound, CancellationToken.None).ConfigureAwait(false);
+        switch (acknowledgement)
+        {
+            case Acknowledgement.Completed:
+                if (!inbound.DeletedInUnitOfWork && !await _store.DeleteAsync(row.Id, owner, CancellationToken.None).ConfigureAwait(false))
+                {
+                    Log.DatabaseChannelLeaseLost(_logger, Name, 1);
+                }
+
+                break;
+            case Acknowledgement.Release:
+                await _store.ReleaseAsync(row.Id, owner, _time.GetUtcNow() + _options.ReleaseDelay, CancellationToken.None).ConfigureAwait(false);
+                break;
+        }
+
+        return (acknowledgement, row.Message.MessageId ?? inbound.Position);
     }
 
     private async Task WaitAsync(Task arrived, DateTimeOffset? next, CancellationToken cancellationToken)

@@ -128,11 +128,7 @@ public sealed class InMemoryChannel : IReceivingChannel
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        if (!await _consumer.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException($"Channel '{Name}' is already being consumed; an in-memory channel has one consumer so that its order holds.");
-        }
-
+        await AcquireConsumerAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await ReceiveLoopAsync(handler, options, cancellationToken).ConfigureAwait(false);
@@ -141,6 +137,58 @@ public sealed class InMemoryChannel : IReceivingChannel
         {
             _consumer.Release();
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Takes the head of the queue when it is due; never waits. It cannot run beside a receive loop of the same channel.</remarks>
+    public async ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        await AcquireConsumerAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Entry? head;
+            lock (_gate)
+            {
+                head = _queue.First?.Value;
+            }
+
+            return head is null || head.NotBefore > _time.GetUtcNow() ? null : await HandleAsync(head, handler).ConfigureAwait(false);
+        }
+        finally
+        {
+            _consumer.Release();
+        }
+    }
+
+    private async ValueTask AcquireConsumerAsync(CancellationToken cancellationToken)
+    {
+        if (!await _consumer.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Channel '{Name}' is already being consumed; an in-memory channel has one consumer so that its order holds.");
+        }
+    }
+
+    private async ValueTask<Acknowledgement> HandleAsync(Entry head, InboundMessageHandler handler)
+    {
+        // An in-memory channel never loses a message it handed out, so the handler's token is never cancelled;
+        // a stop (cancellationToken) lets the message finish and ends the loop after it.
+        var acknowledgement = await handler(new Inbound(head.Message, this, head.Sequence), CancellationToken.None).ConfigureAwait(false);
+        switch (acknowledgement)
+        {
+            case Acknowledgement.Completed:
+                lock (_gate)
+                {
+                    _queue.Remove(head);
+                }
+
+                break;
+            case Acknowledgement.Release:
+                head.NotBefore = _time.GetUtcNow() + _options.ReleaseDelay;
+                break;
+        }
+
+        return acknowledgement;
     }
 
     private async Task<ReceiveSummary> ReceiveLoopAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
@@ -177,21 +225,10 @@ public sealed class InMemoryChannel : IReceivingChannel
                 continue;
             }
 
-            // An in-memory channel never loses a message it handed out, so the handler's token is never cancelled;
-            // a stop (cancellationToken) lets the message finish and ends the loop after it.
-            var acknowledgement = await handler(new Inbound(head.Message, this, head.Sequence), CancellationToken.None).ConfigureAwait(false);
-            switch (acknowledgement)
+            switch (await HandleAsync(head, handler).ConfigureAwait(false))
             {
                 case Acknowledgement.Completed:
-                    lock (_gate)
-                    {
-                        _queue.Remove(head);
-                    }
-
                     completed++;
-                    break;
-                case Acknowledgement.Release:
-                    head.NotBefore = _time.GetUtcNow() + _options.ReleaseDelay;
                     break;
                 case Acknowledgement.Stop:
                     return new ReceiveSummary(completed, head.Message.MessageId);
