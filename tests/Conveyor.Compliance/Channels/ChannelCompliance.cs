@@ -315,7 +315,15 @@ public abstract class ChannelCompliance : IAsyncLifetime
         }
 
         await run.WaitAsync(Timeout);
-        probe.Ids[0].ShouldBe("early");
+
+        // The later message must not wait for the delayed one. That shows only while the delayed one is not yet due: a
+        // consumer that got going after the due time (a slow group join on a loaded machine) may take either first.
+        var first = probe.Deliveries[0];
+        if (first.At < due)
+        {
+            first.Id.ShouldBe("early", "a message sent after a delayed one is not held up by it");
+        }
+
         var handledAt = probe.Deliveries.Single(d => d.Id == "late").At;
 
         // On real time, timers and the wall clock are different clocks: allow their skew, never a delivery early by more.
