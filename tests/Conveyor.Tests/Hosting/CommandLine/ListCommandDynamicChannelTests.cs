@@ -7,7 +7,7 @@ public sealed class ListCommandDynamicChannelTests
 
     public sealed class Orders
     {
-        [Asynchronous("orders")]
+        [Asynchronous("tenant_orders")]
         [CommandHandler(EndpointId = "orders.place")]
         public void Handle(PlaceOrder command)
         {
@@ -20,20 +20,18 @@ public sealed class ListCommandDynamicChannelTests
         var app = new CliApp();
         var host = app.BuildHost(c => c
             .AddHandler<Orders>()
-            .AddInMemoryChannel("orders_premium")
-            .AddInMemoryChannel("orders_shared")
-            .AddDynamicChannel("orders", d => d
-                .SendByHeader("tenant", new Dictionary<string, string> { ["acme"] = "orders_premium" }, defaultChannel: "orders_shared")));
+            .AddInMemoryChannel("tenant_orders_premium")
+            .AddInMemoryChannel("tenant_orders_shared")
+            .AddDynamicChannel("tenant_orders", d => d
+                .SendByHeader("tenant", new Dictionary<string, string> { ["acme"] = "tenant_orders_premium" }, defaultChannel: "tenant_orders_shared")));
 
         var result = await CliApp.InvokeAsync(host, "list");
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        var row = result.Row("orders");
-        row.ShouldStartWith("orders ");
+        var row = result.Row("tenant_orders");
+        row.ShouldStartWith("tenant_orders ");
         row.ShouldContain("dynamic");
-        row.ShouldContain("sends by header 'tenant': acme->orders_premium, default orders_shared");
-        row.ShouldContain("orders_premium");
-        row.ShouldContain("orders_shared");
-        row.ShouldContain("receives round robin");
+        row.ShouldContain("sends by header 'tenant': acme->tenant_orders_premium, default tenant_orders_shared");
+        row.ShouldContain("receives round robin over tenant_orders_premium, tenant_orders_shared");
     }
 }
