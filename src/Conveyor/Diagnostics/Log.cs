@@ -62,7 +62,7 @@ internal static partial class Log
     [LoggerMessage(3008, LogLevel.Warning, "Channel {Channel} ({Kind}) is registered but nothing uses it: no endpoint consumes it and no OutputChannel or ErrorChannel names it. Remove the registration, or name the channel where it is meant to be used ([Asynchronous(\"{Channel}\")], OutputChannel, [ErrorChannel])")]
     public static partial void UnusedChannel(ILogger logger, string channel, string kind);
 
-    [LoggerMessage(1101, LogLevel.Warning, "Database channel {Channel} lost the lease of {Count} message(s) to another consumer, which delivers them; a handler slower than the lease may have handled one twice. Raise the channel's LeaseDuration above the slowest handler")]
+    [LoggerMessage(1011, LogLevel.Warning, "Database channel {Channel} lost the lease of {Count} message(s) to another consumer, which delivers them; a handler slower than the lease may have handled one twice. Raise the channel's LeaseDuration above the slowest handler")]
     public static partial void DatabaseChannelLeaseLost(ILogger logger, string channel, int count);
 
     [LoggerMessage(1010, LogLevel.Debug, "Message {MessageId} for endpoint {EndpointId} received on channel {Channel} goes on to channel {Next}")]
