@@ -5,7 +5,7 @@ namespace Conveyor.Diagnostics.Telemetry;
 /// <summary>Adding attributes to a span that was just started, without boxing the common small numbers.</summary>
 internal static class ActivityTags
 {
-    // Attempt numbers, partitions and small bodies: boxed once for the process rather than once per span.
+    // Attempt numbers and small body sizes: boxed once for the process rather than once per span.
     private static readonly object[] SmallInts = [.. Enumerable.Range(0, 256).Select(i => (object)i)];
 
     /// <summary>Adds the attribute when <paramref name="value"/> is not null (<see cref="Activity.AddTag(string, string?)"/> would add a null).</summary>
