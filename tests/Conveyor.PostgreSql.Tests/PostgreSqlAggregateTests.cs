@@ -1,3 +1,4 @@
+using Conveyor.Storage;
 using Conveyor.Aggregates;
 using Conveyor.EventSourcing;
 using Conveyor.PostgreSql.Aggregates;
@@ -281,10 +282,10 @@ public sealed class PostgreSqlAggregateTests(TestDatabase database) : IClassFixt
     private static EventData Event(string data) => new("Happened", $$"""{"by":"{{data}}"}""", null);
 
     private static PostgreSqlAggregateStateStore Store(PostgreSqlDatabase postgres, PostgreSqlUnitOfWork? unitOfWork) =>
-        new(new PostgreSqlStoreTransaction(postgres, new PostgreSqlUnitOfWorkSlot { Current = unitOfWork }));
+        new(new PostgreSqlStoreTransaction(postgres, new UnitOfWorkSlot<PostgreSqlUnitOfWork> { Current = unitOfWork }));
 
     private static PostgreSqlEventStore Events(PostgreSqlDatabase postgres, PostgreSqlUnitOfWork? unitOfWork) =>
-        new(new PostgreSqlStoreTransaction(postgres, new PostgreSqlUnitOfWorkSlot { Current = unitOfWork }), TimeProvider.System);
+        new(new PostgreSqlStoreTransaction(postgres, new UnitOfWorkSlot<PostgreSqlUnitOfWork> { Current = unitOfWork }), TimeProvider.System);
 
     /// <summary>Polls until a session of this test's database waits on a lock (the loser's statement), with a deadline.</summary>
     private async Task WaitUntilWaitingOnALockAsync()
