@@ -51,19 +51,12 @@ public static class PostgreSqlConveyorBuilderExtensions
             OtherUseMethod = "UseSqlite",
             OneDatabase = "one database",
             SectionName = PostgreSqlOptions.SectionName,
+            SetConnectionString = (o, value) => o.ConnectionString = value,
             ConnectionType = typeof(NpgsqlConnection),
             BeginUnitOfWork = (database, scope, cancellationToken) => database.BeginUnitOfWorkAsync(scope, cancellationToken),
             Describe = database => database.Name,
             DeduplicationStore = (database, retention, time, cleanupBatchSize) => new PostgreSqlDeduplicationStore(database, retention, time, cleanupBatchSize),
-        }.Register<PostgreSqlOptionsValidator>(builder, o =>
-        {
-            if (connectionString is not null)
-            {
-                o.ConnectionString = connectionString;
-            }
-
-            configure?.Invoke(o);
-        });
+        }.Register<PostgreSqlOptionsValidator>(builder, connectionString, configure);
         services.AddSingleton<ISchemaMigrator, PostgreSqlSchemaMigrator>();
         services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new PostgreSqlDeadLetterStore(sp.GetRequiredService<PostgreSqlDatabase>())));
         services.Replace(ServiceDescriptor.Singleton<IMessageScheduler>(sp => new PostgreSqlMessageScheduler(

@@ -50,19 +50,12 @@ public static class SqliteConveyorBuilderExtensions
             OtherUseMethod = "UsePostgreSql",
             OneDatabase = "one database file",
             SectionName = SqliteOptions.SectionName,
+            SetConnectionString = (o, value) => o.ConnectionString = value,
             ConnectionType = typeof(SqliteConnection),
             BeginUnitOfWork = (database, scope, cancellationToken) => database.BeginUnitOfWorkAsync(scope, cancellationToken),
             Describe = database => $"SQLite {database.FilePath}",
             DeduplicationStore = (database, retention, time, cleanupBatchSize) => new SqliteDeduplicationStore(database, retention, time, cleanupBatchSize),
-        }.Register<SqliteOptionsValidator>(builder, o =>
-        {
-            if (connectionString is not null)
-            {
-                o.ConnectionString = connectionString;
-            }
-
-            configure?.Invoke(o);
-        });
+        }.Register<SqliteOptionsValidator>(builder, connectionString, configure);
         services.AddSingleton<ISchemaMigrator, SqliteSchemaMigrator>();
         services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new SqliteDeadLetterStore(sp.GetRequiredService<SqliteDatabase>())));
         services.Replace(ServiceDescriptor.Singleton<IMessageScheduler>(sp => new SqliteMessageScheduler(

@@ -35,6 +35,9 @@ internal sealed class DatabaseStoreRegistration<TOptions, TDatabase, TUnitOfWork
     /// <summary>The configuration section the options bind from.</summary>
     public required string SectionName { get; init; }
 
+    /// <summary>Sets the options' connection string.</summary>
+    public required Action<TOptions, string> SetConnectionString { get; init; }
+
     /// <summary>The type of the unit of work's connection.</summary>
     public required Type ConnectionType { get; init; }
 
@@ -50,9 +53,10 @@ internal sealed class DatabaseStoreRegistration<TOptions, TDatabase, TUnitOfWork
     /// <summary>Registers the shared part of the package's stores.</summary>
     /// <typeparam name="TValidator">The package's options validator.</typeparam>
     /// <param name="builder">The Conveyor builder.</param>
-    /// <param name="fromCode">Sets the options the Use method was given (configuration overrides them).</param>
+    /// <param name="connectionString">The connection string the Use method was given, if any.</param>
+    /// <param name="configure">The other options the Use method was given, if any.</param>
     /// <exception cref="ConveyorConfigurationException">The package, or another store package, was registered before.</exception>
-    public void Register<TValidator>(ConveyorBuilder builder, Action<TOptions> fromCode)
+    public void Register<TValidator>(ConveyorBuilder builder, string? connectionString, Action<TOptions>? configure)
         where TValidator : class, IValidateOptions<TOptions>
     {
         var services = builder.Services;
@@ -69,7 +73,19 @@ internal sealed class DatabaseStoreRegistration<TOptions, TDatabase, TUnitOfWork
         }
 
         // Code first, then configuration over it: a deployment changes the database without a rebuild.
-        services.AddOptions<TOptions>().Configure(fromCode).BindSection(SectionName).ValidateOnStart();
+        var setConnectionString = SetConnectionString;
+        services.AddOptions<TOptions>()
+            .Configure(o =>
+            {
+                if (connectionString is not null)
+                {
+                    setConnectionString(o, connectionString);
+                }
+
+                configure?.Invoke(o);
+            })
+            .BindSection(SectionName)
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
         services.AddSingleton<TDatabase>();
 
