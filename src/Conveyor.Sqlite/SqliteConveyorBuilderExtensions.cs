@@ -39,7 +39,7 @@ public static class SqliteConveyorBuilderExtensions
     /// </param>
     /// <param name="configure">Changes the other options (configuration overrides them too).</param>
     /// <returns>The builder.</returns>
-    /// <exception cref="ConveyorConfigurationException">UseSqlite was called before.</exception>
+    /// <exception cref="ConveyorConfigurationException">UseSqlite, or another store package's Use method, was called before.</exception>
     public static ConveyorBuilder UseSqlite(this ConveyorBuilder builder, string? connectionString = null, Action<SqliteOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
