@@ -31,13 +31,14 @@ internal static class KafkaRecords
     private const string DistributedMapHeader = "conveyor.distributed.map";
 
     /// <summary>
-    /// The record for <paramref name="message"/>. <paramref name="omitImpliedHeaders"/> leaves out headers whose value
-    /// follows from the record or from other headers, for records only Conveyor reads (its channels' topics):
-    /// <see cref="RestoreImplied"/> puts them back on receipt. Records for other consumers (named publishers,
-    /// dead-letter topics) carry every header.
+    /// The record for <paramref name="message"/>. <paramref name="implied"/> leaves out headers whose value follows
+    /// from the record, from other headers or from the channel's routing, for records only Conveyor reads (its
+    /// channels' topics): <see cref="RestoreImplied"/> puts them back on receipt. Records for other consumers (named
+    /// publishers, dead-letter topics) carry every header.
     /// </summary>
-    public static Message<byte[]?, byte[]?> From(TransportMessage message, bool omitImpliedHeaders = false)
+    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null)
     {
+        var omitImpliedHeaders = implied is not null;
         var headers = new Headers();
         var anyEncoded = HasEncodedHeaders(message.Headers);
         var timestamp = Timestamp.Default;
@@ -54,7 +55,7 @@ internal static class KafkaRecords
         foreach (var (name, value) in message.Headers)
         {
             if (!name.StartsWith("kafka_", StringComparison.Ordinal)
-                && !(omitImpliedHeaders && IsImplied(name, value, message.Headers, timestamp.Type != TimestampType.NotAvailable, distributed)))
+                && !(omitImpliedHeaders && IsImplied(name, value, message.Headers, timestamp.Type != TimestampType.NotAvailable, distributed, implied!)))
             {
                 headers.Add(name, anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? Convert.FromBase64String(value) : Encoding.UTF8.GetBytes(value));
             }
@@ -87,15 +88,17 @@ internal static class KafkaRecords
     /// Headers a channel record leaves out because <see cref="RestoreImplied"/> can put them back on receipt: a
     /// correlation id equal to the message id (a message that starts a flow), a routing key equal to the message name,
     /// the timestamp (the record's timestamp carries it), the default content type (<c>application/json</c>), and
-    /// the message kind, which only the distributed bus reads on receipt (its records keep it).
+    /// the message kind, which only the distributed bus reads on receipt, and the target endpoint when it is the only
+    /// one on the channel that takes the message's name (a distributed bus's records keep both).
     /// </summary>
-    private static bool IsImplied(string name, string value, MessageHeaders headers, bool timestampInRecord, bool distributed) => name switch
+    private static bool IsImplied(string name, string value, MessageHeaders headers, bool timestampInRecord, bool distributed, ImpliedHeaders implied) => name switch
     {
         MessageHeaderNames.CorrelationId => value == headers.MessageId,
         MessageHeaderNames.RoutingKey => value == headers.MessageName,
         MessageHeaderNames.Timestamp => timestampInRecord,
         MessageHeaderNames.ContentType => value == ImpliedContentType,
         MessageHeaderNames.MessageKind => !distributed,
+        MessageHeaderNames.TargetEndpoint => !distributed && implied.TargetEndpoint(value, headers),
         _ => false,
     };
 

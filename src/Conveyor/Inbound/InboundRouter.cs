@@ -42,20 +42,13 @@ internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound?
             return (addressed, null);
         }
 
-        // A sub-channel of a dynamic channel carries the dynamic channel's messages: its handlers take them.
-        var onChannel = runtime.EndpointsReceiving(inbound.ChannelName).ToList();
-        if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Internal)
-        {
-            return (onChannel[0], null);
-        }
-
-        if (name is null)
+        var (onChannel, matching) = ByName(runtime, inbound.ChannelName, name);
+        if (matching is null)
         {
             throw new MessageRoutingException(
                 $"The message on channel '{inbound.ChannelName}' has neither a '{MessageHeaderNames.TargetEndpoint}', '{MessageHeaderNames.RoutingKey}' nor '{MessageHeaderNames.MessageName}' header, so no handler can be chosen.");
         }
 
-        var matching = onChannel.Where(e => Accepts(e, name)).ToList();
         return matching.Count switch
         {
             0 => throw new MessageRoutingException(
@@ -63,6 +56,38 @@ internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound?
             1 => (matching[0], null),
             _ => (null, matching),
         };
+    }
+
+    /// <summary>
+    /// Whether a message named <paramref name="name"/> (its routing key, else its message name) on
+    /// <paramref name="channel"/> reaches <paramref name="endpointId"/>, and only it, without a
+    /// <see cref="MessageHeaderNames.TargetEndpoint"/> header: a transport may then leave the header off the wire
+    /// (not for a distributed message, which is routed by <see cref="DistributedInbound"/>).
+    /// </summary>
+    public static bool ImpliesTarget(ConveyorRuntime runtime, string channel, string endpointId, string? name)
+    {
+        if (runtime.Endpoints.GetValueOrDefault(channel) is { Info.Kind: EndpointKind.Consumer } owner)
+        {
+            return owner.Id == endpointId;
+        }
+
+        return ByName(runtime, channel, name).Matching is [var only] && only.Id == endpointId;
+    }
+
+    /// <summary>
+    /// The endpoints a message without a target endpoint is for: the one handler of a dynamic channel's sub-channel
+    /// (it takes the dynamic channel's messages), else those on the channel that accept <paramref name="name"/>;
+    /// null when there is no name to go by.
+    /// </summary>
+    private static (List<RuntimeEndpoint> OnChannel, List<RuntimeEndpoint>? Matching) ByName(ConveyorRuntime runtime, string channel, string? name)
+    {
+        var onChannel = runtime.EndpointsReceiving(channel).ToList();
+        if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Internal)
+        {
+            return (onChannel, onChannel);
+        }
+
+        return (onChannel, name is null ? null : onChannel.Where(e => Accepts(e, name)).ToList());
     }
 
     private static bool Accepts(RuntimeEndpoint endpoint, string name) =>

@@ -80,6 +80,7 @@ public sealed class KafkaChannelTests(KafkaTestCluster cluster) : IClassFixture<
         started.ShouldAllBe(r => r.Header(MessageHeaderNames.CorrelationId) == null && r.Header(MessageHeaderNames.RoutingKey) == null);
         started.ShouldAllBe(r => r.Header(MessageHeaderNames.Timestamp) == null && r.Header(MessageHeaderNames.ContentType) == null
             && r.Header(MessageHeaderNames.MessageKind) == null);
+        started.Select(r => r.Header(MessageHeaderNames.TargetEndpoint)).Order().ShouldBe(["tickets.audit", "tickets.notify"]); // two handlers on the channel take the name: each record names its own
         started.ShouldAllBe(r => r.Header(MessageHeaderNames.MessageName) == "ticket.opened" && r.Header(MessageHeaderNames.MessageId) != null);
         records.Where(r => r.Payload!.Contains("t-2")).Select(r => r.Header(MessageHeaderNames.CorrelationId)).ShouldBe(["flow-9", "flow-9"]);
 
@@ -91,5 +92,31 @@ public sealed class KafkaChannelTests(KafkaTestCluster cluster) : IClassFixture<
         first.Get(MessageHeaderNames.Timestamp).ShouldBe(started[0].Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         started[0].Timestamp.ShouldBeInRange(before, after, "the record's timestamp is the message's creation time");
         received.Messages.Where(m => m.Ticket.TicketId == "t-2").ShouldAllBe(m => m.Headers.CorrelationId == "flow-9");
+    }
+
+    public sealed class Closer(Received received)
+    {
+        [Asynchronous("closing")]
+        [EventHandler(EndpointId = "tickets.close")]
+        public void Close(TicketOpened e, MessageHeaders headers) => received.Messages.Enqueue(("close", e, headers));
+    }
+
+    [Fact]
+    public async Task ChannelRecords_LeaveOffTheTargetEndpoint_WhenItIsTheOnlyHandlerOfTheName()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        var received = new Received();
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<Closer>().AddKafkaChannel("closing", topic, groupId: $"g-{topic}"),
+            s => s.AddSingleton(received));
+        await services.GetRequiredService<IEventBus>().PublishAsync(new TicketOpened("t-1", 1));
+
+        var record = (await Kcat.ConsumeAllAsync(cluster, topic)).ShouldHaveSingleItem();
+        record.Header(MessageHeaderNames.TargetEndpoint).ShouldBeNull();
+        record.Headers.Select(h => h.Key).Order().ShouldBe([MessageHeaderNames.MessageId, MessageHeaderNames.MessageName]);
+
+        (await services.RunUntilEmpty("closing")).Finished.ShouldBe(1);
+        received.Messages.ShouldHaveSingleItem().Who.ShouldBe("close");
     }
 }
