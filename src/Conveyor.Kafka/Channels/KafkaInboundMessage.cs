@@ -74,7 +74,7 @@ internal sealed class KafkaInboundMessage : InboundMessage
         var timestamp = record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture);
         KafkaRecords.RestoreImplied(headers, timestamp);
         headers.Set("kafka_topic", record.Topic);
-        headers.Set("kafka_partition", record.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        headers.Set("kafka_partition", PartitionText(record.Partition.Value));
         headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));
         headers.Set("kafka_timestamp", timestamp);
         headers.Set(KafkaRecords.KeyHeader, null); // only the record's own key, never a header that claims to be it
@@ -99,6 +99,12 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
         return (new TransportMessage(headers, record.Message.Value ?? []), error);
     }
+
+    // Partition numbers as text, made once: one string fewer per record.
+    private static readonly string[] PartitionTexts = [.. Enumerable.Range(0, 256).Select(p => p.ToString(CultureInfo.InvariantCulture))];
+
+    private static string PartitionText(int partition) =>
+        (uint)partition < (uint)PartitionTexts.Length ? PartitionTexts[partition] : partition.ToString(CultureInfo.InvariantCulture);
 
     public override async ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken)
     {

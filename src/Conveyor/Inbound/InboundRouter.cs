@@ -12,6 +12,11 @@ namespace Conveyor.Inbound;
 /// </summary>
 internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound? distributed = null)
 {
+    // Endpoints do not change once the runtime is built: a channel's answer for a name is kept (up to a bound, since
+    // names come from producers), so routing by name costs a lookup per message, not a scan of every endpoint.
+    private const int MaxKeptRoutes = 4_096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Channel, string? Name), (List<RuntimeEndpoint> OnChannel, List<RuntimeEndpoint>? Matching)> _byName = new();
+
     /// <summary>The endpoint for <paramref name="inbound"/>, or the endpoints to fan it out to when several accept it.</summary>
     public (RuntimeEndpoint? Endpoint, IReadOnlyList<RuntimeEndpoint>? FanOut) Route(InboundMessage inbound)
     {
@@ -42,7 +47,17 @@ internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound?
             return (addressed, null);
         }
 
-        var (onChannel, matching) = ByName(runtime, inbound.ChannelName, name);
+        var key = (inbound.ChannelName, name);
+        if (!_byName.TryGetValue(key, out var routes))
+        {
+            routes = ByName(runtime, inbound.ChannelName, name);
+            if (_byName.Count < MaxKeptRoutes)
+            {
+                _byName.TryAdd(key, routes);
+            }
+        }
+
+        var (onChannel, matching) = routes;
         if (matching is null)
         {
             throw new MessageRoutingException(
