@@ -27,6 +27,9 @@ internal static class KafkaRecords
     /// <summary>The content type a channel record without a <c>contentType</c> header is in: JSON, the default converter's.</summary>
     public const string ImpliedContentType = Serialization.JsonMessageConverter.MediaType;
 
+    // How old a message may be for the record's timestamp to carry its creation time (see From).
+    private const long RecentMilliseconds = 60_000;
+
     // Marks a record of the distributed bus, which reads the message kind on receipt (Conveyor.Distributed.DistributedHeaders.Map).
     private const string DistributedMapHeader = "conveyor.distributed.map";
 
@@ -44,10 +47,12 @@ internal static class KafkaRecords
         var timestamp = Timestamp.Default;
         if (omitImpliedHeaders && message.Headers.Get(MessageHeaderNames.Timestamp) is { } created
             && long.TryParse(created, NumberStyles.None, CultureInfo.InvariantCulture, out var createdMs)
-            && createdMs.ToString(CultureInfo.InvariantCulture) == created)
+            && createdMs.ToString(CultureInfo.InvariantCulture) == created
+            && Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - createdMs) <= RecentMilliseconds)
         {
-            // The record's own timestamp carries it: the creation time, also when the record is written later (an
-            // outbox relay, a retry).
+            // The record's own timestamp carries the creation time. Only for a message created moments ago (nearly
+            // all): an older one (a retry, a replay, a message that waited in an outbox) keeps its header and gets the
+            // time it is written, so that the broker's time-based retention and timestamp limits see a current time.
             timestamp = new Timestamp(createdMs, TimestampType.CreateTime);
         }
 
@@ -87,7 +92,7 @@ internal static class KafkaRecords
     /// <summary>
     /// Headers a channel record leaves out because <see cref="RestoreImplied"/> can put them back on receipt: a
     /// correlation id equal to the message id (a message that starts a flow), a routing key equal to the message name,
-    /// the timestamp (the record's timestamp carries it), the default content type (<c>application/json</c>), and
+    /// the timestamp of a message created in the last minute (the record's timestamp carries it), the default content type (<c>application/json</c>), and
     /// the message kind, which only the distributed bus reads on receipt, and the target endpoint when it is the only
     /// one on the channel that takes the message's name (a distributed bus's records keep both).
     /// </summary>
