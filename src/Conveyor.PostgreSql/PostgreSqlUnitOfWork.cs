@@ -18,6 +18,7 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
     private List<Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>>? _committing;
+    private List<Func<NpgsqlBatchCommand>>? _committingWith;
     private List<IUnitOfWorkParticipant>? _participants;
 
     internal PostgreSqlUnitOfWork(PostgreSqlDatabase database, IServiceProvider services, NpgsqlConnection connection, NpgsqlTransaction transaction)
@@ -82,6 +83,13 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
     /// <summary>Runs <paramref name="work"/> in the transaction just before it commits (a claim's expiry is measured from the commit).</summary>
     internal void OnCommitting(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work) => (_committing ??= []).Add(work);
 
+    /// <summary>
+    /// Sends the statement <paramref name="command"/> makes (when the unit of work commits) in one batch with the
+    /// <c>COMMIT</c>: one round trip for every such write and the commit. A statement that fails fails the commit, and
+    /// the transaction rolls back.
+    /// </summary>
+    internal void OnCommitting(Func<NpgsqlBatchCommand> command) => (_committingWith ??= []).Add(command);
+
     /// <inheritdoc />
     public async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
@@ -96,7 +104,24 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
                 }
             }
 
-            await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (_committingWith is null)
+            {
+                await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Npgsql follows the server's transaction status, so a COMMIT in the batch ends the transaction as
+                // CommitAsync would (disposing it afterwards sends nothing); after a failed statement the server skips
+                // the rest of the batch, the COMMIT with it, and the rollback below ends the transaction.
+                await using var batch = new NpgsqlBatch(_connection, _transaction);
+                foreach (var command in _committingWith)
+                {
+                    batch.BatchCommands.Add(command());
+                }
+
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {

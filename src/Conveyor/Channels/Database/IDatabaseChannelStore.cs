@@ -27,6 +27,22 @@ public interface IDatabaseChannelStore
     /// <returns>A task that completes once the row is written (committed, outside a unit of work).</returns>
     ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether <see cref="InsertAsync"/>, called now (in this execution context), writes in the transaction of the
+    /// handled message's unit of work rather than in one of its own.
+    /// </summary>
+    bool InsertJoinsTransaction { get; }
+
+    /// <summary>
+    /// Inserts messages, in their order, in one transaction of their own (never a unit of work's) and as few
+    /// statements as the database allows: the sends made outside a handler, which the channel gathers.
+    /// </summary>
+    /// <param name="channel">The channel name.</param>
+    /// <param name="rows">The messages and when each may be delivered.</param>
+    /// <param name="cancellationToken">Cancels the insert.</param>
+    /// <returns>A task that completes once the rows are committed.</returns>
+    ValueTask InsertManyAsync(string channel, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken);
+
     /// <summary>Whether <see cref="InsertAsync"/>, called while <paramref name="unitOfWork"/> is open, writes in its transaction.</summary>
     /// <param name="unitOfWork">The unit of work of the message being handled.</param>
     /// <returns>True when <paramref name="unitOfWork"/> is an open transaction of this store's database.</returns>
