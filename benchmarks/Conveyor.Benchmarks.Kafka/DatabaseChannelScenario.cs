@@ -9,9 +9,19 @@ using Wolverine.Postgresql;
 namespace Conveyor.Benchmarks.Kafka;
 
 /// <summary>One measured round of one side: from the first send to the last message handled.</summary>
-public sealed record DatabaseChannelRun(int Round, string Side, int Messages, TimeSpan Elapsed, TimeSpan SendsDone)
+public sealed record DatabaseChannelRun(int Round, string Side, int Messages, TimeSpan Elapsed, TimeSpan SendsDone, Cpu Cpu)
 {
     public double PerSecond => Messages / Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// The CPU time a run took: the benchmark process's (both sides' .NET code, senders and consumers) and the PostgreSQL
+/// server's (null when not readable).
+/// </summary>
+public sealed record Cpu(TimeSpan Process, TimeSpan? Server)
+{
+    /// <summary>CPU milliseconds per message, process and server together (null without the server's).</summary>
+    public double? MillisecondsPerMessage(int messages) => Server is { } server ? (Process + server).TotalMilliseconds / messages : null;
 }
 
 /// <summary>What the profiled round of Conveyor's side sent to the server, per message.</summary>
@@ -40,11 +50,11 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
             string[] sides = round % 2 == 0 ? [ConveyorSide, WolverineSide] : [WolverineSide, ConveyorSide];
             foreach (var side in sides)
             {
-                var (elapsed, sendsDone) = side == ConveyorSide ? await RunConveyorAsync() : await RunWolverineAsync();
-                Console.WriteLine($"  round {round} {side,-9}: {options.ChannelMessages / elapsed.TotalSeconds,10:N0} msg/s ({elapsed.TotalMilliseconds:N0} ms, sends done at {sendsDone.TotalMilliseconds:N0} ms){(round == 0 ? " (warm-up)" : "")}");
+                var (elapsed, sendsDone, cpu) = side == ConveyorSide ? await RunConveyorAsync() : await RunWolverineAsync();
+                Console.WriteLine($"  round {round} {side,-9}: {options.ChannelMessages / elapsed.TotalSeconds,10:N0} msg/s ({elapsed.TotalMilliseconds:N0} ms, sends done at {sendsDone.TotalMilliseconds:N0} ms, CPU {cpu.MillisecondsPerMessage(options.ChannelMessages):0.000} ms/msg){(round == 0 ? " (warm-up)" : "")}");
                 if (round > 0)
                 {
-                    runs.Add(new DatabaseChannelRun(round, side, options.ChannelMessages, elapsed, sendsDone));
+                    runs.Add(new DatabaseChannelRun(round, side, options.ChannelMessages, elapsed, sendsDone, cpu));
                 }
             }
         }
@@ -52,12 +62,12 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         // Profiled apart, after the measured rounds: listening to every command costs time of its own.
         using var profile = new StatementProfile();
         var before = await TransactionsAsync();
-        var (profiled, profiledSends) = await RunConveyorAsync();
+        var (profiled, profiledSends, _) = await RunConveyorAsync();
         var transactions = await TransactionsAsync() - before;
         return (runs, new DatabaseChannelProfile(options.ChannelMessages, profile.Statements, transactions, profiled, profiledSends));
     }
 
-    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone)> RunConveyorAsync()
+    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone, Cpu Cpu)> RunConveyorAsync()
     {
         var schema = $"bench_channel_{Guid.NewGuid():N}";
         var counter = new DbChannelCounter(options.ChannelMessages);
@@ -80,10 +90,10 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
             var commands = provider.GetRequiredService<ICommandBus>();
             using var stop = new CancellationTokenSource();
             var consumers = Enumerable.Range(0, options.ChannelConsumers).Select(_ => runner.RunAsync(Channel, cancellationToken: stop.Token)).ToArray();
-            var (elapsed, sendsDone) = await SendAndWaitAsync(counter, i => commands.SendAsync(new DbChannelWork(i)));
+            var measured = await SendAndWaitAsync(counter, i => commands.SendAsync(new DbChannelWork(i)));
             await stop.CancelAsync();
             await Task.WhenAll(consumers);
-            return (elapsed, sendsDone);
+            return measured;
         }
         finally
         {
@@ -98,7 +108,7 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
     /// durable inbox (a message leaves the queue for the inbox table in the same transaction, and is marked handled
     /// after the handler ran).
     /// </summary>
-    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone)> RunWolverineAsync()
+    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone, Cpu Cpu)> RunWolverineAsync()
     {
         var schema = $"bench_wolverine_{Guid.NewGuid():N}";
         var counter = new DbChannelCounter(options.ChannelMessages);
@@ -123,9 +133,9 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         {
             await host.StartAsync();
             var bus = host.Services.GetRequiredService<IMessageBus>();
-            var (elapsed, sendsDone) = await SendAndWaitAsync(counter, i => bus.SendAsync(new WolverineWork(i)));
+            var measured = await SendAndWaitAsync(counter, i => bus.SendAsync(new WolverineWork(i)));
             await host.StopAsync();
-            return (elapsed, sendsDone);
+            return measured;
         }
         finally
         {
@@ -136,8 +146,11 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
     }
 
     /// <summary>Timed: every send committed and every message handled and acknowledged.</summary>
-    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone)> SendAndWaitAsync(DbChannelCounter counter, Func<int, ValueTask> send)
+    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone, Cpu Cpu)> SendAndWaitAsync(DbChannelCounter counter, Func<int, ValueTask> send)
     {
+        var process = Process.GetCurrentProcess();
+        var processBefore = process.TotalProcessorTime;
+        var serverBefore = ServerCpu.Of(options.RequirePostgreSql());
         var clock = Stopwatch.StartNew();
         var senders = Enumerable.Range(0, options.ChannelConsumers).Select(s => Task.Run(async () =>
         {
@@ -149,7 +162,10 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         await Task.WhenAll(senders);
         var sendsDone = clock.Elapsed;
         await counter.AllHandled.WaitAsync(TimeSpan.FromMinutes(5));
-        return (clock.Elapsed, sendsDone);
+        var elapsed = clock.Elapsed;
+        process.Refresh();
+        var cpu = new Cpu(process.TotalProcessorTime - processBefore, ServerCpu.Of(options.RequirePostgreSql()) - serverBefore);
+        return (elapsed, sendsDone, cpu);
     }
 
     private async Task<long> TransactionsAsync()

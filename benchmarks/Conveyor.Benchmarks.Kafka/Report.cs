@@ -223,45 +223,46 @@ internal static class Report
         text.AppendLine();
         text.AppendLine("Medians:");
         text.AppendLine();
-        text.AppendLine("| side | msg/s | ms per run | sends done at (ms) |");
-        text.AppendLine("|---|---:|---:|---:|");
+        text.AppendLine("| side | msg/s | ms per run | sends done at (ms) | CPU ms per message (process + server) | messages per CPU second |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
         var medians = new Dictionary<string, double>();
         foreach (var side in new[] { DatabaseChannelScenario.ConveyorSide, DatabaseChannelScenario.WolverineSide })
         {
             var mine = runs.Where(r => r.Side == side).ToList();
             medians[side] = Stats.Median(mine.Select(r => r.PerSecond));
-            text.AppendLine(Invariant, $"| {side} | {medians[side]:N0} | {Stats.Median(mine.Select(r => r.Elapsed.TotalMilliseconds)):N0} | {Stats.Median(mine.Select(r => r.SendsDone.TotalMilliseconds)):N0} |");
+            var cpu = Stats.Median(mine.Select(r => r.Cpu.MillisecondsPerMessage(r.Messages) ?? double.NaN));
+            text.AppendLine(Invariant, $"| {side} | {medians[side]:N0} | {Stats.Median(mine.Select(r => r.Elapsed.TotalMilliseconds)):N0} | {Stats.Median(mine.Select(r => r.SendsDone.TotalMilliseconds)):N0} | {cpu:0.000} | {1000 / cpu:N0} |");
         }
 
         var conveyor = medians[DatabaseChannelScenario.ConveyorSide];
         text.AppendLine();
         text.AppendLine(Invariant, $"Conveyor / Wolverine: **{conveyor / medians[DatabaseChannelScenario.WolverineSide]:P0}** of the medians.");
         text.AppendLine();
+        text.AppendLine(Invariant, $"CPU per message is the benchmark process's CPU time plus the PostgreSQL server's (its postmaster and backends, from /proc) over the run, divided by the messages: the work a message costs, which the machine's load does not change as it changes wall time. Messages per CPU second is its inverse; {Environment.ProcessorCount} idle cores would give at most {Environment.ProcessorCount} times that.");
+        text.AppendLine();
         text.AppendLine(Invariant, $"Bar (issue 7): at least 5,000 msg/s end to end with four competing consumers — **{(conveyor >= 5000 ? "met" : "missed")}** ({conveyor:N0} msg/s).");
         text.AppendLine();
         text.AppendLine("Every run:");
         text.AppendLine();
-        text.AppendLine("| round | side | ms | msg/s | sends done at (ms) |");
-        text.AppendLine("|---:|---|---:|---:|---:|");
+        text.AppendLine("| round | side | ms | msg/s | sends done at (ms) | CPU ms process | CPU ms server |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
         foreach (var r in runs)
         {
-            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Elapsed.TotalMilliseconds:N0} | {r.PerSecond:N0} | {r.SendsDone.TotalMilliseconds:N0} |");
+            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Elapsed.TotalMilliseconds:N0} | {r.PerSecond:N0} | {r.SendsDone.TotalMilliseconds:N0} | {r.Cpu.Process.TotalMilliseconds:N0} | {r.Cpu.Server?.TotalMilliseconds:N0} |");
         }
 
         text.AppendLine();
-        text.AppendLine(Invariant, $"Profile of Conveyor's side: one more run after the measured ones, every Npgsql command recorded through its activity source (which slows it: {profile.Messages / profile.Elapsed.TotalSeconds:N0} msg/s, sends done at {profile.SendsDone.TotalMilliseconds:N0} ms). A command is one round trip (a batch is one command); `BEGIN` rides on a transaction's first command, and a transaction's `COMMIT` is one more round trip, counted from the server (`pg_stat_database.xact_commit`, including the sends' own autocommits and the profile's queries). Per message:");
+        text.AppendLine(Invariant, $"Profile of Conveyor's side: one more run after the measured ones, every Npgsql command recorded through its activity source (which slows it: {profile.Messages / profile.Elapsed.TotalSeconds:N0} msg/s, sends done at {profile.SendsDone.TotalMilliseconds:N0} ms). A command is one round trip; a batch (`NpgsqlBatch`) is one command, shown by its first statement. `BEGIN` rides on a transaction's first command; a `COMMIT` sent alone (`NpgsqlTransaction.CommitAsync`) would be one more round trip that is not traced, but the unit of work sends it in the batch of its last writes. Per message:");
         text.AppendLine();
-        text.AppendLine("| statement | count | per message | mean ms (client) |");
+        text.AppendLine("| statement (first of its batch) | count | per message | mean ms (client, send to last row) |");
         text.AppendLine("|---|---:|---:|---:|");
         foreach (var s in profile.Statements)
         {
             text.AppendLine(Invariant, $"| `{s.Statement.Replace("|", "\\|", StringComparison.Ordinal)}` | {s.Count:N0} | {(double)s.Count / profile.Messages:0.00} | {s.Total.TotalMilliseconds / s.Count:0.000} |");
         }
 
-        var commands = profile.Statements.Sum(s => s.Count);
-        text.AppendLine(Invariant, $"| transactions committed (server) | {profile.Transactions:N0} | {(double)profile.Transactions / profile.Messages:0.00} | |");
         text.AppendLine();
-        text.AppendLine(Invariant, $"Commands per message: {(double)commands / profile.Messages:0.00}; with the explicit transactions' commits (transactions less the sends' autocommits, at most), round trips per message: about {(double)(commands + Math.Max(0, profile.Transactions - options.ChannelMessages)) / profile.Messages:0.00}.");
+        text.AppendLine(Invariant, $"Commands (round trips) per message: **{(double)profile.Statements.Sum(s => s.Count) / profile.Messages:0.00}**. Transactions PostgreSQL counted (`pg_stat_database.xact_commit`): {profile.Transactions:N0}, {(double)profile.Transactions / profile.Messages:0.00} per message — Npgsql's reset of a pooled connection (`DISCARD ALL`, sent with the connection's next command, no round trip of its own) counts as one, besides every autocommitted statement and explicit transaction.");
         return text.ToString();
     }
 }
