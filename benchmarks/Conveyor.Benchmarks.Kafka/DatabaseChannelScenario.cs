@@ -90,7 +90,9 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
             var commands = provider.GetRequiredService<ICommandBus>();
             using var stop = new CancellationTokenSource();
             var consumers = Enumerable.Range(0, options.ChannelConsumers).Select(_ => runner.RunAsync(Channel, cancellationToken: stop.Token)).ToArray();
-            var measured = await SendAndWaitAsync(counter, i => commands.SendAsync(new DbChannelWork(i)));
+            var measured = await SendAndWaitAsync(counter, batch => batch.Length == 1
+                ? commands.SendAsync(new DbChannelWork(batch[0]))
+                : commands.SendManyAsync(batch.Select(i => new DbChannelWork(i))));
             await stop.CancelAsync();
             await Task.WhenAll(consumers);
             return measured;
@@ -133,7 +135,16 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         {
             await host.StartAsync();
             var bus = host.Services.GetRequiredService<IMessageBus>();
-            var measured = await SendAndWaitAsync(counter, i => bus.SendAsync(new WolverineWork(i)));
+            var measured = await SendAndWaitAsync(counter, async batch =>
+            {
+                if (batch.Length == 1)
+                {
+                    await bus.SendAsync(new WolverineWork(batch[0]));
+                    return;
+                }
+
+                await Task.WhenAll(batch.Select(i => bus.SendAsync(new WolverineWork(i)).AsTask()));
+            });
             await host.StopAsync();
             return measured;
         }
@@ -146,7 +157,8 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
     }
 
     /// <summary>Timed: every send committed and every message handled and acknowledged.</summary>
-    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone, Cpu Cpu)> SendAndWaitAsync(DbChannelCounter counter, Func<int, ValueTask> send)
+    /// <summary>Each sender sends its share (every <c>ChannelConsumers</c>-th number) in chunks of <c>ChannelSendBatch</c>.</summary>
+    private async Task<(TimeSpan Elapsed, TimeSpan SendsDone, Cpu Cpu)> SendAndWaitAsync(DbChannelCounter counter, Func<int[], ValueTask> send)
     {
         var process = Process.GetCurrentProcess();
         var processBefore = process.TotalProcessorTime;
@@ -154,9 +166,10 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         var clock = Stopwatch.StartNew();
         var senders = Enumerable.Range(0, options.ChannelConsumers).Select(s => Task.Run(async () =>
         {
-            for (var i = s; i < options.ChannelMessages; i += options.ChannelConsumers)
+            var mine = Enumerable.Range(0, options.ChannelMessages).Where(i => i % options.ChannelConsumers == s).ToArray();
+            foreach (var batch in mine.Chunk(options.ChannelSendBatch))
             {
-                await send(i);
+                await send(batch);
             }
         }));
         await Task.WhenAll(senders);

@@ -90,7 +90,7 @@ if (options.RunDatabaseChannel)
     var body = Report.DatabaseChannel(runs, profile, options);
     Console.WriteLine();
     Console.WriteLine(body);
-    var path = Path.Combine(output, "database-channel-postgresql.md");
+    var path = Path.Combine(output, options.ChannelSendBatch == 1 ? "database-channel-postgresql.md" : "database-channel-postgresql-send-batches.md");
     await File.WriteAllTextAsync(path, Report.Header("PostgreSQL database channel: end to end with competing consumers, against WolverineFx.Postgresql", command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }

@@ -214,7 +214,10 @@ internal static class Report
     public static string DatabaseChannel(List<DatabaseChannelRun> runs, DatabaseChannelProfile profile, BenchmarkOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine(Invariant, $"{options.ChannelMessages:N0} commands per run sent by {options.ChannelConsumers} concurrent senders (each send its own committed insert, as from outside a handler) to a PostgreSQL-backed queue, while {options.ChannelConsumers} competing consumers in the same process take, handle (a handler that counts) and acknowledge them. Timed from the first send to the last message handled. Both sides on the same server in the same process run, a fresh schema per run, the sides alternating which goes first in each round; {options.Rounds} measured rounds after a warm-up. The server is the one tests/postgres.sh starts (fsync and synchronous_commit off: a throwaway test cluster, so commits do not wait for the disk).");
+        var sends = options.ChannelSendBatch == 1
+            ? "each send awaited before the next, its own committed insert as from outside a handler"
+            : $"each handing over {options.ChannelSendBatch} at once: Conveyor's through `SendManyAsync`, Wolverine's as {options.ChannelSendBatch} `SendAsync` calls started before awaiting them (it has no batch send)";
+        text.AppendLine(Invariant, $"{options.ChannelMessages:N0} commands per run sent by {options.ChannelConsumers} concurrent senders ({sends}) to a PostgreSQL-backed queue, while {options.ChannelConsumers} competing consumers in the same process take, handle (a handler that counts) and acknowledge them. Timed from the first send to the last message handled. Both sides on the same server in the same process run, a fresh schema per run, the sides alternating which goes first in each round; {options.Rounds} measured rounds after a warm-up. The server is the one tests/postgres.sh starts (fsync and synchronous_commit off: a throwaway test cluster, so commits do not wait for the disk).");
         text.AppendLine();
         text.AppendLine("| side | configuration and guarantee |");
         text.AppendLine("|---|---|");
