@@ -68,9 +68,10 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
     private PostgreSqlUnitOfWork? Joined =>
         AmbientUnitOfWork<PostgreSqlUnitOfWork>.Current is { IsEnded: false } joined && joined.Database == database ? joined : null;
 
-    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, CancellationToken cancellationToken)
+    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, Action committed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(committed);
         if (Joined is { } joined)
         {
             // Rides with the unit of work's COMMIT: the row exists exactly when the handler's work does, at no round trip of its own.
@@ -85,10 +86,12 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
                 insert.Parameters.AddWithValue("available_at", availableAt.UtcTicks);
                 return insert;
             });
+            joined.Enlist(new OnCommit(committed));
             return;
         }
 
         await InsertManyAsync(channel, [new ChannelRow(message, availableAt)], cancellationToken).ConfigureAwait(false);
+        committed();
     }
 
     public async ValueTask InsertManyAsync(string channel, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken)

@@ -15,13 +15,26 @@ internal sealed class SqliteChannelStore(SqliteDatabase database) : IDatabaseCha
 {
     public string Address => $"{database.FilePath} (conveyor_channel_messages)";
 
-    public bool InsertJoinsTransaction => AmbientUnitOfWork<SqliteUnitOfWork>.Current is { } ambient && ambient.Database == database;
+    public bool InsertJoinsTransaction => Joined is not null;
 
-    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, CancellationToken cancellationToken)
+    /// <summary>The unit of work of the message being handled, when it is this database's: writes join its transaction.</summary>
+    private SqliteUnitOfWork? Joined => AmbientUnitOfWork<SqliteUnitOfWork>.Current is { } ambient && ambient.Database == database ? ambient : null;
+
+    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, Action committed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(committed);
         var row = new ChannelRow(message, availableAt);
+        var joined = Joined;
         await database.WriteAsync((connection, transaction) => Insert(connection, transaction, channel, [row]), cancellationToken).ConfigureAwait(false);
+        if (joined is not null)
+        {
+            joined.Enlist(new OnCommit(committed));
+        }
+        else
+        {
+            committed();
+        }
     }
 
     public async ValueTask InsertManyAsync(string channel, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken)

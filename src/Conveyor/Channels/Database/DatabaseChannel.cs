@@ -31,6 +31,7 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly InsertBatcher _sends;
+    private readonly Action _wake;
     private TaskCompletionSource _arrived = NewSignal();
 
     /// <summary>Creates the channel.</summary>
@@ -55,6 +56,7 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger<DatabaseChannel>.Instance;
         _sends = new InsertBatcher(InsertManyAsync, _options.SendBatchSize);
+        _wake = Wake;
     }
 
     /// <inheritdoc />
@@ -103,11 +105,8 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
             return;
         }
 
-        await _store.InsertAsync(Name, row.Message, row.AvailableAt, cancellationToken).ConfigureAwait(false);
-
-        // In a transaction, the row exists for consumers once it commits; a consumer woken early finds it then or at
-        // the next poll.
-        Wake();
+        // In a transaction, the row exists for consumers once it commits: they are woken then, not before.
+        await _store.InsertAsync(Name, row.Message, row.AvailableAt, _wake, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task InsertManyAsync(IReadOnlyList<ChannelRow> rows)
