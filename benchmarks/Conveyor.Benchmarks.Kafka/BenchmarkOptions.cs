@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Conveyor.Benchmarks.Kafka;
 
-/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|outbox|dbchannel|all]</c> and the key-parallel knobs.</summary>
+/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|outbox|dbchannel|exactlyonce|all]</c> and the key-parallel knobs.</summary>
 internal sealed record BenchmarkOptions
 {
     public int Messages { get; init; } = 100_000;
@@ -82,6 +82,8 @@ internal sealed record BenchmarkOptions
 
     public bool RunDatabaseChannel => Scenario is "dbchannel";
 
+    public bool RunExactlyOnce => Scenario is "exactlyonce";
+
     /// <summary>The PostgreSQL connection string, or a message saying how to give one.</summary>
     public string RequirePostgreSql() => !string.IsNullOrWhiteSpace(PostgreSql)
         ? PostgreSql
@@ -93,7 +95,7 @@ internal sealed record BenchmarkOptions
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | outbox | dbchannel | all (default all; all runs no dbchannel)
+          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | all (default all; all runs neither dbchannel nor exactlyonce)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
           --outbox-store S     sqlite | postgresql: where the outbox scenario keeps its outbox (default sqlite)
           --postgres CS        the PostgreSQL connection string (default: CONVEYOR_POSTGRES)
@@ -195,7 +197,7 @@ internal sealed record BenchmarkOptions
     }
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce or all, not '{value}'.");
 }

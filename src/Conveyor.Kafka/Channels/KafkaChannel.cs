@@ -4,6 +4,7 @@ using Conveyor.Channels;
 using Conveyor.Consumers;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.ConsumerEngine;
+using Conveyor.Kafka.ConsumerEngine.Transactions;
 using Conveyor.Kafka.DeadLetters;
 using Conveyor.Kafka.Publishing;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
     private readonly Action<TopicPartition, long> _remember;
-    private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> _untilReady = [];
+    private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent, TransactionLease? Transaction)> _untilReady = [];
     private volatile bool _sendTopicReady;
 
     private readonly IConsumerStatusReporter _status;
@@ -119,7 +120,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 return Send(message, cancellationToken);
             }
 
-            _untilReady.Add((message, cancellationToken, waiting));
+            _untilReady.Add((message, cancellationToken, waiting, TransactionLease.Current));
             if (_untilReady.Count == 1)
             {
                 _ = EnsureThenSendQueuedAsync();
@@ -141,12 +142,12 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             failure = e;
         }
 
-        List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> queued;
+        List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent, TransactionLease? Transaction)> queued;
         lock (_untilReady)
         {
             queued = [.. _untilReady];
             _untilReady.Clear();
-            foreach (var (message, cancellation, sent) in queued)
+            foreach (var (message, cancellation, sent, transaction) in queued)
             {
                 if (failure is not null)
                 {
@@ -154,7 +155,11 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 }
                 else
                 {
-                    _ = CompleteWhenSentAsync(Send(message, cancellation), sent);
+                    // Sent on this flow on behalf of each sender: in the transaction of the record that sent it, if any.
+                    using (TransactionLease.Use(transaction))
+                    {
+                        _ = CompleteWhenSentAsync(Send(message, cancellation), sent);
+                    }
                 }
             }
 
@@ -218,9 +223,10 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
         Log.ChannelStarting(_logger, Name, string.Join(",", Settings.Topics), Settings.GroupId, Settings.RetryTopic, Settings.DeadLetterTopic, Configuration.KafkaClientConfigs.Describe(Settings.Consumer));
 
+        var transactions = Settings.ExactlyOnce ? StartTransactions() : null;
         var engine = new KafkaConsumerEngine(
             Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), new StatusObserver(_status, Name), Time,
-            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause);
+            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause, transactions: transactions);
         Interlocked.Increment(ref _receiving);
         KafkaConsumerRunResult result;
         try
@@ -230,6 +236,11 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
         finally
         {
             Interlocked.Decrement(ref _receiving);
+            if (transactions is not null)
+            {
+                transactions.Dispose();
+                TransactionalIds.Release(transactions.TransactionalId);
+            }
         }
 
         if (result.Reason is ConsumerStopReason.FatalError or ConsumerStopReason.ProcessorFailed && result.Error is { } error)
@@ -255,12 +266,39 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 await Task.Delay(wait, Time, revoked).ConfigureAwait(false);
             }
 
-            return await handler(inbound, token).ConfigureAwait(false) switch
+            Acknowledgement acknowledgement;
+            if (transactions is null)
+            {
+                acknowledgement = await handler(inbound, token).ConfigureAwait(false);
+            }
+            else
+            {
+                // Entered after the wait for a due time, which writes nothing: a retry waiting does not hold a commit.
+                // The record leaves the transaction in the partition worker, once its offset is marked finished.
+                if (await transactions.EnterAsync(record, revoked).ConfigureAwait(false) is not { } lease)
+                {
+                    return RecordOutcome.Release;
+                }
+
+                using (TransactionLease.Use(lease))
+                {
+                    acknowledgement = await handler(inbound, token).ConfigureAwait(false);
+                }
+            }
+
+            return acknowledgement switch
             {
                 Acknowledgement.Completed => RecordOutcome.Completed,
                 Acknowledgement.Release => RecordOutcome.Release,
                 _ => RecordOutcome.Stop,
             };
         }
+    }
+
+    /// <summary>The transactions of an exactly-once run, with a transactional id of its own in this process.</summary>
+    private KafkaTransactions StartTransactions()
+    {
+        var id = TransactionalIds.Acquire(Settings.TransactionalIdPrefix);
+        return new KafkaTransactions(Settings.Producer, id, _loggers.CreateLogger<KafkaTransactions>());
     }
 }

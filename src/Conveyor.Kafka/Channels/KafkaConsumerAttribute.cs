@@ -18,4 +18,10 @@ public sealed class KafkaConsumerAttribute(string endpointId, params string[] to
 
     /// <summary>The consumer group; the endpoint id by default.</summary>
     public string? GroupId { get; set; }
+
+    /// <summary>
+    /// What handling a record writes to Kafka commits in one transaction with its offset (see
+    /// <see cref="KafkaChannelOptions.ExactlyOnce"/>); <c>Conveyor:Kafka:Consumers:&lt;endpoint&gt;:ExactlyOnce</c> overrides it.
+    /// </summary>
+    public bool ExactlyOnce { get; set; }
 }

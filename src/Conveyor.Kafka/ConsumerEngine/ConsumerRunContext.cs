@@ -18,8 +18,9 @@ internal sealed class ConsumerRunContext
     private bool _stopRequested;
 
     public ConsumerRunContext(
-        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger)
+        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger, Transactions.KafkaTransactions? transactions = null)
     {
+        Transactions = transactions;
         Processor = processor;
         Options = options;
         Time = timeProvider;
@@ -31,6 +32,9 @@ internal sealed class ConsumerRunContext
     }
 
     public RecordProcessor Processor { get; }
+
+    /// <summary>The consumer's Kafka transactions when it runs exactly-once; records leave them through the worker, after their outcome is recorded.</summary>
+    public Transactions.KafkaTransactions? Transactions { get; }
 
     public KafkaConsumerOptions Options { get; }
 
@@ -101,8 +105,8 @@ internal sealed class ConsumerRunContext
         }
     }
 
-    /// <summary>Asks the poll loop to stop; the first record to ask is the one reported.</summary>
-    public void RequestStop(TopicPartitionOffset record, Exception? error)
+    /// <summary>Asks the poll loop to stop; the first record to ask is the one reported (none when a transaction failed).</summary>
+    public void RequestStop(TopicPartitionOffset? record, Exception? error)
     {
         lock (_stopGate)
         {
