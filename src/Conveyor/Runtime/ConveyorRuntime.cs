@@ -32,7 +32,7 @@ internal sealed class ConveyorRuntime : IDisposable
         Time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var errors = new List<string>();
         var descriptors = setup.HandlerTypes.SelectMany(t => HandlerScanner.Describe(t, errors)).ToList();
-        var lifetimes = Lifetimes(setup.Services);
+        var registrations = Registrations(setup.Services);
 
         var channels = new Dictionary<string, IMessageChannel>(StringComparer.Ordinal);
         var channelKinds = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -78,7 +78,7 @@ internal sealed class ConveyorRuntime : IDisposable
             var aggregates = new AggregateEndpoints(Serializer, services.GetService<ILogger<AggregateEndpoints>>() ?? NullLogger<AggregateEndpoints>.Instance);
             foreach (var descriptor in descriptors)
             {
-                endpoints.Add(Compile(descriptor, setup, channels, services, lifetimes, aggregates, errors));
+                endpoints.Add(Compile(descriptor, setup, channels, services, registrations, aggregates, errors));
             }
         }
 
@@ -187,7 +187,7 @@ internal sealed class ConveyorRuntime : IDisposable
     public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
         Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel == channel);
 
-    private RuntimeEndpoint Compile(HandlerDescriptor descriptor, ConveyorSetup setup, Dictionary<string, IMessageChannel> channels, IServiceProvider services, Dictionary<Type, ServiceLifetime> lifetimes, AggregateEndpoints aggregates, List<string> errors)
+    private RuntimeEndpoint Compile(HandlerDescriptor descriptor, ConveyorSetup setup, Dictionary<string, IMessageChannel> channels, IServiceProvider services, Dictionary<Type, ServiceDescriptor> registrations, AggregateEndpoints aggregates, List<string> errors)
     {
         var info = descriptor.Info;
         info.IsAsynchronous = info.Kind == EndpointKind.Consumer || (info.Channel is not null && setup.Channels.ContainsKey(info.Channel));
@@ -201,11 +201,12 @@ internal sealed class ConveyorRuntime : IDisposable
 
         // An aggregate loads from stores that may join the message's unit of work: they are resolved from its scope. An
         // orchestrator's steps run in its invocation's scope: it has one whatever the orchestrator itself needs.
+        var isSingleton = !info.Method.IsStatic && LifetimeOf(info.HandlerType, registrations) == ServiceLifetime.Singleton;
+        var unscoped = info.Method.IsStatic || isSingleton || aggregate is not null ? null : UnscopedFactory(info.HandlerType, registrations);
         var needsScope = aggregate is not null
             || descriptor.HandlerAttribute is OrchestratorAttribute
             || descriptor.Bindings.OfType<ParameterBinding.Service>().Any(b => b.Key is not null)
-            || dependencies.Any(t => !(info.Method.IsStatic && t == info.HandlerType) && lifetimes.GetValueOrDefault(t, ServiceLifetime.Scoped) != ServiceLifetime.Singleton && !IsConveyorService(t));
-        var isSingleton = !info.Method.IsStatic && lifetimes.GetValueOrDefault(info.HandlerType) == ServiceLifetime.Singleton;
+            || dependencies.Any(t => !((info.Method.IsStatic || unscoped is not null) && t == info.HandlerType) && !IsSingleton(t, registrations));
 
         var channelStrategy = info.Channel is null ? null
             : (channels.GetValueOrDefault(info.Channel) as IReceivingChannel)?.FinalFailureStrategy
@@ -240,7 +241,7 @@ internal sealed class ConveyorRuntime : IDisposable
         var delay = Delay(descriptor, info, channels, errors);
 
         var direct = invokers.CreateDirect(descriptor.Method, descriptor.Bindings);
-        return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, needsScope, interceptors, failure, deduplication, delay, aggregate);
+        return new RuntimeEndpoint(descriptor, invoker, direct, services, isSingleton, unscoped, needsScope, interceptors, failure, deduplication, delay, aggregate);
     }
 
     private static TimeSpan? Delay(HandlerDescriptor descriptor, EndpointInfo info, Dictionary<string, IMessageChannel> channels, List<string> errors)
@@ -298,14 +299,44 @@ internal sealed class ConveyorRuntime : IDisposable
     private static bool IsConveyorService(Type type) =>
         type == typeof(ICommandBus) || type == typeof(IEventBus) || type == typeof(IQueryBus) || type == typeof(TimeProvider);
 
-    private static Dictionary<Type, ServiceLifetime> Lifetimes(IServiceCollection services)
+    /// <summary>Each service type's registration that resolving it uses (the last one).</summary>
+    private static Dictionary<Type, ServiceDescriptor> Registrations(IServiceCollection services)
     {
-        var lifetimes = new Dictionary<Type, ServiceLifetime>();
+        var registrations = new Dictionary<Type, ServiceDescriptor>();
         foreach (var descriptor in services.Where(d => !d.IsKeyedService))
         {
-            lifetimes[descriptor.ServiceType] = descriptor.Lifetime;
+            registrations[descriptor.ServiceType] = descriptor;
         }
 
-        return lifetimes;
+        return registrations;
+    }
+
+    /// <summary>A type's lifetime, a closed generic's from its open registration (<c>ILogger&lt;T&gt;</c>); Scoped when unknown.</summary>
+    private static ServiceLifetime LifetimeOf(Type type, Dictionary<Type, ServiceDescriptor> registrations) =>
+        registrations.TryGetValue(type, out var registration) ? registration.Lifetime
+            : type.IsConstructedGenericType && registrations.TryGetValue(type.GetGenericTypeDefinition(), out var open) ? open.Lifetime
+            : ServiceLifetime.Scoped;
+
+    private static bool IsSingleton(Type type, Dictionary<Type, ServiceDescriptor> registrations) =>
+        IsConveyorService(type) || LifetimeOf(type, registrations) == ServiceLifetime.Singleton;
+
+    /// <summary>
+    /// A scoped or transient handler class that a scope would give nothing: registered as itself, not disposable (a scope
+    /// would dispose it), with one public constructor that takes only singletons. It is made anew for every message from
+    /// the root services — what its scope would make — so that the message needs no DI scope. Null for any other.
+    /// </summary>
+    private static ObjectFactory? UnscopedFactory(Type handlerType, Dictionary<Type, ServiceDescriptor> registrations)
+    {
+        if (!registrations.TryGetValue(handlerType, out var registration)
+            || registration.ImplementationType != handlerType
+            || typeof(IDisposable).IsAssignableFrom(handlerType)
+            || typeof(IAsyncDisposable).IsAssignableFrom(handlerType)
+            || handlerType.GetConstructors() is not [var constructor]
+            || !constructor.GetParameters().All(p => p.GetCustomAttributesData().Count == 0 && !p.ParameterType.IsByRef && IsSingleton(p.ParameterType, registrations)))
+        {
+            return null;
+        }
+
+        return ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
     }
 }

@@ -27,6 +27,7 @@ internal sealed class RuntimeEndpoint
         DirectInvoker? direct,
         IServiceProvider rootServices,
         bool isSingleton,
+        ObjectFactory? unscoped,
         bool needsScope,
         IReadOnlyList<Type> interceptors,
         FailurePolicy failure,
@@ -37,7 +38,7 @@ internal sealed class RuntimeEndpoint
         Descriptor = descriptor;
         _invoker = invoker;
         RootServices = rootServices;
-        _instances = aggregate?.Instances ?? (_services = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton));
+        _instances = aggregate?.Instances ?? (_services = new ServiceInstanceStep(descriptor.Info, rootServices, isSingleton, unscoped));
         _results = aggregate?.Results ?? Orchestration.OrchestrationSteps.ResultStep(descriptor, descriptor.OutputChannel is { } output ? new OutputChannelResultStep(output) : null);
         Aggregate = aggregate;
         NeedsScope = needsScope;

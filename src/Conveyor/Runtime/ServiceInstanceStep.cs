@@ -2,8 +2,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Runtime;
 
-/// <summary>The handler class from DI (a singleton resolved once), or no instance for a static method.</summary>
-internal sealed class ServiceInstanceStep(EndpointInfo info, IServiceProvider root, bool isSingleton) : HandlerInstanceStep
+/// <summary>
+/// The handler class from DI (a singleton resolved once; one that needs no scope made from the root services with
+/// <paramref name="unscoped"/>), or no instance for a static method.
+/// </summary>
+internal sealed class ServiceInstanceStep(EndpointInfo info, IServiceProvider root, bool isSingleton, ObjectFactory? unscoped = null) : HandlerInstanceStep
 {
     private object? _singleton;
 
@@ -21,7 +24,7 @@ internal sealed class ServiceInstanceStep(EndpointInfo info, IServiceProvider ro
             return null;
         }
 
-        return isSingleton ? ResolveSingleton() : services.GetRequiredService(info.HandlerType);
+        return isSingleton ? ResolveSingleton() : unscoped is not null ? unscoped(root, null) : services.GetRequiredService(info.HandlerType);
     }
 
     /// <summary>
