@@ -18,9 +18,10 @@ internal sealed class ConsumerRunContext
     private bool _stopRequested;
 
     public ConsumerRunContext(
-        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger)
+        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger, Batching.RecordBatching? batching = null)
     {
         Processor = processor;
+        Batching = batching;
         Options = options;
         Time = timeProvider;
         Logger = logger;
@@ -31,6 +32,9 @@ internal sealed class ConsumerRunContext
     }
 
     public RecordProcessor Processor { get; }
+
+    /// <summary>How records are batched for a batch handler, or null: one record at a time.</summary>
+    public Batching.RecordBatching? Batching { get; }
 
     public KafkaConsumerOptions Options { get; }
 

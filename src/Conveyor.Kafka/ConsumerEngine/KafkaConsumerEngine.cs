@@ -34,7 +34,8 @@ internal sealed class KafkaConsumerEngine
         IKafkaConsumerObserver? observer = null,
         TimeProvider? timeProvider = null,
         Func<TopicPartition, long>? appendedEnd = null,
-        Conveyor.Channels.ConsumerPause? pause = null)
+        Conveyor.Channels.ConsumerPause? pause = null,
+        Batching.RecordBatching? batching = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(topics);
@@ -55,7 +56,7 @@ internal sealed class KafkaConsumerEngine
         settings.Validate();
         ValidateAgainstPollInterval(config, settings);
         _config = config;
-        _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger);
+        _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger, batching);
         _observer = new GuardedObserver(observer ?? NullConsumerObserver.Instance, logger);
     }
 

@@ -60,6 +60,13 @@ public sealed class InboundBatch
         }
     }
 
+    /// <summary>
+    /// The channel gives up the message at <paramref name="index"/> before handing it to the pipeline (e.g. a wait for its
+    /// due time ended because its partition was revoked): the rest of the batch is handled without it.
+    /// </summary>
+    /// <param name="index">Its place in the batch.</param>
+    public void Withdraw(int index) => Leave(index);
+
     /// <summary>The message at <paramref name="index"/> went another way than its batch handler (or is done): nothing waits for it.</summary>
     internal void Leave(int index)
     {
