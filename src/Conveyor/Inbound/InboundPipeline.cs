@@ -168,6 +168,12 @@ internal sealed class InboundPipeline(
             return ProcessingResult.Handled;
         }
 
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Given up (the partition was lost, or the stop's grace period is over): none of it is finished.
+            return new ProcessingResult(Acknowledgement.Release, ProcessingOutcome.Handled);
+        }
+
         var position = group.PositionOf(inbound);
         if (position == 0)
         {
