@@ -69,9 +69,14 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
         }
 
         var group = configured?.GroupId ?? attribute.GroupId ?? endpointId;
-        if (attribute.MaxBatchSize < 0 || attribute.MaxBatchWaitMilliseconds < -1)
+        if (attribute.MaxBatchSize < 0)
         {
-            throw new ConveyorConfigurationException($"{endpointId}: [KafkaConsumer] MaxBatchSize ({attribute.MaxBatchSize}) and MaxBatchWaitMilliseconds ({attribute.MaxBatchWaitMilliseconds}) must not be negative. Leave them out for the defaults (100 records, 100 ms), or set e.g. MaxBatchSize = 500, MaxBatchWaitMilliseconds = 200.");
+            throw new ConveyorConfigurationException($"{endpointId}: [KafkaConsumer(MaxBatchSize = {attribute.MaxBatchSize})] is negative. Leave it out for the default (100 records), or set e.g. MaxBatchSize = 500.");
+        }
+
+        if (attribute.MaxBatchWaitMilliseconds < -1)
+        {
+            throw new ConveyorConfigurationException($"{endpointId}: [KafkaConsumer(MaxBatchWaitMilliseconds = {attribute.MaxBatchWaitMilliseconds})] is negative. Leave it out for the default (100 ms), or set e.g. MaxBatchWaitMilliseconds = 200 (0: start with what was read).");
         }
 
         var batch = (attribute.MaxBatchSize > 0 ? attribute.MaxBatchSize : (int?)null,
