@@ -45,6 +45,12 @@ internal sealed record BenchmarkOptions
 
     public int KeyParallelPartitions { get; init; } = 2;
 
+    /// <summary>Messages of each run of the batch-handler scenario.</summary>
+    public int BatchMessages { get; init; } = 20_000;
+
+    /// <summary>MaxBatchSize of the batch-handler scenario's batch side.</summary>
+    public int BatchSize { get; init; } = 100;
+
     public int KeyParallelKeys { get; init; } = 1_000;
 
     public int KeyParallelDegree { get; init; } = 64;
@@ -75,6 +81,8 @@ internal sealed record BenchmarkOptions
 
     public bool RunDatabaseChannel => Scenario is "dbchannel";
 
+    public bool RunBatch => Scenario is "batch";
+
     /// <summary>The PostgreSQL connection string, or a message saying how to give one.</summary>
     public string RequirePostgreSql() => !string.IsNullOrWhiteSpace(PostgreSql)
         ? PostgreSql
@@ -86,7 +94,9 @@ internal sealed record BenchmarkOptions
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | outbox | dbchannel | all (default all; all runs no dbchannel)
+          --scenario S         throughput | keyparallel | outbox | dbchannel | batch | all (default all; all runs no dbchannel, no batch)
+          --batch-messages N   messages per batch-handler run (scenario batch; default 20000)
+          --batch-size B       MaxBatchSize of the batch-handler side (default 100)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
           --outbox-store S     sqlite | postgresql: where the outbox scenario keeps its outbox (default sqlite)
           --postgres CS        the PostgreSQL connection string (default: CONVEYOR_POSTGRES)
@@ -146,6 +156,8 @@ internal sealed record BenchmarkOptions
                 "--channel-messages" => options with { ChannelMessages = Positive(name, value) },
                 "--channel-consumers" => options with { ChannelConsumers = Positive(name, value) },
                 "--kp-messages" => options with { KeyParallelMessages = Positive(name, value) },
+                "--batch-messages" => options with { BatchMessages = Positive(name, value) },
+                "--batch-size" => options with { BatchSize = Positive(name, value) },
                 "--kp-partitions" => options with { KeyParallelPartitions = Positive(name, value) },
                 "--kp-keys" => options with { KeyParallelKeys = Positive(name, value) },
                 "--kp-degree" => options with { KeyParallelDegree = Positive(name, value) },
@@ -186,7 +198,7 @@ internal sealed record BenchmarkOptions
     }
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "batch" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, batch or all, not '{value}'.");
 }
