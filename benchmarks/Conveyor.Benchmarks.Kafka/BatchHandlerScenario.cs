@@ -180,8 +180,8 @@ internal sealed class BatchHandlerScenario(EmbeddedKafkaCluster cluster, Benchma
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"{options.BatchMessages:N0} orders (~230 B of JSON) over {options.Partitions} partitions per run, {options.Rounds} measured rounds after a warm-up, medians. Consume only: from `IConsumerRunner.RunAsync(MaxMessages = N)` until it returned (drained and committed). Batch side: `MaxBatchSize` {options.BatchSize}, `MaxBatchWait` 100 ms (the default); both sides `PartitionSequential` (the default).");
         text.AppendLine();
-        text.AppendLine("| work per call | handler | consumed msg/s | handler calls | messages per call | CPU µs/msg | allocated B/msg | batch ÷ one by one |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| work per call | handler | consumed msg/s | each round | handler calls | messages per call | CPU µs/msg | allocated B/msg | batch ÷ one by one |");
+        text.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---:|");
         foreach (var work in runs.Select(r => r.Work).Distinct())
         {
             var single = Stats.Median(runs.Where(r => r.Work == work && r.Side == OneByOne).Select(r => r.Consume.PerSecond(r.Messages)));
@@ -190,7 +190,7 @@ internal sealed class BatchHandlerScenario(EmbeddedKafkaCluster cluster, Benchma
                 var of = runs.Where(r => r.Work == work && r.Side == side).ToList();
                 var rate = Stats.Median(of.Select(r => r.Consume.PerSecond(r.Messages)));
                 var calls = Stats.Median(of.Select(r => (double)r.Calls));
-                text.AppendLine(invariant, $"| {(work == TimeSpan.Zero ? "none" : $"{work.TotalMilliseconds:0} ms wait")} | {side} | {rate:N0} | {calls:N0} | {options.BatchMessages / calls:N1} | {Stats.Median(of.Select(r => r.Consume.CpuMicrosecondsPerMessage(r.Messages))):N1} | {Stats.Median(of.Select(r => r.Consume.BytesPerMessage(r.Messages))):N0} | {(side == Batched ? $"{rate / single:N2}x" : "")} |");
+                text.AppendLine(invariant, $"| {(work == TimeSpan.Zero ? "none" : $"{work.TotalMilliseconds:0} ms wait")} | {side} | {rate:N0} | {string.Join(" / ", of.OrderBy(r => r.Round).Select(r => r.Consume.PerSecond(r.Messages).ToString("N0", invariant)))} | {calls:N0} | {options.BatchMessages / calls:N1} | {Stats.Median(of.Select(r => r.Consume.CpuMicrosecondsPerMessage(r.Messages))):N1} | {Stats.Median(of.Select(r => r.Consume.BytesPerMessage(r.Messages))):N0} | {(side == Batched ? $"{rate / single:N2}x" : "")} |");
             }
         }
 
