@@ -96,10 +96,12 @@ public sealed class KafkaBatchChannelTests(KafkaTestCluster cluster) : IClassFix
     [Fact]
     public void BatchHandler_OnAChannelThatDeliversOneAtATime_FailsAtStartUp()
     {
+        var database = Path.Combine(Path.GetTempPath(), $"batch-{Guid.NewGuid():N}.db");
         var error = Should.Throw<ConveyorConfigurationException>(() =>
-            ConveyorOnKafka.Build(cluster, c => c.AddHandler<BulkProjection>().AddInMemoryChannel(Channel), s => s.AddSingleton(new Placed())));
+            ConveyorOnKafka.Build(cluster, c => c.AddHandler<BulkProjection>().UseSqlite($"Data Source={database}").AddSqliteChannel(Channel), s => s.AddSingleton(new Placed())));
 
         error.Message.ShouldContain("orders.projection: takes a batch (IReadOnlyList<OrderPlaced>), but channel 'bulk-orders' delivers one message at a time.");
+        File.Delete(database);
     }
 
     [Fact]
