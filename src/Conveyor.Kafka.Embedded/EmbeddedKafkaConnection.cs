@@ -153,4 +153,17 @@ internal sealed class EmbeddedKafkaConnection : IKafkaTopicCreator, IDisposable
         discoveryFile?.Dispose();
         Cluster?.Dispose();
     }
+
+    /// <summary>
+    /// This connection as the container's <see cref="IKafkaTopicCreator"/>, through a view that is not disposable. The
+    /// container disposes every disposable a factory returns, at the place of that service's creation: handing out the
+    /// connection itself would stop the cluster when the topic creator's turn comes, while producers created earlier
+    /// are still open (they log "Connection refused" for every broker at shutdown).
+    /// </summary>
+    public IKafkaTopicCreator AsTopicCreator() => new TopicCreatorView(this);
+
+    private sealed class TopicCreatorView(EmbeddedKafkaConnection connection) : IKafkaTopicCreator
+    {
+        public void CreateTopic(string name, int partitions, int replicationFactor) => connection.CreateTopic(name, partitions, replicationFactor);
+    }
 }

@@ -47,7 +47,7 @@ public static class EmbeddedKafkaConveyorBuilderExtensions
 
         // The embedded cluster does not serve CreateTopics: missing topics are created through the connection, by the
         // cluster's own API when it runs here, else by its automatic topic creation.
-        builder.Services.TryAddSingleton<IKafkaTopicCreator>(sp => sp.GetRequiredService<EmbeddedKafkaConnection>());
+        builder.Services.TryAddSingleton(sp => sp.GetRequiredService<EmbeddedKafkaConnection>().AsTopicCreator());
         builder.Services.AddOptions<KafkaOptions>().PostConfigure<EmbeddedKafkaConnection>((kafka, connection) =>
         {
             kafka.BootstrapServers = connection.BootstrapServers;

@@ -126,7 +126,9 @@ public sealed partial class ConveyorFlow : IAsyncDisposable
     /// throws fails the run — once it finished, with <see cref="FlowFailedException"/> — whether it was scheduled for a
     /// delayed retry or finally failed (error channel, dead letter, final failure strategy), unless the test expects
     /// failures: <paramref name="expectFailures"/> or <see cref="ConveyorFlowOptions.AllowFailures"/>. Either way every
-    /// failure is in <see cref="Failures"/>.
+    /// failure is in <see cref="Failures"/>. With a transactional outbox (<c>UseSqlite</c>, <c>UsePostgreSql</c>), the
+    /// flow relays the outbox before the run and after it, as a running application's relay would, so messages that
+    /// handlers sent in their units of work reach their channels.
     /// </summary>
     /// <param name="name">The channel or endpoint.</param>
     /// <param name="options">Limits; <see cref="ConsumerRunOptions.StopWhenEmpty"/> by default.</param>
@@ -136,8 +138,32 @@ public sealed partial class ConveyorFlow : IAsyncDisposable
     public async Task<ConsumerRunResult> RunAsync(string name, ConsumerRunOptions? options = null, bool expectFailures = false)
     {
         var before = _failures.Count;
-        var result = await _services.GetRequiredService<IConsumerRunner>()
-            .RunAsync(name, options ?? new ConsumerRunOptions { StopWhenEmpty = true }).ConfigureAwait(false);
+        var runner = _services.GetRequiredService<IConsumerRunner>();
+        var relay = _services.GetService<Outbox.OutboxRelay>();
+        ConsumerRunResult result;
+        if (relay is null)
+        {
+            result = await runner.RunAsync(name, options ?? new ConsumerRunOptions { StopWhenEmpty = true }).ConfigureAwait(false);
+        }
+        else
+        {
+            // No hosted service runs in a flow, the outbox relay neither: what handlers sent in their units of work waits
+            // in the outbox. Relay it before the consumer runs and after, and, when the run stops once nothing is left,
+            // until a run handles nothing (a handler may send to its own channel through the outbox).
+            long finished = 0, failures = 0;
+            do
+            {
+                await relay.RelayAvailableAsync(_stopping.Token).ConfigureAwait(false);
+                result = await runner.RunAsync(name, options ?? new ConsumerRunOptions { StopWhenEmpty = true }).ConfigureAwait(false);
+                finished += result.Finished;
+                failures += result.Failed;
+            }
+            while (options is null && result.Finished + result.Failed > 0);
+
+            await relay.RelayAvailableAsync(_stopping.Token).ConfigureAwait(false);
+            result = result with { Finished = finished, Failed = failures };
+        }
+
         if (!expectFailures && !_options.AllowFailures && _failures.Since(before, result.Name) is { Count: > 0 } failed)
         {
             throw new FlowFailedException(failed);

@@ -17,6 +17,10 @@ namespace Conveyor.Kafka.Channels;
 /// </summary>
 internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvider services, ILogger<KafkaTopics> logger) : IDisposable
 {
+    // Read on construction, not on first use: the container disposes singletons in reverse order of
+    // creation, so what the options are made from (an embedded cluster in this process) outlives the admin client.
+    private readonly KafkaOptions _options = options.Value;
+
     /// <summary>How long a metadata or CreateTopics request may take before the check fails.</summary>
     internal static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
 
@@ -52,21 +56,21 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
                 return;
             }
 
-            var admin = _admin ??= new AdminClientBuilder(KafkaClientConfigs.Admin(options.Value)).LogTo(logger).Build();
+            var admin = _admin ??= new AdminClientBuilder(KafkaClientConfigs.Admin(_options)).LogTo(logger).Build();
             var metadata = await ReadMetadataAsync(admin, topics, cancellationToken).ConfigureAwait(false);
             var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
             var missing = topics.Where(t => !existing.ContainsKey(t)).Distinct().ToList();
-            if (missing.Count > 0 && !options.Value.CreateMissingTopics)
+            if (missing.Count > 0 && !_options.CreateMissingTopics)
             {
                 throw new ConveyorConfigurationException(
                     $"Kafka topic(s) {string.Join(", ", missing.Select(t => $"'{t}'"))} do not exist. Create them, or set Conveyor:Kafka:CreateMissingTopics to true to let Conveyor create them.");
             }
 
             var partitions = topics.Select(t => existing.GetValueOrDefault(t)).DefaultIfEmpty(0).Max();
-            partitions = partitions > 0 ? partitions : options.Value.DefaultPartitions;
+            partitions = partitions > 0 ? partitions : _options.DefaultPartitions;
             if (missing.Count > 0)
             {
-                Log.CreatingTopics(logger, string.Join(", ", missing), partitions, options.Value.BootstrapServers);
+                Log.CreatingTopics(logger, string.Join(", ", missing), partitions, _options.BootstrapServers);
                 await CreateAsync(admin, missing, partitions, cancellationToken).ConfigureAwait(false);
                 foreach (var topic in missing)
                 {
@@ -103,7 +107,7 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
 
     /// <summary>The documented exception of a send (and the reason a consumer could not start), naming what was asked of which cluster.</summary>
     private KafkaPublishException TopicsFailed(IEnumerable<string> topics, string action, KafkaException exception) =>
-        new($"Could not {action} Kafka topic(s) {string.Join(", ", topics.Distinct().Select(t => $"'{t}'"))} at bootstrap servers '{options.Value.BootstrapServers}': {exception.Error.Reason} ({exception.Error.Code}). Nothing was written.", exception);
+        new($"Could not {action} Kafka topic(s) {string.Join(", ", topics.Distinct().Select(t => $"'{t}'"))} at bootstrap servers '{_options.BootstrapServers}': {exception.Error.Reason} ({exception.Error.Code}). Nothing was written.", exception);
 
     public void Dispose()
     {
@@ -119,7 +123,7 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
     /// </summary>
     private async Task CreateAsync(IAdminClient admin, IReadOnlyList<string> topics, int partitions, CancellationToken cancellationToken)
     {
-        var replication = options.Value.DefaultReplicationFactor;
+        var replication = _options.DefaultReplicationFactor;
         if (services.GetService<IKafkaTopicCreator>() is { } creator)
         {
             foreach (var topic in topics)
@@ -170,7 +174,7 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
 
     /// <summary>Why topics could not be created, which ones, and how to get going: create them up front.</summary>
     private KafkaPublishException CreateFailed(IReadOnlyList<string> topics, int partitions, string reason, Exception exception) =>
-        new($"Could not create Kafka topic(s) {string.Join(", ", topics.Select(t => $"'{t}'"))} at bootstrap servers '{options.Value.BootstrapServers}': {reason}. "
+        new($"Could not create Kafka topic(s) {string.Join(", ", topics.Select(t => $"'{t}'"))} at bootstrap servers '{_options.BootstrapServers}': {reason}. "
             + $"Create them before starting (each with {partitions} partition(s), e.g. kafka-topics.sh --create --topic <name> --partitions {partitions}; "
             + $"Conveyor.Kafka.EmbeddedHost, which cannot create topics on request, takes --topic <name>:{partitions} for each). Nothing was written.",
             exception);

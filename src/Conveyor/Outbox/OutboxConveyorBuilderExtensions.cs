@@ -36,7 +36,8 @@ public static class OutboxConveyorBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>());
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<Outgoing.IOutgoingMiddleware>(sp => ActivatorUtilities.CreateInstance<OutboxOutgoingMiddleware>(sp, StoreOf(sp)));
-        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<OutboxRelay>(sp, StoreOf(sp)));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<OutboxRelay>(sp, StoreOf(sp)));
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         return builder;
     }
 

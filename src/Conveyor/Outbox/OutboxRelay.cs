@@ -32,6 +32,7 @@ internal sealed partial class OutboxRelay(
     private static readonly Backoff FailureBackoff = new(TimeSpan.FromMilliseconds(200), 2, TimeSpan.FromSeconds(30), jitter: 0.2);
     private readonly OutboxOptions _options = options.Value;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private OutboxClaim Claim => new(_owner, _options.Lease, _options.MaxLanesPerRelay, _options.BatchSize);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,7 +44,7 @@ internal sealed partial class OutboxRelay(
 
         // Off the host's start-up path: the channels start first.
         await Task.Yield();
-        var claim = new OutboxClaim(_owner, _options.Lease, _options.MaxLanesPerRelay, _options.BatchSize);
+        var claim = Claim;
         var failures = 0;
         try
         {
@@ -102,6 +103,32 @@ internal sealed partial class OutboxRelay(
             {
                 LogReleaseFailed(logger, e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Relays what the outbox holds now, in the caller's flow rather than the background loop's: claims and relays until
+    /// a claim comes back empty or a send fails (the failed lane stays for the next attempt). A test host that runs no
+    /// hosted services (<c>ConveyorFlow</c>) calls it, so that messages a handler sent in its unit of work reach their
+    /// channels as they would in a running application.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the relay between rows.</param>
+    /// <returns>A task that completes when the outbox was relayed as far as it could be.</returns>
+    internal async Task RelayAvailableAsync(CancellationToken cancellationToken)
+    {
+        var claim = Claim;
+        try
+        {
+            IReadOnlyList<OutboxRow> rows;
+            do
+            {
+                rows = await store.ClaimAsync(claim, cancellationToken).ConfigureAwait(false);
+            }
+            while (rows.Count > 0 && await RelayAsync(rows, cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            await store.ReleaseAsync(_owner, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
