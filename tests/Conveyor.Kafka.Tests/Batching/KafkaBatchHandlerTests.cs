@@ -46,6 +46,13 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
         public Task Handle(IReadOnlyList<Received<Order>> orders, CancellationToken cancellationToken) => calls.Record(orders, cancellationToken);
     }
 
+    public sealed class DelayedRetryBulkConsumer(Calls calls)
+    {
+        [DelayedRetry(1, InitialDelayMs = 200)]
+        [KafkaConsumer(Bulk, "set-by-test")]
+        public Task Handle(IReadOnlyList<Received<Order>> orders, CancellationToken cancellationToken) => calls.Record(orders, cancellationToken);
+    }
+
     /// <summary>Takes the payloads alone, with the batch limits on the attribute.</summary>
     public sealed class AttributeSizedConsumer(Calls calls)
     {
@@ -201,6 +208,28 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
         deadLetters[0].Payload.ShouldNotBeNull().ShouldContain("\"o-2\"");
         deadLetters[0].Header(MessageHeaderNames.ExceptionMessage).ShouldBe("order o-2 has a negative amount", "its own reason, not the batch's");
         Committed(topic, 1).ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task RecordFailingAlone_GoesToTheRetryTopic_ThenComesBackInABatchOfItsOwn()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        await ProduceAsync(topic, Enumerable.Range(0, 3).Select(i => Good(i)));
+        var seen = 0;
+        var calls = new Calls
+        {
+            // o-1 fails the batch and its first call alone; the delayed retry succeeds.
+            Behaviour = (orders, _) => orders.Any(o => o.Message.OrderId == "o-1") && Interlocked.Increment(ref seen) <= 2
+                ? throw new TimeoutException("the warehouse did not answer for o-1")
+                : Task.CompletedTask,
+        };
+        await using var services = Build<DelayedRetryBulkConsumer>(topic, calls, size: 3, wait: TimeSpan.FromMilliseconds(50));
+
+        await services.RunUntil(Bulk, () => calls.Batches.Count == 5, "o-1 came back from the retry topic");
+
+        calls.Batches.Select(b => string.Join(",", b.Select(r => r.Message.OrderId))).ShouldBe(["o-0,o-1,o-2", "o-0", "o-1", "o-2", "o-1"]);
+        calls.Batches.Last().Single().Kafka().Topic.ShouldBe($"{Bulk}.g-{topic}.retry");
+        (await Kcat.ConsumeAllAsync(cluster, $"{topic}.dead-letter")).ShouldBeEmpty();
     }
 
     [Fact]
