@@ -4,7 +4,8 @@ namespace Conveyor.Kafka.ConsumerEngine;
 
 /// <summary>
 /// Batch mode (<see cref="ConsumerRunContext.Batching"/>): the partition's queued records are taken together, in offset
-/// order, up to the batch size, once that many are queued or the batch wait has passed since the first of them was;
+/// order, up to the batch size, once that many are queued or the batch wait has passed since the first of them was
+/// (at once while the consumer's buffer is more than half full);
 /// one batch of the partition runs at a time (whatever the ordering mode), so partition and key order hold across
 /// batches. Offsets of a batch are marked finished only when the whole batch is.
 /// </summary>
@@ -32,9 +33,11 @@ internal sealed partial class PartitionWorker
             return;
         }
 
+        // A batch waits to fill only while the consumer's buffer is at most half full: beyond that the poll loop may be
+        // holding back until records finish (back-pressure), and waiting for more would only stall the partition.
         var now = _context.Time.GetUtcNow();
         var due = _fillingSince + batching.MaxWait;
-        if (_dispatcher.Queued < batching.MaxSize && now < due)
+        if (_dispatcher.Queued < batching.MaxSize && now < due && _context.Outstanding <= _context.ResumeThreshold)
         {
             ArmBatchTimer(due - now);
             return;
