@@ -9,8 +9,12 @@ namespace Conveyor;
 /// <typeparam name="T">The payload type.</typeparam>
 public sealed class Received<T>
 {
-    internal Received(T message, MessageHeaders headers)
+    /// <summary>A received message; Conveyor creates these for a batch handler, a unit test of one may too.</summary>
+    /// <param name="message">The payload.</param>
+    /// <param name="headers">Its headers.</param>
+    public Received(T message, MessageHeaders headers)
     {
+        ArgumentNullException.ThrowIfNull(headers);
         Message = message;
         Headers = headers;
     }
