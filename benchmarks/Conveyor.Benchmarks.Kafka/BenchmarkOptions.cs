@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Conveyor.Benchmarks.Kafka;
 
-/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|outbox|dbchannel|all]</c> and the key-parallel knobs.</summary>
+/// <summary>The command line: <c>[--messages N] [--partitions P] [--rounds R] [--scenario throughput|keyparallel|outbox|dbchannel|exactlyonce|all]</c> and the key-parallel knobs.</summary>
 internal sealed record BenchmarkOptions
 {
     public int Messages { get; init; } = 100_000;
@@ -81,6 +81,8 @@ internal sealed record BenchmarkOptions
 
     public bool RunDatabaseChannel => Scenario is "dbchannel";
 
+    public bool RunExactlyOnce => Scenario is "exactlyonce";
+
     public bool RunBatch => Scenario is "batch";
 
     /// <summary>The PostgreSQL connection string, or a message saying how to give one.</summary>
@@ -94,7 +96,7 @@ internal sealed record BenchmarkOptions
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | outbox | dbchannel | batch | all (default all; all runs no dbchannel, no batch)
+          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | all (default all; all runs no dbchannel, exactlyonce or batch)
           --batch-messages N   messages per batch-handler run (scenario batch; default 20000)
           --batch-size B       MaxBatchSize of the batch-handler side (default 100)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
@@ -198,7 +200,7 @@ internal sealed record BenchmarkOptions
     }
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "batch" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "batch" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, batch or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce, batch or all, not '{value}'.");
 }

@@ -20,7 +20,8 @@ internal static class ConveyorApp
         string groupId,
         Action<ConveyorBuilder> handlers,
         Action<IServiceCollection> services,
-        KafkaConsumerOptions? consuming = null)
+        KafkaConsumerOptions? consuming = null,
+        Action<KafkaChannelOptions>? channel = null)
     {
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
@@ -35,7 +36,11 @@ internal static class ConveyorApp
                 o.Consumer["session.timeout.ms"] = "2000";
                 o.Consumer["heartbeat.interval.ms"] = "500";
             });
-            c.AddKafkaChannel(Channel, topic, groupId, o => o.Consuming = consuming);
+            c.AddKafkaChannel(Channel, topic, groupId, o =>
+            {
+                o.Consuming = consuming;
+                channel?.Invoke(o);
+            });
             handlers(c);
         });
         var provider = collection.BuildServiceProvider();

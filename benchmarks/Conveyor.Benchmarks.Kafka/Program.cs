@@ -95,6 +95,21 @@ if (options.RunDatabaseChannel)
     Console.WriteLine($"Written to {path}");
 }
 
+if (options.RunExactlyOnce)
+{
+    var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
+    Console.WriteLine();
+    Console.WriteLine($"== Exactly once: consume-process-produce, {options.Messages:N0} messages, {options.Partitions} partitions, at least once vs exactly once ==");
+    var runs = await new ExactlyOnceScenario(cluster, options).RunAsync();
+    var body = ExactlyOnceScenario.Report(runs, options);
+    Console.WriteLine();
+    Console.WriteLine(body);
+    var path = Path.Combine(output, "kafka-exactly-once.md");
+    await File.WriteAllTextAsync(path, Report.Header("Kafka exactly-once consume-process-produce against at-least-once", command, machine, date, load, Machine.LoadAverage()) + body);
+    Console.WriteLine($"Written to {path}");
+}
+
 if (options.RunBatch)
 {
     var date = DateTimeOffset.UtcNow;

@@ -7,7 +7,7 @@ public sealed class ConveyorDbContextOptions
     /// Whether Conveyor calls <c>SaveChangesAsync</c> for the handler when the context still has pending changes once
     /// the handler returned, so that they commit with the deduplication claim. True by default: changes a handler
     /// tracked but forgot to save would otherwise be lost while the message is acknowledged. When false, the handler
-    /// saves what it means to keep; pending changes left at the end are discarded and logged as a warning (event 7002).
+    /// saves what it means to keep; pending changes left at the end are discarded and logged as a warning (event 5202).
     /// </summary>
     public bool SaveChangesOnCommit { get; set; } = true;
 }

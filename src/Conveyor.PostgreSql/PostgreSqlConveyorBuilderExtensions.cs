@@ -14,6 +14,7 @@ using Conveyor.PostgreSql.Scheduling;
 using Conveyor.Scheduling;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -44,45 +45,19 @@ public static class PostgreSqlConveyorBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        if (services.Any(d => d.ServiceType == typeof(PostgreSqlDatabase)))
+        new DatabaseStoreRegistration<PostgreSqlOptions, PostgreSqlDatabase, PostgreSqlUnitOfWork>
         {
-            throw new ConveyorConfigurationException("UsePostgreSql is called twice. Call it once, with one database for every store.");
-        }
-
-        if (services.Any(d => d.ServiceType == typeof(IUnitOfWorkFactory) && d.ImplementationType is { } type && type != typeof(InMemoryUnitOfWorkFactory)))
-        {
-            throw new ConveyorConfigurationException(
-                "UsePostgreSql is called after another store package's Use method (e.g. UseSqlite): both would begin each message's unit of work. Keep one of them.");
-        }
-
-        // Code first, then configuration over it: a deployment changes the database without a rebuild.
-        services.AddOptions<PostgreSqlOptions>()
-            .Configure(o =>
-            {
-                if (connectionString is not null)
-                {
-                    o.ConnectionString = connectionString;
-                }
-
-                configure?.Invoke(o);
-            })
-            .BindSection(PostgreSqlOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlOptions>, PostgreSqlOptionsValidator>());
-        services.AddSingleton<PostgreSqlDatabase>();
+            UseMethod = nameof(UsePostgreSql),
+            OtherUseMethod = "UseSqlite",
+            OneDatabase = "one database",
+            SectionName = PostgreSqlOptions.SectionName,
+            SetConnectionString = (o, value) => o.ConnectionString = value,
+            ConnectionType = typeof(NpgsqlConnection),
+            BeginUnitOfWork = (database, scope, cancellationToken) => database.BeginUnitOfWorkAsync(scope, cancellationToken),
+            Describe = database => database.Name,
+            DeduplicationStore = (database, retention, time, cleanupBatchSize) => new PostgreSqlDeduplicationStore(database, retention, time, cleanupBatchSize),
+        }.Register<PostgreSqlOptionsValidator>(builder, connectionString, configure);
         services.AddSingleton<ISchemaMigrator, PostgreSqlSchemaMigrator>();
-
-        services.Replace(ServiceDescriptor.Singleton<IUnitOfWorkFactory, PostgreSqlUnitOfWorkFactory>());
-        services.AddScoped<PostgreSqlUnitOfWorkSlot>();
-        services.AddScoped(sp => sp.GetRequiredService<PostgreSqlUnitOfWorkSlot>().Current
-            ?? throw new InvalidOperationException("There is a PostgreSqlUnitOfWork only while a received message is handled: inject it in a handler of an asynchronous endpoint."));
-        services.AddScoped<IDbUnitOfWork>(sp => sp.GetRequiredService<PostgreSqlUnitOfWork>());
-
-        services.Replace(ServiceDescriptor.Singleton<IDeduplicationStore>(sp => new PostgreSqlDeduplicationStore(
-            sp.GetRequiredService<PostgreSqlDatabase>(),
-            sp.GetRequiredService<IOptions<ConveyorOptions>>().Value.DeduplicationRetention,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.CleanupBatchSize)));
         services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new PostgreSqlDeadLetterStore(sp.GetRequiredService<PostgreSqlDatabase>())));
         services.Replace(ServiceDescriptor.Singleton<IMessageScheduler>(sp => new PostgreSqlMessageScheduler(
             sp.GetRequiredService<PostgreSqlDatabase>(),
@@ -91,17 +66,9 @@ public static class PostgreSqlConveyorBuilderExtensions
             sp.GetRequiredService<ILogger<PostgreSqlMessageScheduler>>())));
 
         // Scoped: inside a handled message they write in its unit of work.
-        services.AddScoped(sp => new PostgreSqlStoreTransaction(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<PostgreSqlUnitOfWorkSlot>()));
+        services.AddScoped(sp => new PostgreSqlStoreTransaction(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<UnitOfWorkSlot<PostgreSqlUnitOfWork>>()));
         services.Replace(ServiceDescriptor.Scoped<IAggregateStateStore>(sp => new PostgreSqlAggregateStateStore(sp.GetRequiredService<PostgreSqlStoreTransaction>())));
         services.Replace(ServiceDescriptor.Scoped<IEventStore>(sp => new PostgreSqlEventStore(sp.GetRequiredService<PostgreSqlStoreTransaction>(), sp.GetService<TimeProvider>() ?? TimeProvider.System)));
-
-        builder.AddOutgoingMiddleware<AmbientUnitOfWorkMiddleware<PostgreSqlUnitOfWork>>();
-        services.AddHostedService(sp => new DeduplicationCleanupService(
-            sp.GetRequiredService<IDeduplicationStore>(),
-            sp.GetRequiredService<PostgreSqlDatabase>().Name,
-            sp.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.CleanupInterval,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetRequiredService<ILogger<DeduplicationCleanupService>>()));
 
         // The outbox is on by default: a handler's messages commit with its writes. Conveyor:Outbox:Enabled=false turns it off.
         services.AddSingleton<IOutboxStore>(sp => new PostgreSqlOutboxStore(sp.GetRequiredService<PostgreSqlDatabase>()));

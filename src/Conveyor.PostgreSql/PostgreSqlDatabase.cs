@@ -1,3 +1,4 @@
+using Conveyor.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -18,9 +19,8 @@ namespace Conveyor.PostgreSql;
 public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly SemaphoreSlim _migrating = new(1, 1);
+    private readonly SchemaMigrationGate _migration;
     private readonly ILogger _logger;
-    private volatile bool _migrated;
 
     /// <summary>Creates the database from the validated options.</summary>
     /// <param name="options">The options.</param>
@@ -35,6 +35,7 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         Name = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database ?? builder.Username} schema {Schema}";
         _dataSource = NpgsqlDataSource.Create(builder);
         _logger = logger ?? NullLogger<PostgreSqlDatabase>.Instance;
+        _migration = new(MigrateSchemaAsync, PostgreSqlSchema.Latest, (from, to) => Log.Migrated(_logger, Name, from, to));
     }
 
     /// <summary>The schema the tables live in.</summary>
@@ -57,32 +58,7 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the migration.</param>
     /// <returns>The schema version the database was at before.</returns>
     /// <exception cref="InvalidOperationException">The database's schema is newer than this package's.</exception>
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
-    {
-        await _migrating.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            int before;
-            await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
-            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
-            {
-                before = await PostgreSqlSchema.MigrateAsync(connection, transaction, Schema, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (before != PostgreSqlSchema.Latest)
-            {
-                Log.Migrated(_logger, Name, before, PostgreSqlSchema.Latest);
-            }
-
-            _migrated = true;
-            return before;
-        }
-        finally
-        {
-            _migrating.Release();
-        }
-    }
+    public Task<int> MigrateAsync(CancellationToken cancellationToken) => _migration.RunAsync(cancellationToken);
 
     /// <summary>
     /// Opens a pooled connection to the database (migrated), for work outside a handled message; inside one, use the
@@ -92,11 +68,7 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
     /// <returns>An open connection the caller disposes.</returns>
     public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
-        if (!_migrated)
-        {
-            await MigrateAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await _migration.EnsureAsync(cancellationToken).ConfigureAwait(false);
         return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -131,6 +103,15 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         var result = await work(connection, transaction).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    private async Task<int> MigrateSchemaAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var before = await PostgreSqlSchema.MigrateAsync(connection, transaction, Schema, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return before;
     }
 
     /// <summary>A command for <paramref name="sql"/>, whose <c>{schema}</c> is this database's schema, on <paramref name="connection"/>.</summary>

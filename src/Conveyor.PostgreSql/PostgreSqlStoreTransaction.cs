@@ -1,3 +1,4 @@
+using Conveyor.Storage;
 using Npgsql;
 
 namespace Conveyor.PostgreSql;
@@ -7,7 +8,7 @@ namespace Conveyor.PostgreSql;
 /// it has one of this database (its writes commit with the handler's and the deduplication claim), else on a pooled
 /// connection or in a transaction of its own.
 /// </summary>
-internal sealed class PostgreSqlStoreTransaction(PostgreSqlDatabase database, PostgreSqlUnitOfWorkSlot? slot)
+internal sealed class PostgreSqlStoreTransaction(PostgreSqlDatabase database, UnitOfWorkSlot<PostgreSqlUnitOfWork>? slot)
 {
     public PostgreSqlDatabase Database => database;
 

@@ -15,17 +15,13 @@ namespace Conveyor.PostgreSql;
 /// </summary>
 public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsyncDisposable
 {
-    private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlTransaction _transaction;
-    private List<Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>>? _committing;
-    private List<IUnitOfWorkParticipant>? _participants;
+    private readonly StoreUnitOfWork<NpgsqlConnection, NpgsqlTransaction> _work;
 
     internal PostgreSqlUnitOfWork(PostgreSqlDatabase database, IServiceProvider services, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         Database = database;
         Services = services;
-        _connection = connection;
-        _transaction = transaction;
+        _work = new(this, connection, transaction, EndAsync);
     }
 
     /// <inheritdoc />
@@ -33,25 +29,11 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
 
     /// <summary>The unit of work's open connection; commands on it must use <see cref="Transaction"/>.</summary>
     /// <exception cref="ObjectDisposedException">The unit of work has ended.</exception>
-    public NpgsqlConnection Connection
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsEnded, this);
-            return _connection;
-        }
-    }
+    public NpgsqlConnection Connection => _work.Connection;
 
     /// <summary>The unit of work's transaction.</summary>
     /// <exception cref="ObjectDisposedException">The unit of work has ended.</exception>
-    public NpgsqlTransaction Transaction
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsEnded, this);
-            return _transaction;
-        }
-    }
+    public NpgsqlTransaction Transaction => _work.Transaction;
 
     /// <inheritdoc />
     DbConnection IDbUnitOfWork.Connection => Connection;
@@ -61,7 +43,7 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
 
     internal PostgreSqlDatabase Database { get; }
 
-    internal bool IsEnded { get; private set; }
+    internal bool IsEnded => _work.IsEnded;
 
     /// <inheritdoc />
     bool IStoreUnitOfWork.IsEnded => IsEnded;
@@ -69,81 +51,34 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
     /// <summary>A command on <see cref="Connection"/> in <see cref="Transaction"/>.</summary>
     /// <param name="commandText">The SQL.</param>
     /// <returns>The command, which the caller disposes.</returns>
-    public NpgsqlCommand CreateCommand(string commandText) => new(commandText, Connection, _transaction);
+    public NpgsqlCommand CreateCommand(string commandText) => new(commandText, Connection, Transaction);
 
     /// <inheritdoc />
-    public void Enlist(IUnitOfWorkParticipant participant)
-    {
-        ArgumentNullException.ThrowIfNull(participant);
-        ObjectDisposedException.ThrowIf(IsEnded, this);
-        (_participants ??= []).Add(participant);
-    }
+    public void Enlist(IUnitOfWorkParticipant participant) => _work.Enlist(participant);
 
     /// <summary>Runs <paramref name="work"/> in the transaction just before it commits (a claim's expiry is measured from the commit).</summary>
-    internal void OnCommitting(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work) => (_committing ??= []).Add(work);
+    internal void OnCommitting(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work) => _work.OnCommitting(work);
 
     /// <inheritdoc />
-    public async ValueTask CommitAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(IsEnded, this);
-        try
-        {
-            if (_committing is not null)
-            {
-                foreach (var work in _committing)
-                {
-                    await work(_connection, _transaction, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        await EndAsync().ConfigureAwait(false);
-        if (_participants is not null)
-        {
-            foreach (var participant in _participants)
-            {
-                await participant.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public ValueTask CommitAsync(CancellationToken cancellationToken) => _work.CommitAsync(cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask RollbackAsync(CancellationToken cancellationToken)
-    {
-        if (IsEnded)
-        {
-            return;
-        }
-
-        // Disposing an uncommitted transaction rolls it back; the connection goes back to the pool even when that fails.
-        await EndAsync().ConfigureAwait(false);
-        for (var i = (_participants?.Count ?? 0) - 1; i >= 0; i--)
-        {
-            await _participants![i].RollbackAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public ValueTask RollbackAsync(CancellationToken cancellationToken) => _work.RollbackAsync(cancellationToken);
 
     /// <summary>Rolls back a unit of work that was neither committed nor rolled back (the message's scope ended first).</summary>
     /// <returns>A task that completes once rolled back.</returns>
     public ValueTask DisposeAsync() => RollbackAsync(CancellationToken.None);
 
-    private async ValueTask EndAsync()
+    // Disposing an uncommitted transaction rolls it back; the connection goes back to the pool even when that fails.
+    private static async ValueTask EndAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
-        IsEnded = true;
         try
         {
-            await _transaction.DisposeAsync().ConfigureAwait(false);
+            await transaction.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

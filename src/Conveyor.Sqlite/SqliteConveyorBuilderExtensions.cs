@@ -14,6 +14,7 @@ using Conveyor.Sqlite.Outbox;
 using Conveyor.Sqlite.Scheduling;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -38,50 +39,24 @@ public static class SqliteConveyorBuilderExtensions
     /// </param>
     /// <param name="configure">Changes the other options (configuration overrides them too).</param>
     /// <returns>The builder.</returns>
-    /// <exception cref="ConveyorConfigurationException">UseSqlite was called before.</exception>
+    /// <exception cref="ConveyorConfigurationException">UseSqlite, or another store package's Use method, was called before.</exception>
     public static ConveyorBuilder UseSqlite(this ConveyorBuilder builder, string? connectionString = null, Action<SqliteOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        if (services.Any(d => d.ServiceType == typeof(SqliteDatabase)))
+        new DatabaseStoreRegistration<SqliteOptions, SqliteDatabase, SqliteUnitOfWork>
         {
-            throw new ConveyorConfigurationException("UseSqlite is called twice. Call it once, with one database file for every store.");
-        }
-
-        if (services.Any(d => d.ServiceType == typeof(IUnitOfWorkFactory) && d.ImplementationType is { } type && type != typeof(InMemoryUnitOfWorkFactory)))
-        {
-            throw new ConveyorConfigurationException(
-                "UseSqlite is called after another store package's Use method (e.g. UsePostgreSql): both would begin each message's unit of work. Keep one of them.");
-        }
-
-        // Code first, then configuration over it: a deployment changes the file without a rebuild.
-        services.AddOptions<SqliteOptions>()
-            .Configure(o =>
-            {
-                if (connectionString is not null)
-                {
-                    o.ConnectionString = connectionString;
-                }
-
-                configure?.Invoke(o);
-            })
-            .BindSection(SqliteOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteOptions>, SqliteOptionsValidator>());
-        services.AddSingleton<SqliteDatabase>();
+            UseMethod = nameof(UseSqlite),
+            OtherUseMethod = "UsePostgreSql",
+            OneDatabase = "one database file",
+            SectionName = SqliteOptions.SectionName,
+            SetConnectionString = (o, value) => o.ConnectionString = value,
+            ConnectionType = typeof(SqliteConnection),
+            BeginUnitOfWork = (database, scope, cancellationToken) => database.BeginUnitOfWorkAsync(scope, cancellationToken),
+            Describe = database => $"SQLite {database.FilePath}",
+            DeduplicationStore = (database, retention, time, cleanupBatchSize) => new SqliteDeduplicationStore(database, retention, time, cleanupBatchSize),
+        }.Register<SqliteOptionsValidator>(builder, connectionString, configure);
         services.AddSingleton<ISchemaMigrator, SqliteSchemaMigrator>();
-
-        services.Replace(ServiceDescriptor.Singleton<IUnitOfWorkFactory, SqliteUnitOfWorkFactory>());
-        services.AddScoped<SqliteUnitOfWorkSlot>();
-        services.AddScoped(sp => sp.GetRequiredService<SqliteUnitOfWorkSlot>().Current
-            ?? throw new InvalidOperationException("There is a SqliteUnitOfWork only while a received message is handled: inject it in a handler of an asynchronous endpoint."));
-        services.AddScoped<IDbUnitOfWork>(sp => sp.GetRequiredService<SqliteUnitOfWork>());
-
-        services.Replace(ServiceDescriptor.Singleton<IDeduplicationStore>(sp => new SqliteDeduplicationStore(
-            sp.GetRequiredService<SqliteDatabase>(),
-            sp.GetRequiredService<IOptions<ConveyorOptions>>().Value.DeduplicationRetention,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetRequiredService<IOptions<SqliteOptions>>().Value.CleanupBatchSize)));
         services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => new SqliteDeadLetterStore(sp.GetRequiredService<SqliteDatabase>())));
         services.Replace(ServiceDescriptor.Singleton<IMessageScheduler>(sp => new SqliteMessageScheduler(
             sp.GetRequiredService<SqliteDatabase>(),
@@ -90,17 +65,9 @@ public static class SqliteConveyorBuilderExtensions
             sp.GetRequiredService<ILogger<SqliteMessageScheduler>>())));
 
         // Scoped: inside a handled message they write in its unit of work.
-        services.AddScoped(sp => new SqliteStoreTransaction(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<SqliteUnitOfWorkSlot>()));
+        services.AddScoped(sp => new SqliteStoreTransaction(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<UnitOfWorkSlot<SqliteUnitOfWork>>()));
         services.Replace(ServiceDescriptor.Scoped<IAggregateStateStore>(sp => new SqliteAggregateStateStore(sp.GetRequiredService<SqliteStoreTransaction>())));
         services.Replace(ServiceDescriptor.Scoped<IEventStore>(sp => new SqliteEventStore(sp.GetRequiredService<SqliteStoreTransaction>(), sp.GetService<TimeProvider>() ?? TimeProvider.System)));
-
-        builder.AddOutgoingMiddleware<AmbientUnitOfWorkMiddleware<SqliteUnitOfWork>>();
-        services.AddHostedService(sp => new DeduplicationCleanupService(
-            sp.GetRequiredService<IDeduplicationStore>(),
-            $"SQLite {sp.GetRequiredService<SqliteDatabase>().FilePath}",
-            sp.GetRequiredService<IOptions<SqliteOptions>>().Value.CleanupInterval,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetRequiredService<ILogger<DeduplicationCleanupService>>()));
 
         // The outbox is on by default: a handler's messages commit with its writes. Conveyor:Outbox:Enabled=false turns it off.
         services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));

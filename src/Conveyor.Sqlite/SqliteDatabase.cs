@@ -22,9 +22,8 @@ public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate;
-    private readonly SemaphoreSlim _migrating = new(1, 1);
+    private readonly SchemaMigrationGate _migration;
     private readonly ILogger _logger;
-    private volatile bool _migrated;
 
     /// <summary>Creates the database from the validated options.</summary>
     /// <param name="options">The options.</param>
@@ -44,6 +43,7 @@ public sealed class SqliteDatabase
         BusyTimeout = value.BusyTimeout;
         _writeGate = SqliteWriteGate.For(FilePath);
         _logger = logger ?? NullLogger<SqliteDatabase>.Instance;
+        _migration = new(MigrateSchemaAsync, SqliteSchema.Latest, (from, to) => Log.Migrated(_logger, FilePath, from, to));
     }
 
     /// <summary>The database file's full path.</summary>
@@ -61,46 +61,7 @@ public sealed class SqliteDatabase
     /// <param name="cancellationToken">Cancels the migration.</param>
     /// <returns>The schema version the database was at before.</returns>
     /// <exception cref="InvalidOperationException">The database's schema is newer than this package's.</exception>
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
-    {
-        await _migrating.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
-
-            // WAL is kept by the file once set, and cannot be changed inside a transaction.
-            using (var wal = connection.CreateCommand())
-            {
-                wal.CommandText = "PRAGMA journal_mode = WAL;";
-                await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            int before;
-            await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                using var transaction = connection.BeginTransaction(deferred: false);
-                before = SqliteSchema.Migrate(connection, transaction);
-                transaction.Commit();
-            }
-            finally
-            {
-                ExitWrite();
-            }
-
-            if (before != SqliteSchema.Latest)
-            {
-                Log.Migrated(_logger, FilePath, before, SqliteSchema.Latest);
-            }
-
-            _migrated = true;
-            return before;
-        }
-        finally
-        {
-            _migrating.Release();
-        }
-    }
+    public Task<int> MigrateAsync(CancellationToken cancellationToken) => _migration.RunAsync(cancellationToken);
 
     /// <summary>
     /// Opens a connection to the database (migrated), for reads outside a handled message; inside one, use the
@@ -110,11 +71,7 @@ public sealed class SqliteDatabase
     /// <returns>An open connection the caller disposes.</returns>
     public async ValueTask<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
-        if (!_migrated)
-        {
-            await MigrateAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await _migration.EnsureAsync(cancellationToken).ConfigureAwait(false);
         return await OpenRawAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -187,6 +144,31 @@ public sealed class SqliteDatabase
         finally
         {
             await EndWrite(connection, transaction).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int> MigrateSchemaAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+
+        // WAL is kept by the file once set, and cannot be changed inside a transaction.
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL;";
+            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var before = SqliteSchema.Migrate(connection, transaction);
+            transaction.Commit();
+            return before;
+        }
+        finally
+        {
+            ExitWrite();
         }
     }
 

@@ -1,3 +1,4 @@
+using Conveyor.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Conveyor.Sqlite;
@@ -7,7 +8,7 @@ namespace Conveyor.Sqlite;
 /// has one of this database (its writes commit with the handler's and the deduplication claim, and it already holds
 /// the write lock), else on a connection or in a write transaction of its own.
 /// </summary>
-internal sealed class SqliteStoreTransaction(SqliteDatabase database, SqliteUnitOfWorkSlot? slot)
+internal sealed class SqliteStoreTransaction(SqliteDatabase database, UnitOfWorkSlot<SqliteUnitOfWork>? slot)
 {
     private SqliteUnitOfWork? UnitOfWork => slot?.Current is { IsEnded: false } current && current.Database == database ? current : null;
 

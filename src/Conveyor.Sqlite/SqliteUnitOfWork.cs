@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Microsoft.Data.Sqlite;
@@ -13,17 +14,13 @@ namespace Conveyor.Sqlite;
 /// </summary>
 public sealed class SqliteUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsyncDisposable
 {
-    private readonly SqliteConnection _connection;
-    private readonly SqliteTransaction _transaction;
-    private List<Action<SqliteConnection, SqliteTransaction>>? _committing;
-    private List<IUnitOfWorkParticipant>? _participants;
+    private readonly StoreUnitOfWork<SqliteConnection, SqliteTransaction> _work;
 
     internal SqliteUnitOfWork(SqliteDatabase database, IServiceProvider services, SqliteConnection connection, SqliteTransaction transaction)
     {
         Database = database;
         Services = services;
-        _connection = connection;
-        _transaction = transaction;
+        _work = new(this, connection, transaction, database.EndWrite);
     }
 
     /// <inheritdoc />
@@ -31,35 +28,21 @@ public sealed class SqliteUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsyncDi
 
     /// <summary>The unit of work's open connection; commands on it must use <see cref="Transaction"/>.</summary>
     /// <exception cref="ObjectDisposedException">The unit of work has ended.</exception>
-    public SqliteConnection Connection
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsEnded, this);
-            return _connection;
-        }
-    }
+    public SqliteConnection Connection => _work.Connection;
 
     /// <summary>The unit of work's transaction.</summary>
     /// <exception cref="ObjectDisposedException">The unit of work has ended.</exception>
-    public SqliteTransaction Transaction
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsEnded, this);
-            return _transaction;
-        }
-    }
+    public SqliteTransaction Transaction => _work.Transaction;
 
     /// <inheritdoc />
-    System.Data.Common.DbConnection IDbUnitOfWork.Connection => Connection;
+    DbConnection IDbUnitOfWork.Connection => Connection;
 
     /// <inheritdoc />
-    System.Data.Common.DbTransaction IDbUnitOfWork.Transaction => Transaction;
+    DbTransaction IDbUnitOfWork.Transaction => Transaction;
 
     internal SqliteDatabase Database { get; }
 
-    internal bool IsEnded { get; private set; }
+    internal bool IsEnded => _work.IsEnded;
 
     /// <inheritdoc />
     bool IStoreUnitOfWork.IsEnded => IsEnded;
@@ -70,77 +53,24 @@ public sealed class SqliteUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsyncDi
     public SqliteCommand CreateCommand(string commandText)
     {
         var command = Connection.CreateCommand();
-        command.Transaction = _transaction;
+        command.Transaction = Transaction;
         command.CommandText = commandText;
         return command;
     }
 
     /// <inheritdoc />
-    public void Enlist(IUnitOfWorkParticipant participant)
-    {
-        ArgumentNullException.ThrowIfNull(participant);
-        ObjectDisposedException.ThrowIf(IsEnded, this);
-        (_participants ??= []).Add(participant);
-    }
+    public void Enlist(IUnitOfWorkParticipant participant) => _work.Enlist(participant);
 
     /// <summary>Runs <paramref name="work"/> in the transaction just before it commits (a claim's expiry is measured from the commit).</summary>
-    internal void OnCommitting(Action<SqliteConnection, SqliteTransaction> work) => (_committing ??= []).Add(work);
+    internal void OnCommitting(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task> work) => _work.OnCommitting(work);
 
     /// <inheritdoc />
-    public async ValueTask CommitAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(IsEnded, this);
-        try
-        {
-            if (_committing is not null)
-            {
-                foreach (var work in _committing)
-                {
-                    work(_connection, _transaction);
-                }
-            }
-
-            await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        await EndAsync().ConfigureAwait(false);
-        if (_participants is not null)
-        {
-            foreach (var participant in _participants)
-            {
-                await participant.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public ValueTask CommitAsync(CancellationToken cancellationToken) => _work.CommitAsync(cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask RollbackAsync(CancellationToken cancellationToken)
-    {
-        if (IsEnded)
-        {
-            return;
-        }
-
-        // Disposing an uncommitted transaction rolls it back; the lock is released even when that fails.
-        await EndAsync().ConfigureAwait(false);
-        for (var i = (_participants?.Count ?? 0) - 1; i >= 0; i--)
-        {
-            await _participants![i].RollbackAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public ValueTask RollbackAsync(CancellationToken cancellationToken) => _work.RollbackAsync(cancellationToken);
 
     /// <summary>Rolls back a unit of work that was neither committed nor rolled back (the message's scope ended first).</summary>
     /// <returns>A task that completes once rolled back.</returns>
     public ValueTask DisposeAsync() => RollbackAsync(CancellationToken.None);
-
-    private ValueTask EndAsync()
-    {
-        IsEnded = true;
-        return Database.EndWrite(_connection, _transaction);
-    }
 }

@@ -61,7 +61,7 @@ public sealed class AdminApiTests
 
         (await client.GetAsync(Api + "channels")).StatusCode.ShouldBe(HttpStatusCode.OK);
         var warning = app.Logs.Entries.Where(e => e.Level >= LogLevel.Warning).ShouldHaveSingleItem();
-        warning.Id.Id.ShouldBe(7001);
+        warning.Id.Id.ShouldBe(8001);
         warning.Message.ShouldContain("allows anonymous access");
     }
 
@@ -194,7 +194,7 @@ public sealed class AdminApiTests
         (await client.GetStringAsync(AdminTestApp.Prefix + "/admin.js")).ShouldContain("X-Conveyor-Admin");
         (await client.GetAsync(AdminTestApp.Prefix + "/admin.css")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await Get(client, "endpoints")).EnumerateArray().Select(e => e.GetProperty("id").GetString()).ShouldBe([OrderHandler.EndpointId]);
-        app.Logs.Entries.ShouldNotContain(e => e.Id.Id == 7001, "behind a policy there is no anonymous-access warning");
+        app.Logs.Entries.ShouldNotContain(e => e.Id.Id == 8001, "behind a policy there is no anonymous-access warning");
     }
 
     private static ConsumerStatus Status(AdminTestApp app) =>

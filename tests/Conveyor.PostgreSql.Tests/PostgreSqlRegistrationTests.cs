@@ -19,7 +19,7 @@ public sealed class PostgreSqlRegistrationTests(TestDatabase database) : IClassF
     {
         using var provider = Provider(c => c.UsePostgreSql(_schema.ConnectionString));
 
-        provider.GetRequiredService<IUnitOfWorkFactory>().ShouldBeOfType<PostgreSqlUnitOfWorkFactory>();
+        provider.GetRequiredService<IUnitOfWorkFactory>().ShouldBeOfType<StoreUnitOfWorkFactory<PostgreSqlUnitOfWork>>();
         provider.GetRequiredService<IDeduplicationStore>().ShouldBeOfType<Deduplication.PostgreSqlDeduplicationStore>();
         provider.GetRequiredService<IDeadLetterStore>().ShouldBeOfType<DeadLetters.PostgreSqlDeadLetterStore>();
         provider.GetRequiredService<IMessageScheduler>().IsDurable.ShouldBeTrue();

@@ -7,6 +7,7 @@ using Conveyor.Channels.Database;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Outgoing;
 using Conveyor.Sqlite.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -98,7 +99,7 @@ public sealed class SqliteChannelTests : IDisposable
         // A short busy timeout: an insert that waited for the lock the unit of work holds would fail fast.
         var database = _file.Open(TimeSpan.FromSeconds(2));
         var channel = new DatabaseChannel("orders", new SqliteChannelStore(database));
-        var factory = new SqliteUnitOfWorkFactory(database, new ServiceCollection().BuildServiceProvider());
+        var factory = new StoreUnitOfWorkFactory<SqliteUnitOfWork>(typeof(SqliteConnection), database.BeginUnitOfWorkAsync, new ServiceCollection().BuildServiceProvider());
         using var services = new ServiceCollection().BuildServiceProvider();
         var middleware = new AmbientUnitOfWorkMiddleware<SqliteUnitOfWork>();
 
@@ -120,7 +121,7 @@ public sealed class SqliteChannelTests : IDisposable
     {
         var database = _file.Open();
         var channel = new DatabaseChannel("orders", new SqliteChannelStore(database), new DatabaseChannelOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
-        var factory = new SqliteUnitOfWorkFactory(database, new ServiceCollection().BuildServiceProvider());
+        var factory = new StoreUnitOfWorkFactory<SqliteUnitOfWork>(typeof(SqliteConnection), database.BeginUnitOfWorkAsync, new ServiceCollection().BuildServiceProvider());
         using var services = new ServiceCollection().BuildServiceProvider();
         await channel.SendAsync(Message("m-1"), default);
 

@@ -1,3 +1,4 @@
+using Conveyor.Storage;
 using Conveyor.Deduplication;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Scheduling;
@@ -18,7 +19,7 @@ public sealed class SqliteRegistrationTests : IDisposable
     {
         using var provider = Provider(c => c.UseSqlite(_file.ConnectionString));
 
-        provider.GetRequiredService<IUnitOfWorkFactory>().ShouldBeOfType<SqliteUnitOfWorkFactory>();
+        provider.GetRequiredService<IUnitOfWorkFactory>().ShouldBeOfType<StoreUnitOfWorkFactory<SqliteUnitOfWork>>();
         provider.GetRequiredService<IDeduplicationStore>().ShouldBeOfType<Deduplication.SqliteDeduplicationStore>();
         provider.GetRequiredService<IDeadLetterStore>().ShouldBeOfType<DeadLetters.SqliteDeadLetterStore>();
         provider.GetRequiredService<IMessageScheduler>().IsDurable.ShouldBeTrue();

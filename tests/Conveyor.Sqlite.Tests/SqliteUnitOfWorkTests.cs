@@ -1,3 +1,5 @@
+using Conveyor.Storage;
+using Microsoft.Data.Sqlite;
 using System.Text;
 using Conveyor.Outgoing;
 using Conveyor.Scheduling;
@@ -81,7 +83,7 @@ public sealed class SqliteUnitOfWorkTests : IDisposable
     {
         var database = _file.Open();
         var store = new SqliteDeduplicationStore(database, TimeSpan.FromMinutes(10), _clock, 100);
-        var factory = new SqliteUnitOfWorkFactory(database, new ServiceCollection().BuildServiceProvider());
+        var factory = new StoreUnitOfWorkFactory<SqliteUnitOfWork>(typeof(SqliteConnection), database.BeginUnitOfWorkAsync, new ServiceCollection().BuildServiceProvider());
         using var services = new ServiceCollection().BuildServiceProvider();
 
         var failed = await factory.BeginAsync(services, default);
@@ -103,7 +105,7 @@ public sealed class SqliteUnitOfWorkTests : IDisposable
         // A short busy timeout: a scheduler that waited for the lock the unit of work holds would fail fast.
         var database = _file.Open(TimeSpan.FromSeconds(2));
         var scheduler = new SqliteMessageScheduler(database, _file.Options(), _clock, NullLogger<SqliteMessageScheduler>.Instance);
-        var factory = new SqliteUnitOfWorkFactory(database, new ServiceCollection().BuildServiceProvider());
+        var factory = new StoreUnitOfWorkFactory<SqliteUnitOfWork>(typeof(SqliteConnection), database.BeginUnitOfWorkAsync, new ServiceCollection().BuildServiceProvider());
         using var services = new ServiceCollection().BuildServiceProvider();
         var middleware = new Conveyor.Storage.AmbientUnitOfWorkMiddleware<SqliteUnitOfWork>();
 

@@ -5,21 +5,21 @@ namespace Conveyor.AspNetCore.Admin;
 /// <summary>The admin page's log events (7xxx).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(7001, LogLevel.Warning, "The Conveyor admin page at {Prefix} allows anonymous access (AllowAnonymous = true): anyone who reaches it can pause consumers and replay or delete dead letters. Set AuthorizationPolicy instead unless the network is restricted")]
+    [LoggerMessage(8001, LogLevel.Warning, "The Conveyor admin page at {Prefix} allows anonymous access (AllowAnonymous = true): anyone who reaches it can pause consumers and replay or delete dead letters. Set AuthorizationPolicy instead unless the network is restricted")]
     public static partial void AnonymousAccess(ILogger logger, string prefix);
 
-    [LoggerMessage(7002, LogLevel.Warning, "Admin: consumer {Name} paused by {User}")]
+    [LoggerMessage(8002, LogLevel.Warning, "Admin: consumer {Name} paused by {User}")]
     public static partial void Paused(ILogger logger, string name, string user);
 
-    [LoggerMessage(7003, LogLevel.Information, "Admin: consumer {Name} resumed by {User}")]
+    [LoggerMessage(8003, LogLevel.Information, "Admin: consumer {Name} resumed by {User}")]
     public static partial void Resumed(ILogger logger, string name, string user);
 
-    [LoggerMessage(7004, LogLevel.Information, "Admin: dead letter {Id} replayed by {User}")]
+    [LoggerMessage(8004, LogLevel.Information, "Admin: dead letter {Id} replayed by {User}")]
     public static partial void Replayed(ILogger logger, string id, string user);
 
-    [LoggerMessage(7005, LogLevel.Warning, "Admin: dead letter {Id} deleted by {User}")]
+    [LoggerMessage(8005, LogLevel.Warning, "Admin: dead letter {Id} deleted by {User}")]
     public static partial void Deleted(ILogger logger, string id, string user);
 
-    [LoggerMessage(7006, LogLevel.Warning, "Admin: the lag of channel {Channel} could not be read")]
+    [LoggerMessage(8006, LogLevel.Warning, "Admin: the lag of channel {Channel} could not be read")]
     public static partial void LagFailed(ILogger logger, Exception exception, string channel);
 }

@@ -5,6 +5,7 @@ using Conveyor.Consumers;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.ConsumerEngine;
 using Conveyor.Kafka.ConsumerEngine.Batching;
+using Conveyor.Kafka.ConsumerEngine.Transactions;
 using Conveyor.Kafka.DeadLetters;
 using Conveyor.Kafka.Publishing;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     private readonly string[] _sendTopics;
     private readonly TopicPartition _sendDestination;
     private readonly Action<TopicPartition, long> _remember;
-    private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> _untilReady = [];
+    private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent, TransactionLease? Transaction)> _untilReady = [];
     private volatile bool _sendTopicReady;
 
     private readonly IConsumerStatusReporter _status;
@@ -121,7 +122,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 return Send(message, cancellationToken);
             }
 
-            _untilReady.Add((message, cancellationToken, waiting));
+            _untilReady.Add((message, cancellationToken, waiting, TransactionLease.Current));
             if (_untilReady.Count == 1)
             {
                 _ = EnsureThenSendQueuedAsync();
@@ -143,12 +144,12 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             failure = e;
         }
 
-        List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent)> queued;
+        List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent, TransactionLease? Transaction)> queued;
         lock (_untilReady)
         {
             queued = [.. _untilReady];
             _untilReady.Clear();
-            foreach (var (message, cancellation, sent) in queued)
+            foreach (var (message, cancellation, sent, transaction) in queued)
             {
                 if (failure is not null)
                 {
@@ -156,7 +157,11 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 }
                 else
                 {
-                    _ = CompleteWhenSentAsync(Send(message, cancellation), sent);
+                    // Sent on this flow on behalf of each sender: in the transaction of the record that sent it, if any.
+                    using (TransactionLease.Use(transaction))
+                    {
+                        _ = CompleteWhenSentAsync(Send(message, cancellation), sent);
+                    }
                 }
             }
 
@@ -206,6 +211,13 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
     public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
     {
+        if (options.Batched && Settings.ExactlyOnce)
+        {
+            // Each record enters the consumer's transaction on its own call, and a batch handler's sends leave on one
+            // of them: which transaction they and the other records' offsets commit in is not designed yet.
+            throw new ConveyorConfigurationException($"Kafka channel '{Name}': batch handlers (IReadOnlyList<T>) do not run exactly-once yet. Turn ExactlyOnce off for it, or take one message per call.");
+        }
+
         var topics = Settings.Topics.Append(Settings.RetryTopic).ToList();
         try
         {
@@ -220,9 +232,10 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
         Log.ChannelStarting(_logger, Name, string.Join(",", Settings.Topics), Settings.GroupId, Settings.RetryTopic, Settings.DeadLetterTopic, Configuration.KafkaClientConfigs.Describe(Settings.Consumer));
 
+        var transactions = Settings.ExactlyOnce ? StartTransactions() : null;
         var engine = new KafkaConsumerEngine(
             Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), new StatusObserver(_status, Name), Time,
-            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause,
+            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause, transactions: transactions,
             batching: options.Batched ? new RecordBatching(Settings.Consuming.MaxBatchSize!.Value, Settings.Consuming.MaxBatchWait!.Value, ProcessBatch) : null);
         Interlocked.Increment(ref _receiving);
         KafkaConsumerRunResult result;
@@ -233,6 +246,11 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
         finally
         {
             Interlocked.Decrement(ref _receiving);
+            if (transactions is not null)
+            {
+                transactions.Dispose();
+                TransactionalIds.Release(transactions.TransactionalId);
+            }
         }
 
         if (result.Reason is ConsumerStopReason.FatalError or ConsumerStopReason.ProcessorFailed && result.Error is { } error)
@@ -247,7 +265,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 // Stopping: the engine closes its partitions on its next poll, and until then a worker would start the
                 // records behind the one that just finished. Hand out nothing new; the record stays uncommitted.
                 ? ValueTask.FromResult(RecordOutcome.Release)
-                : HandleAsync(KafkaInboundMessage.From(record, this, revoked), token, revoked);
+                : HandleAsync(record, KafkaInboundMessage.From(record, this, revoked), token, revoked);
 
         // A batch for batch handlers: every record goes to the pipeline at once, marked with the batch, which runs the
         // handler once for all of them and answers each record's call when it is done.
@@ -264,7 +282,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             var running = new Task<RecordOutcome>[records.Count];
             for (var i = 0; i < records.Count; i++)
             {
-                running[i] = HandleAsync(KafkaInboundMessage.From(records[i], this, revoked, batch, i), token, revoked).AsTask();
+                running[i] = HandleAsync(records[i], KafkaInboundMessage.From(records[i], this, revoked, batch, i), token, revoked).AsTask();
             }
 
             for (var i = 0; i < running.Length; i++)
@@ -275,7 +293,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             return outcomes;
         }
 
-        async ValueTask<RecordOutcome> HandleAsync(KafkaInboundMessage inbound, CancellationToken token, CancellationToken revoked)
+        async ValueTask<RecordOutcome> HandleAsync(ConsumeResult<byte[]?, byte[]?> record, KafkaInboundMessage inbound, CancellationToken token, CancellationToken revoked)
         {
             if (inbound.Message.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
             {
@@ -292,12 +310,40 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 }
             }
 
-            return await handler(inbound, token).ConfigureAwait(false) switch
+            Acknowledgement acknowledgement;
+            if (transactions is null)
+            {
+                acknowledgement = await handler(inbound, token).ConfigureAwait(false);
+            }
+            else
+            {
+                // Entered after the wait for a due time, which writes nothing: a retry waiting does not hold a commit.
+                // The record leaves the transaction in the partition worker, once its offset is marked finished.
+                if (await transactions.EnterAsync(record, revoked).ConfigureAwait(false) is not { } lease)
+                {
+                    inbound.Batch?.Withdraw(inbound.BatchIndex);
+                    return RecordOutcome.Release;
+                }
+
+                using (TransactionLease.Use(lease))
+                {
+                    acknowledgement = await handler(inbound, token).ConfigureAwait(false);
+                }
+            }
+
+            return acknowledgement switch
             {
                 Acknowledgement.Completed => RecordOutcome.Completed,
                 Acknowledgement.Release => RecordOutcome.Release,
                 _ => RecordOutcome.Stop,
             };
         }
+    }
+
+    /// <summary>The transactions of an exactly-once run, with a transactional id of its own in this process.</summary>
+    private KafkaTransactions StartTransactions()
+    {
+        var id = TransactionalIds.Acquire(Settings.TransactionalIdPrefix);
+        return new KafkaTransactions(Settings.Producer, id, _loggers.CreateLogger<KafkaTransactions>());
     }
 }

@@ -81,7 +81,8 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
 
         var batch = (attribute.MaxBatchSize > 0 ? attribute.MaxBatchSize : (int?)null,
             attribute.MaxBatchWaitMilliseconds >= 0 ? TimeSpan.FromMilliseconds(attribute.MaxBatchWaitMilliseconds) : (TimeSpan?)null);
-        return Settings(endpointId, topicNames, null, group, $"{endpointId}.{group}.retry", $"{topicNames[0]}.dead-letter", new KafkaChannelOptions(), configured, batch);
+        var code = new KafkaChannelOptions { ExactlyOnce = attribute.ExactlyOnce ? true : null };
+        return Settings(endpointId, topicNames, null, group, $"{endpointId}.{group}.retry", $"{topicNames[0]}.dead-letter", code, configured, batch);
     }
 
     /// <summary>A named publisher's topic and effective producer configuration, overlaid with <c>Conveyor:Kafka:Publishers:&lt;name&gt;</c>.</summary>
@@ -148,6 +149,25 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
             throw new ConveyorConfigurationException($"Kafka channel '{name}': {problem}");
         }
 
+        var retryMode = configured?.RetryMode ?? code.RetryMode ?? KafkaRetryMode.RetryTopic;
+        var exactlyOnce = configured?.ExactlyOnce ?? code.ExactlyOnce ?? false;
+        var readCommitted = configured?.ReadCommitted ?? code.ReadCommitted;
+        if (readCommitted is null && exactlyOnce && consumer.IsolationLevel is null)
+        {
+            readCommitted = true;
+        }
+
+        if (readCommitted is { } committedOnly)
+        {
+            consumer.IsolationLevel = committedOnly ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted;
+        }
+
+        if (exactlyOnce && ExactlyOnceProblems(consuming, retryMode, producer).ToList() is { Count: > 0 } problems)
+        {
+            throw new ConveyorConfigurationException(
+                $"Kafka channel '{name}' is exactly-once (ExactlyOnce), which cannot hold with: {string.Join(" ", problems)}");
+        }
+
         return new KafkaChannelSettings(
             name,
             topicNames,
@@ -155,12 +175,40 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
             group,
             configured?.RetryTopic ?? code.RetryTopic ?? retryTopic,
             configured?.DeadLetterTopic ?? code.DeadLetterTopic ?? deadLetterTopic,
-            configured?.RetryMode ?? code.RetryMode ?? KafkaRetryMode.RetryTopic,
+            retryMode,
             producer,
             consumer,
             consuming,
             KafkaClientConfigs.Admin(Options),
             configured?.FinalFailureStrategy ?? code.FinalFailureStrategy,
-            configured?.MaxRetryTopicDelay ?? code.MaxRetryTopicDelay ?? DefaultMaxRetryTopicDelay());
+            configured?.MaxRetryTopicDelay ?? code.MaxRetryTopicDelay ?? DefaultMaxRetryTopicDelay(),
+            exactlyOnce,
+            configured?.TransactionalId ?? code.TransactionalId ?? $"{group}.{name}.{Environment.MachineName}");
+    }
+
+    /// <summary>What in a channel's settings breaks exactly-once, each with the fix.</summary>
+    private static IEnumerable<string> ExactlyOnceProblems(KafkaConsumerOptions consuming, KafkaRetryMode retryMode, ProducerConfig producer)
+    {
+        if (consuming.Ordering != KafkaOrderingMode.PartitionSequential)
+        {
+            // A transaction commits the writes of every record handled in it; with keys in parallel a later record can
+            // finish while an earlier one has not, and its offset could not commit with its writes.
+            yield return $"Consuming:Ordering is {consuming.Ordering}: a transaction would hold writes of records whose offsets cannot commit past an unfinished one. Use PartitionSequential.";
+        }
+
+        if (retryMode == KafkaRetryMode.Blocking)
+        {
+            yield return "RetryMode is Blocking: a retry waiting in place would hold the open transaction (and every commit) for its whole delay. Use RetryTopic, whose write commits in the transaction.";
+        }
+
+        if (producer.EnableIdempotence == false)
+        {
+            yield return "the producer sets enable.idempotence=false: transactions need the idempotent producer. Remove the setting.";
+        }
+
+        if (!string.IsNullOrEmpty(producer.TransactionalId))
+        {
+            yield return "the producer sets transactional.id, which would make every producer of the channel transactional. Remove it; set TransactionalId (a prefix) on the channel instead.";
+        }
     }
 }

@@ -16,6 +16,8 @@ namespace Conveyor.Kafka.Channels;
 /// <param name="Admin">The admin client configuration (metadata, topic creation).</param>
 /// <param name="FinalFailureStrategy">The channel's final failure strategy (configured, else code), or null for the global one.</param>
 /// <param name="MaxRetryTopicDelay">The longest delay a message waits on the retry topic; <see cref="Timeout.InfiniteTimeSpan"/> for any.</param>
+/// <param name="ExactlyOnce">Whether what handling a record writes to Kafka commits in one transaction with its offset.</param>
+/// <param name="TransactionalIdPrefix">With <paramref name="ExactlyOnce"/>, the prefix of the consumer's transactional ids.</param>
 internal sealed record KafkaChannelSettings(
     string Name,
     IReadOnlyList<string> Topics,
@@ -29,4 +31,6 @@ internal sealed record KafkaChannelSettings(
     KafkaConsumerOptions Consuming,
     AdminClientConfig Admin,
     FinalFailureStrategy? FinalFailureStrategy = null,
-    TimeSpan? MaxRetryTopicDelay = null);
+    TimeSpan? MaxRetryTopicDelay = null,
+    bool ExactlyOnce = false,
+    string TransactionalIdPrefix = "");

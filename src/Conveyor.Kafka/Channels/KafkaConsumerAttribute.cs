@@ -32,4 +32,10 @@ public sealed class KafkaConsumerAttribute(string endpointId, params string[] to
     /// <c>Consuming:MaxBatchWait</c>, else 100 ms. This consumer's configuration overrides it.
     /// </summary>
     public int MaxBatchWaitMilliseconds { get; set; } = -1;
+
+    /// <summary>
+    /// What handling a record writes to Kafka commits in one transaction with its offset (see
+    /// <see cref="KafkaChannelOptions.ExactlyOnce"/>); <c>Conveyor:Kafka:Consumers:&lt;endpoint&gt;:ExactlyOnce</c> overrides it.
+    /// </summary>
+    public bool ExactlyOnce { get; set; }
 }

@@ -43,6 +43,29 @@ public sealed class KafkaChannelOptions
 
     /// <summary>The dead-letter topic; <c>&lt;topic&gt;.dead-letter</c> by default.</summary>
     public string? DeadLetterTopic { get; set; }
+
+    /// <summary>
+    /// Exactly-once consume-process-produce: what handling a record writes to Kafka (sends to Kafka channels and
+    /// publishers, delayed retries, dead letters) commits in one Kafka transaction with the record's offset, or not at
+    /// all. Needs <see cref="KafkaOrderingMode.PartitionSequential"/> and <see cref="KafkaRetryMode.RetryTopic"/>; reads
+    /// committed records only unless <see cref="ReadCommitted"/> says otherwise. Default: <see langword="false"/>
+    /// (at least once). See <c>docs/exactly-once.md</c>.
+    /// </summary>
+    public bool? ExactlyOnce { get; set; }
+
+    /// <summary>
+    /// With <see cref="ExactlyOnce"/>, the prefix of the consumer's transactional ids (<c>&lt;prefix&gt;-0</c>, …);
+    /// <c>&lt;group&gt;.&lt;channel&gt;.&lt;machine name&gt;</c> by default. Instances must not share one: set a distinct
+    /// prefix per instance when several run on one machine.
+    /// </summary>
+    public string? TransactionalId { get; set; }
+
+    /// <summary>
+    /// Read only records of committed transactions (<c>isolation.level=read_committed</c>): what an exactly-once
+    /// producer aborted is never handled. Default: <see langword="true"/> with <see cref="ExactlyOnce"/>, else the
+    /// consumer's <c>isolation.level</c> (librdkafka's default reads committed records too).
+    /// </summary>
+    public bool? ReadCommitted { get; set; }
 }
 
 /// <summary>How a Kafka channel makes a delayed retry wait.</summary>

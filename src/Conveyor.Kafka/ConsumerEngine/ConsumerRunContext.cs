@@ -18,8 +18,9 @@ internal sealed class ConsumerRunContext
     private bool _stopRequested;
 
     public ConsumerRunContext(
-        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger, Batching.RecordBatching? batching = null)
+        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger, Transactions.KafkaTransactions? transactions = null, Batching.RecordBatching? batching = null)
     {
+        Transactions = transactions;
         Processor = processor;
         Batching = batching;
         Options = options;
@@ -35,6 +36,9 @@ internal sealed class ConsumerRunContext
 
     /// <summary>How records are batched for a batch handler, or null: one record at a time.</summary>
     public Batching.RecordBatching? Batching { get; }
+
+    /// <summary>The consumer's Kafka transactions when it runs exactly-once; records leave them through the worker, after their outcome is recorded.</summary>
+    public Transactions.KafkaTransactions? Transactions { get; }
 
     public KafkaConsumerOptions Options { get; }
 
@@ -105,8 +109,8 @@ internal sealed class ConsumerRunContext
         }
     }
 
-    /// <summary>Asks the poll loop to stop; the first record to ask is the one reported.</summary>
-    public void RequestStop(TopicPartitionOffset record, Exception? error)
+    /// <summary>Asks the poll loop to stop; the first record to ask is the one reported (none when a transaction failed).</summary>
+    public void RequestStop(TopicPartitionOffset? record, Exception? error)
     {
         lock (_stopGate)
         {

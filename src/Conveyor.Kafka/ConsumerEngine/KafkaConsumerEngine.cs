@@ -22,6 +22,7 @@ internal sealed class KafkaConsumerEngine
     private readonly ConsumerRunContext _context;
     private readonly GuardedObserver _observer;
     private readonly Conveyor.Channels.ConsumerPause? _pause;
+    private readonly Transactions.KafkaTransactions? _transactions;
     private volatile Error? _fatalError;
     private int _started;
 
@@ -35,6 +36,7 @@ internal sealed class KafkaConsumerEngine
         TimeProvider? timeProvider = null,
         Func<TopicPartition, long>? appendedEnd = null,
         Conveyor.Channels.ConsumerPause? pause = null,
+        Transactions.KafkaTransactions? transactions = null,
         Batching.RecordBatching? batching = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -47,6 +49,7 @@ internal sealed class KafkaConsumerEngine
         _topics = topics.ToList();
         _appendedEnd = appendedEnd ?? (_ => -1);
         _pause = pause;
+        _transactions = transactions;
         if (_topics.Count == 0 || _topics.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("At least one topic, and no empty topic name, is required.", nameof(topics));
@@ -56,7 +59,7 @@ internal sealed class KafkaConsumerEngine
         settings.Validate();
         ValidateAgainstPollInterval(config, settings);
         _config = config;
-        _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger, batching);
+        _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger, transactions, batching);
         _observer = new GuardedObserver(observer ?? NullConsumerObserver.Instance, logger);
     }
 
@@ -114,11 +117,13 @@ internal sealed class KafkaConsumerEngine
         var logger = _context.Logger;
         Log.Starting(logger, _config.GroupId, string.Join(", ", _topics), _context.Options.Ordering);
         var partitions = new AssignedPartitions(_context);
-        var committer = new OffsetCommitter(_context, _observer);
+        var committer = new OffsetCommitter(_context, _observer, _transactions);
         var flow = new FlowControl(_context, _pause);
         var retentionGaps = new RetentionGapDetector(_context);
-        var rebalance = new RebalanceHandler(partitions, committer, flow, _observer, retentionGaps, _context);
+        var rebalance = new RebalanceHandler(partitions, committer, flow, _observer, retentionGaps, _context, _transactions);
 
+        // Before the consumer joins: fences an earlier instance's producer and aborts its open transaction.
+        _transactions?.Initialize();
         using var consumer = Build(stopWhenIdle, rebalance);
         var reason = ConsumerStopReason.Cancelled;
         try

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Kafka.ConsumerEngine;
@@ -88,4 +89,22 @@ internal static partial class Log
 
     [LoggerMessage(3125, LogLevel.Warning, "Could not read the committed offsets of {Partitions} to check for records deleted unread")]
     public static partial void RetentionCheckFailed(ILogger logger, string partitions, Exception exception);
+
+    [LoggerMessage(3150, LogLevel.Information, "Exactly-once: transactional producer {TransactionalId} initialised; earlier producers with this id are fenced")]
+    public static partial void TransactionsStarted(ILogger logger, string transactionalId);
+
+    [LoggerMessage(3151, LogLevel.Warning, "Transactional producer {TransactionalId}: {Code} {Reason} (fatal: {IsFatal})")]
+    public static partial void TransactionProducerError(ILogger logger, string transactionalId, ErrorCode code, string reason, bool isFatal);
+
+    [LoggerMessage(3152, LogLevel.Error, "Transactional producer {TransactionalId} could not commit its transaction with offsets {Offsets}")]
+    public static partial void TransactionCommitFailed(ILogger logger, string transactionalId, string offsets, Exception exception);
+
+    [LoggerMessage(3153, LogLevel.Warning, "Transactional producer {TransactionalId} aborts its transaction: {Reason}. The consumer stops and restarts from the last committed offsets")]
+    public static partial void TransactionAborted(ILogger logger, string transactionalId, string reason);
+
+    [LoggerMessage(3154, LogLevel.Warning, "Transactional producer {TransactionalId}: offsets committed in the transaction are not visible to the group (librdkafka's mock cluster never stores them); from now on they are also committed outside the transaction, after it")]
+    public static partial void TransactionOffsetsNotStored(ILogger logger, string transactionalId);
+
+    [LoggerMessage(3155, LogLevel.Warning, "Transactional producer {TransactionalId}: reading or re-committing the offsets of a committed transaction failed")]
+    public static partial void TransactionOffsetsCheckFailed(ILogger logger, string transactionalId, Exception exception);
 }

@@ -150,7 +150,13 @@ internal sealed partial class PartitionWorker : IDrainable
         for (var inline = 0; ; inline++)
         {
             var outcome = await ProcessWithReleasesAsync(record, key).ConfigureAwait(false);
-            if (!Finish(record, key, outcome, continueInline: inline < MaxInline, out var next, out var nextKey))
+            var more = Finish(record, key, outcome, continueInline: inline < MaxInline, out var next, out var nextKey);
+            if (outcome == RecordOutcome.Completed)
+            {
+                _context.Transactions?.Exit(record, completed: true);
+            }
+
+            if (!more)
             {
                 return;
             }
@@ -189,15 +195,23 @@ internal sealed partial class PartitionWorker : IDrainable
             }
             catch (OperationCanceledException) when (_closing.IsCancellationRequested)
             {
+                _context.Transactions?.Exit(record, completed: false);
                 return RecordOutcome.Release;
             }
 #pragma warning disable CA1031 // The processor's failure stops the run; it must not escape to the pool.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
+                _context.Transactions?.Exit(record, completed: false);
                 Log.ProcessorFailed(_context.Logger, record.Topic, record.Partition.Value, record.Offset.Value, exception);
                 _context.RequestStop(record.TopicPartitionOffset, exception);
                 return RecordOutcome.Stop;
+            }
+
+            if (outcome != RecordOutcome.Completed)
+            {
+                // A completed record leaves its transaction after its offset is marked finished (ProcessAsync).
+                _context.Transactions?.Exit(record, completed: false);
             }
 
             if (outcome != RecordOutcome.Release)

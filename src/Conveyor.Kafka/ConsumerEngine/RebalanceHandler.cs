@@ -12,7 +12,8 @@ internal sealed class RebalanceHandler(
     FlowControl flow,
     GuardedObserver observer,
     RetentionGapDetector retentionGaps,
-    ConsumerRunContext context)
+    ConsumerRunContext context,
+    Transactions.KafkaTransactions? transactions = null)
 {
     public void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> assigned)
     {
@@ -39,7 +40,7 @@ internal sealed class RebalanceHandler(
             var workers = partitions.Remove(revokedPartitions);
             retentionGaps.Removed(revokedPartitions);
             PartitionDrain.CloseAndWait(workers, context.Options.RevokeGracePeriod, context.Time, context.Logger);
-            committer.Commit(consumer, workers);
+            committer.CommitRevoked(consumer, workers, partitions.Workers);
             observer.PartitionsRevoked(revokedPartitions);
         });
     }
@@ -56,6 +57,8 @@ internal sealed class RebalanceHandler(
             {
                 worker.Abort();
             }
+
+            transactions?.AbortOnLost();
 
             observer.PartitionsLost(lostPartitions);
         });

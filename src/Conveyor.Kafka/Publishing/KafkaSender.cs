@@ -8,7 +8,8 @@ namespace Conveyor.Kafka.Publishing;
 /// so a caller handing over many records before awaiting any (a batch) gets them batched by librdkafka. While the
 /// producer's local queue is full (<c>queue.buffering.max.messages</c>, <c>queue.buffering.max.kbytes</c>) the
 /// hand-over blocks the calling thread until there is room, like librdkafka's blocking produce: retrying later
-/// instead would let the records behind it overtake it and break the order of its key.
+/// instead would let the records behind it overtake it and break the order of its key. While a record of an
+/// exactly-once consumer is handled, the write goes through that consumer's transactional producer instead.
 /// </summary>
 internal static class KafkaSender
 {
@@ -62,6 +63,8 @@ internal static class KafkaSender
         Action<TopicPartition, long>? onWritten,
         CancellationToken cancellationToken)
     {
+        // Handling a record of an exactly-once consumer: the write joins that consumer's transaction.
+        producer = ConsumerEngine.Transactions.TransactionLease.ProducerFor(producer);
         var record = KafkaRecords.From(message, omitImpliedHeaders);
         var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
         while (true)

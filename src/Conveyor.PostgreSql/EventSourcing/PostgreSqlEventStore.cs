@@ -1,4 +1,5 @@
 using Conveyor.EventSourcing;
+using Conveyor.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -160,14 +161,7 @@ internal sealed class PostgreSqlEventStore(PostgreSqlStoreTransaction transactio
             var events = new List<StoredEvent>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                events.Add(new StoredEvent(
-                    reader.GetString(0),
-                    reader.GetInt64(1),
-                    reader.GetInt64(2),
-                    reader.GetString(3),
-                    reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5),
-                    new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero)));
+                events.Add(StoredEventRow.Read(reader));
             }
 
             return events;

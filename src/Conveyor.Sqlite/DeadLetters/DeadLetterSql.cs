@@ -1,9 +1,11 @@
+using Conveyor.Storage;
+
 namespace Conveyor.Sqlite.DeadLetters;
 
 /// <summary>The dead-letter store's SQL.</summary>
 internal static class DeadLetterSql
 {
-    private const string Columns = "message_id, endpoint_id, channel, position, exception_type, exception_message, attempts, failed_at, headers, body";
+    private const string Columns = DatabaseDeadLetterStore.Columns;
 
     public const string Add = $"""
         INSERT INTO conveyor_dead_letters (id, {Columns})

@@ -25,7 +25,11 @@ internal sealed class SqliteDeduplicationStore(SqliteDatabase database, TimeSpan
             return ValueTask.FromResult<bool?>(false);
         }
 
-        sqlite.OnCommitting((connection, transaction) => Stamp(connection, transaction, endpointId, key));
+        sqlite.OnCommitting((connection, transaction, _) =>
+        {
+            Stamp(connection, transaction, endpointId, key);
+            return Task.CompletedTask;
+        });
         return ValueTask.FromResult<bool?>(true);
     }
 

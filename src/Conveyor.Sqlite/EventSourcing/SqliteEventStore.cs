@@ -1,4 +1,5 @@
 using Conveyor.EventSourcing;
+using Conveyor.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Conveyor.Sqlite.EventSourcing;
@@ -98,14 +99,7 @@ internal sealed class SqliteEventStore(SqliteStoreTransaction transaction, TimeP
         var events = new List<StoredEvent>();
         while (reader.Read())
         {
-            events.Add(new StoredEvent(
-                reader.GetString(0),
-                reader.GetInt64(1),
-                reader.GetInt64(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero)));
+            events.Add(StoredEventRow.Read(reader));
         }
 
         return events;

@@ -18,7 +18,8 @@ internal sealed class EngineRun : IAsyncDisposable
         KafkaConsumerOptions options,
         bool stopWhenIdle,
         RecordingLogger logger,
-        string? assignmentStrategy)
+        string? assignmentStrategy,
+        Conveyor.Kafka.ConsumerEngine.Transactions.KafkaTransactions? transactions)
     {
         var config = kafka.ConsumerConfig(groupId);
         // The embedded cluster completes every rebalance after session.timeout.ms minus one second, and
@@ -31,7 +32,7 @@ internal sealed class EngineRun : IAsyncDisposable
         }
 
         Logger = logger;
-        var engine = new KafkaConsumerEngine(config, [topic], processor, options, logger, Observer);
+        var engine = new KafkaConsumerEngine(config, [topic], processor, options, logger, Observer, transactions: transactions);
         Completion = engine.RunAsync(stopWhenIdle, _stop.Token);
     }
 
@@ -50,8 +51,9 @@ internal sealed class EngineRun : IAsyncDisposable
         KafkaConsumerOptions? options = null,
         bool stopWhenIdle = false,
         string name = "engine",
-        string? assignmentStrategy = null) =>
-        new(kafka, groupId, topic, processor, options ?? FastOptions(), stopWhenIdle, new RecordingLogger(output, name), assignmentStrategy);
+        string? assignmentStrategy = null,
+        Conveyor.Kafka.ConsumerEngine.Transactions.KafkaTransactions? transactions = null) =>
+        new(kafka, groupId, topic, processor, options ?? FastOptions(), stopWhenIdle, new RecordingLogger(output, name), assignmentStrategy, transactions);
 
     /// <summary>Defaults with commits and backoffs short enough for tests.</summary>
     public static KafkaConsumerOptions FastOptions() => new()

@@ -1,0 +1,51 @@
+using Confluent.Kafka;
+
+namespace Conveyor.Kafka.ConsumerEngine.Transactions;
+
+/// <summary>
+/// One record's part in its consumer's open Kafka transaction, ambient while the record is handled: every Kafka send on
+/// that async flow (<c>KafkaSender</c>: channels, publishers, retry and dead-letter topics) goes through the transaction's
+/// producer instead of the shared one, so that it commits or aborts with the record's offset.
+/// </summary>
+internal sealed class TransactionLease
+{
+    private static readonly AsyncLocal<TransactionLease?> Ambient = new();
+    private volatile bool _produced;
+
+    public TransactionLease(IProducer<byte[]?, byte[]?> producer) => Producer = producer;
+
+    /// <summary>The lease of the record being handled on this async flow, or null outside an exactly-once consumer.</summary>
+    public static TransactionLease? Current => Ambient.Value;
+
+    /// <summary>The transactional producer of the consumer that handles the record.</summary>
+    public IProducer<byte[]?, byte[]?> Producer { get; }
+
+    /// <summary>Whether anything was written in the transaction for this record: if it then does not complete, the transaction must abort.</summary>
+    public bool Produced => _produced;
+
+    /// <summary>The producer a send on this async flow uses: the transaction's while a record of an exactly-once consumer is handled, else <paramref name="shared"/>.</summary>
+    public static IProducer<byte[]?, byte[]?> ProducerFor(IProducer<byte[]?, byte[]?> shared)
+    {
+        if (Ambient.Value is not { } lease)
+        {
+            return shared;
+        }
+
+        lease._produced = true;
+        return lease.Producer;
+    }
+
+    /// <summary>Makes <paramref name="lease"/> ambient until the returned scope is disposed; for sends made on another flow on the record's behalf.</summary>
+    public static Scope Use(TransactionLease? lease)
+    {
+        var previous = Ambient.Value;
+        Ambient.Value = lease;
+        return new Scope(previous);
+    }
+
+    /// <summary>Restores the ambient lease that was current before <see cref="Use"/>.</summary>
+    public readonly struct Scope(TransactionLease? previous) : IDisposable
+    {
+        public void Dispose() => Ambient.Value = previous;
+    }
+}
