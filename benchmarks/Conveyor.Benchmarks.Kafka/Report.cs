@@ -91,7 +91,7 @@ internal static class Report
             var ratio = Median(side, EndToEnd) / raw;
             var medianOfRounds = Stats.Median(perRound);
             var verdict = options.RawHeaders
-                ? "(the raw loop here writes the six headers of a Conveyor record, so this is what Conveyor's own code costs beside what carrying its headers costs Confluent.Kafka; the bar is judged against the loop without headers, kafka-end-to-end.md)"
+                ? "(the raw loop here writes the headers of a Conveyor record, so this is what Conveyor's own code costs beside what carrying its headers costs Confluent.Kafka; the bar is judged against the loop without headers, kafka-end-to-end.md)"
                 : $"The bar: at least {bar:P0} — **{(Math.Max(ratio, medianOfRounds) >= bar ? "met" : "missed")}**.";
             return string.Create(Invariant, $"- {side} / raw, end to end: **{ratio:P1}** of the medians; {medianOfRounds:P1} median of the per-round ratios ({string.Join(", ", perRound.Select(p => p.ToString("P1", Invariant)))}). {verdict}");
         }

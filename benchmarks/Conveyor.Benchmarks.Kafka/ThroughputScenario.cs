@@ -110,7 +110,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
                 var run = await RunSideAsync(sides[(round - 1 + turn) % sides.Length], round, options.Messages).ConfigureAwait(false);
                 runs.Add(run);
                 Console.WriteLine(
-                    $"  round {round} {run.Side,-18}: produce {run.Produce.PerSecond(run.Messages),9:N0} msg/s, consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s, end to end {run.EndToEnd.PerSecond(run.Messages),9:N0} msg/s; CPU µs/msg produce {run.Produce.CpuMicrosecondsPerMessage(run.Messages):0.0} consume {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.0}; consume = {run.Breakdown.ToFirst.TotalSeconds:0.000} s to first + {run.Breakdown.Handling.TotalSeconds:0.000} s handling + {run.Breakdown.AfterLast.TotalSeconds:0.000} s after last; committed {run.Committed:N0}");
+                    $"  round {round} {run.Side,-18}: produce {run.Produce.PerSecond(run.Messages),9:N0} msg/s, consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s, end to end {run.EndToEnd.PerSecond(run.Messages),9:N0} msg/s; CPU µs/msg produce {run.Produce.CpuMicrosecondsPerMessage(run.Messages):0.0} consume {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.0}; alloc B/msg produce {run.Produce.BytesPerMessage(run.Messages):N0} consume {run.Consume.BytesPerMessage(run.Messages):N0}; consume = {run.Breakdown.ToFirst.TotalSeconds:0.000} s to first + {run.Breakdown.Handling.TotalSeconds:0.000} s handling + {run.Breakdown.AfterLast.TotalSeconds:0.000} s after last; committed {run.Committed:N0}");
             }
         }
 

@@ -32,11 +32,13 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     private readonly Action<TopicPartition, long> _remember;
     private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent, TransactionLease? Transaction)> _untilReady = [];
     private volatile bool _sendTopicReady;
+    private readonly ImpliedHeaders _implied;
 
     private readonly IConsumerStatusReporter _status;
 
-    public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, IConsumerStatusReporter status, TimeProvider time, ILoggerFactory loggers)
+    public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, IConsumerStatusReporter status, TimeProvider time, ILoggerFactory loggers, IChannelRouting? routing = null)
     {
+        _implied = new ImpliedHeaders(settings.Name, routing);
         _status = status;
         Settings = settings;
         Time = time;
@@ -106,7 +108,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     }
 
     private ValueTask Send(TransportMessage message, CancellationToken cancellationToken) =>
-        KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving);
+        KafkaSender.SendWithoutResultAsync(Producer, _sendDestination, message, cancellationToken, _implied, OnWrittenWhileReceiving);
 
     /// <summary>
     /// Until the send topic is known to exist, sends queue in order behind its creation and are handed to the
@@ -195,7 +197,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     /// re-appends and fan-out copies.
     /// </summary>
     public ValueTask<KafkaDeliveryResult> AppendAsync(TopicPartition destination, TransportMessage message, CancellationToken cancellationToken) =>
-        KafkaSender.SendAsync(Producer, destination, message, cancellationToken, omitImpliedHeaders: true, OnWrittenWhileReceiving);
+        KafkaSender.SendAsync(Producer, destination, message, cancellationToken, _implied, OnWrittenWhileReceiving);
 
     private Action<TopicPartition, long>? OnWrittenWhileReceiving => Volatile.Read(ref _receiving) > 0 ? _remember : null;
 

@@ -103,7 +103,7 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
     private KafkaChannel Create(KafkaChannelSettings settings)
     {
         WarnAboutSharedGroup(settings);
-        return new(settings, producers, topics, services.GetRequiredService<IConsumerStatusReporter>(), time, loggers);
+        return new(settings, producers, topics, services.GetRequiredService<IConsumerStatusReporter>(), time, loggers, services.GetService<Conveyor.Channels.IChannelRouting>());
     }
 
     /// <summary>

@@ -39,9 +39,9 @@ internal sealed class KafkaInboundMessage : InboundMessage
     /// <summary>Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata; reports what could not be read.</summary>
     public static (TransportMessage Message, string? ReadError) Decode(ConsumeResult<byte[]?, byte[]?> record)
     {
-        // The record's headers, the two implied ones and the five kafka_* ones: sized once, no rehash while filling.
+        // The record's headers, the four implied ones and the five kafka_* ones: sized once, no rehash while filling.
         var recordHeaders = record.Message.Headers;
-        var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 7);
+        var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 9);
         string? error = null;
         var anyEncoded = false;
         for (var i = 0; i < (recordHeaders?.Count ?? 0); i++)
@@ -71,11 +71,12 @@ internal sealed class KafkaInboundMessage : InboundMessage
             }
         }
 
-        KafkaRecords.RestoreImplied(headers);
+        var timestamp = record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture);
+        KafkaRecords.RestoreImplied(headers, timestamp);
         headers.Set("kafka_topic", record.Topic);
-        headers.Set("kafka_partition", record.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        headers.Set("kafka_partition", PartitionText(record.Partition.Value));
         headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));
-        headers.Set("kafka_timestamp", record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture));
+        headers.Set("kafka_timestamp", timestamp);
         headers.Set(KafkaRecords.KeyHeader, null); // only the record's own key, never a header that claims to be it
         headers.Set(KafkaRecords.KeyEncodingHeader, null);
         if (record.Message.Key is { } key)
@@ -98,6 +99,12 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
         return (new TransportMessage(headers, record.Message.Value ?? []), error);
     }
+
+    // Partition numbers as text, made once: one string fewer per record.
+    private static readonly string[] PartitionTexts = [.. Enumerable.Range(0, 256).Select(p => p.ToString(CultureInfo.InvariantCulture))];
+
+    private static string PartitionText(int partition) =>
+        (uint)partition < (uint)PartitionTexts.Length ? PartitionTexts[partition] : partition.ToString(CultureInfo.InvariantCulture);
 
     public override async ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken)
     {

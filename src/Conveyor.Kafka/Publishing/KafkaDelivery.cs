@@ -12,7 +12,8 @@ namespace Conveyor.Kafka.Publishing;
 /// <remarks>
 /// An instance goes back to the pool only when both its delivery report arrived and its result was read: a send whose
 /// wait was cancelled still gets its report later, which must not land on a reused instance. Continuations run on the
-/// thread pool, never on the producer's delivery thread.
+/// thread pool, never on the producer's delivery thread nor on a thread that cancels a wait: completions go through
+/// <see cref="DeliveryCompletions"/>, which completes the acknowledgements of a batch on one pool thread.
 /// </remarks>
 internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDeliveryResult>
 {
@@ -20,7 +21,7 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
     private static readonly ConcurrentQueue<KafkaDelivery> Pool = new();
     private static int _pooled;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
     private readonly Action<DeliveryReport<byte[]?, byte[]?>> _onDelivered;
     private CancellationTokenRegistration _cancellation;
     private Action<TopicPartition, long>? _onWritten;
@@ -30,6 +31,7 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
     private long _offset;
     private int _owners;
     private int _completed;
+    private Exception? _error;
 
     private KafkaDelivery() => _onDelivered = OnDelivered;
 
@@ -124,13 +126,21 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
             return;
         }
 
-        if (error is null)
+        _error = error;
+        DeliveryCompletions.Post(this);
+    }
+
+    /// <summary>Completes the wait, running its continuation on the calling thread (a <see cref="DeliveryCompletions"/> drainer).</summary>
+    public void RunCompletion()
+    {
+        if (_error is { } error)
         {
-            _core.SetResult(true);
+            _error = null;
+            _core.SetException(error);
         }
         else
         {
-            _core.SetException(error);
+            _core.SetResult(true);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
@@ -23,18 +24,43 @@ internal static class KafkaRecords
     /// <summary>The value of <see cref="KeyEncodingHeader"/> and of the header encoding markers: the value is base64.</summary>
     public const string Base64 = "base64";
 
+    /// <summary>The content type a channel record without a <c>contentType</c> header is in: JSON, the default converter's.</summary>
+    public const string ImpliedContentType = Serialization.JsonMessageConverter.MediaType;
+
+    // How old a message may be for the record's timestamp to carry its creation time (see From).
+    private const long RecentMilliseconds = 60_000;
+
+    // Marks a record of the distributed bus, which reads the message kind on receipt (Conveyor.Distributed.DistributedHeaders.Map).
+    private const string DistributedMapHeader = "conveyor.distributed.map";
+
     /// <summary>
-    /// The record for <paramref name="message"/>. <paramref name="omitImpliedHeaders"/> leaves out headers whose value
-    /// follows from others, for records only Conveyor reads (its channels' topics); records for other consumers
-    /// (named publishers, dead-letter topics) carry every header.
+    /// The record for <paramref name="message"/>. <paramref name="implied"/> leaves out headers whose value follows
+    /// from the record, from other headers or from the channel's routing, for records only Conveyor reads (its
+    /// channels' topics): <see cref="RestoreImplied"/> puts them back on receipt. Records for other consumers (named
+    /// publishers, dead-letter topics) carry every header.
     /// </summary>
-    public static Message<byte[]?, byte[]?> From(TransportMessage message, bool omitImpliedHeaders = false)
+    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null)
     {
+        var omitImpliedHeaders = implied is not null;
         var headers = new Headers();
         var anyEncoded = HasEncodedHeaders(message.Headers);
+        var timestamp = Timestamp.Default;
+        if (omitImpliedHeaders && message.Headers.Get(MessageHeaderNames.Timestamp) is { } created
+            && long.TryParse(created, NumberStyles.None, CultureInfo.InvariantCulture, out var createdMs)
+            && createdMs.ToString(CultureInfo.InvariantCulture) == created
+            && Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - createdMs) <= RecentMilliseconds)
+        {
+            // The record's own timestamp carries the creation time. Only for a message created moments ago (nearly
+            // all): an older one (a retry, a replay, a message that waited in an outbox) keeps its header and gets the
+            // time it is written, so that the broker's time-based retention and timestamp limits see a current time.
+            timestamp = new Timestamp(createdMs, TimestampType.CreateTime);
+        }
+
+        var distributed = omitImpliedHeaders && message.Headers.Get(DistributedMapHeader) is not null;
         foreach (var (name, value) in message.Headers)
         {
-            if (!name.StartsWith("kafka_", StringComparison.Ordinal) && !(omitImpliedHeaders && IsImplied(name, value, message.Headers)))
+            if (!name.StartsWith("kafka_", StringComparison.Ordinal)
+                && !(omitImpliedHeaders && IsImplied(name, value, message.Headers, timestamp.Type != TimestampType.NotAvailable, distributed, implied!)))
             {
                 headers.Add(name, anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? Convert.FromBase64String(value) : Encoding.UTF8.GetBytes(value));
             }
@@ -45,6 +71,7 @@ internal static class KafkaRecords
             Key = KeyBytes(message.Headers),
             Value = AsArray(message.Body),
             Headers = headers,
+            Timestamp = timestamp,
         };
     }
 
@@ -63,20 +90,46 @@ internal static class KafkaRecords
     }
 
     /// <summary>
-    /// Headers whose value is their default are not written (<see cref="RestoreImplied"/> puts them back on receipt):
-    /// a correlation id equal to the message id (a message that starts a flow), a routing key equal to the message name.
+    /// Headers a channel record leaves out because <see cref="RestoreImplied"/> can put them back on receipt: a
+    /// correlation id equal to the message id (a message that starts a flow), a routing key equal to the message name,
+    /// the timestamp of a message created in the last minute (the record's timestamp carries it), the default content type (<c>application/json</c>), and
+    /// the message kind, which only the distributed bus reads on receipt, and the target endpoint when it is the only
+    /// one on the channel that takes the message's name (a distributed bus's records keep both).
     /// </summary>
-    private static bool IsImplied(string name, string value, MessageHeaders headers) => name switch
+    private static bool IsImplied(string name, string value, MessageHeaders headers, bool timestampInRecord, bool distributed, ImpliedHeaders implied) => name switch
     {
         MessageHeaderNames.CorrelationId => value == headers.MessageId,
         MessageHeaderNames.RoutingKey => value == headers.MessageName,
+        MessageHeaderNames.Timestamp => timestampInRecord,
+        MessageHeaderNames.ContentType => value == ImpliedContentType,
+        MessageHeaderNames.MessageKind => !distributed,
+        MessageHeaderNames.TargetEndpoint => !distributed && implied.TargetEndpoint(value, headers),
         _ => false,
     };
 
-    /// <summary>Restores the headers <see cref="From"/> left out because their value was implied, on a record written by Conveyor.</summary>
-    public static void RestoreImplied(MessageHeaders headers)
+    /// <summary>
+    /// Restores the headers <see cref="From"/> left out because their value was implied, on a record written by
+    /// Conveyor (one with an <c>id</c> header); <paramref name="recordTimestamp"/> is the record's timestamp in Unix
+    /// milliseconds, as text.
+    /// </summary>
+    public static void RestoreImplied(MessageHeaders headers, string recordTimestamp)
     {
-        if (headers.MessageId is not { } id || headers.MessageName is not { } name)
+        if (headers.MessageId is not { } id)
+        {
+            return;
+        }
+
+        if (headers.Get(MessageHeaderNames.Timestamp) is null)
+        {
+            headers.Set(MessageHeaderNames.Timestamp, recordTimestamp);
+        }
+
+        if (headers.ContentType is null)
+        {
+            headers.Set(MessageHeaderNames.ContentType, ImpliedContentType);
+        }
+
+        if (headers.MessageName is not { } name)
         {
             return;
         }

@@ -21,12 +21,12 @@ internal static class KafkaSender
         TopicPartition destination,
         TransportMessage message,
         CancellationToken cancellationToken,
-        bool omitImpliedHeaders = false,
+        ImpliedHeaders? implied = null,
         Action<TopicPartition, long>? onWritten = null)
     {
         try
         {
-            var delivery = Produce(producer, destination, message, omitImpliedHeaders, onWritten, cancellationToken);
+            var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
             return new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken));
         }
         catch (Exception e)
@@ -41,12 +41,12 @@ internal static class KafkaSender
         TopicPartition destination,
         TransportMessage message,
         CancellationToken cancellationToken,
-        bool omitImpliedHeaders = false,
+        ImpliedHeaders? implied = null,
         Action<TopicPartition, long>? onWritten = null)
     {
         try
         {
-            var delivery = Produce(producer, destination, message, omitImpliedHeaders, onWritten, cancellationToken);
+            var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
             return new ValueTask(delivery, delivery.Await(cancellationToken));
         }
         catch (Exception e)
@@ -59,13 +59,13 @@ internal static class KafkaSender
         IProducer<byte[]?, byte[]?> producer,
         TopicPartition destination,
         TransportMessage message,
-        bool omitImpliedHeaders,
+        ImpliedHeaders? implied,
         Action<TopicPartition, long>? onWritten,
         CancellationToken cancellationToken)
     {
         // Handling a record of an exactly-once consumer: the write joins that consumer's transaction.
         producer = ConsumerEngine.Transactions.TransactionLease.ProducerFor(producer);
-        var record = KafkaRecords.From(message, omitImpliedHeaders);
+        var record = KafkaRecords.From(message, implied);
         var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
         while (true)
         {

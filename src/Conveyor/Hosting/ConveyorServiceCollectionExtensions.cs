@@ -67,6 +67,7 @@ public static class ConveyorServiceCollectionExtensions
         services.AddSingleton<ConveyorRuntime>();
         services.AddSingleton(sp => sp.GetRequiredService<ConveyorSetup>().Serializer);
         services.AddSingleton<IChannelRegistry, ChannelRegistry>();
+        services.TryAddSingleton<IChannelRouting, Conveyor.Inbound.ChannelRouting>();
         services.TryAddSingleton<Conveyor.IChannelLagReader, ChannelLagReader>();
         services.TryAddSingleton<ConsumerLagGauge>();
         services.TryAddSingleton(sp => new ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConsumerLagGauge>()));

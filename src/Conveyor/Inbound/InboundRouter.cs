@@ -12,6 +12,11 @@ namespace Conveyor.Inbound;
 /// </summary>
 internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound? distributed = null)
 {
+    // Endpoints do not change once the runtime is built: a channel's answer for a name is kept (up to a bound, since
+    // names come from producers), so routing by name costs a lookup per message, not a scan of every endpoint.
+    private const int MaxKeptRoutes = 4_096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Channel, string? Name), (List<RuntimeEndpoint> OnChannel, List<RuntimeEndpoint>? Matching)> _byName = new();
+
     /// <summary>The endpoint for <paramref name="inbound"/>, or the endpoints to fan it out to when several accept it.</summary>
     public (RuntimeEndpoint? Endpoint, IReadOnlyList<RuntimeEndpoint>? FanOut) Route(InboundMessage inbound)
     {
@@ -42,20 +47,23 @@ internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound?
             return (addressed, null);
         }
 
-        // A sub-channel of a dynamic channel carries the dynamic channel's messages: its handlers take them.
-        var onChannel = runtime.EndpointsReceiving(inbound.ChannelName).ToList();
-        if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Internal)
+        var key = (inbound.ChannelName, name);
+        if (!_byName.TryGetValue(key, out var routes))
         {
-            return (onChannel[0], null);
+            routes = ByName(runtime, inbound.ChannelName, name);
+            if (_byName.Count < MaxKeptRoutes)
+            {
+                _byName.TryAdd(key, routes);
+            }
         }
 
-        if (name is null)
+        var (onChannel, matching) = routes;
+        if (matching is null)
         {
             throw new MessageRoutingException(
                 $"The message on channel '{inbound.ChannelName}' has neither a '{MessageHeaderNames.TargetEndpoint}', '{MessageHeaderNames.RoutingKey}' nor '{MessageHeaderNames.MessageName}' header, so no handler can be chosen.");
         }
 
-        var matching = onChannel.Where(e => Accepts(e, name)).ToList();
         return matching.Count switch
         {
             0 => throw new MessageRoutingException(
@@ -63,6 +71,38 @@ internal sealed class InboundRouter(ConveyorRuntime runtime, DistributedInbound?
             1 => (matching[0], null),
             _ => (null, matching),
         };
+    }
+
+    /// <summary>
+    /// Whether a message named <paramref name="name"/> (its routing key, else its message name) on
+    /// <paramref name="channel"/> reaches <paramref name="endpointId"/>, and only it, without a
+    /// <see cref="MessageHeaderNames.TargetEndpoint"/> header: a transport may then leave the header off the wire
+    /// (not for a distributed message, which is routed by <see cref="DistributedInbound"/>).
+    /// </summary>
+    public static bool ImpliesTarget(ConveyorRuntime runtime, string channel, string endpointId, string? name)
+    {
+        if (runtime.Endpoints.GetValueOrDefault(channel) is { Info.Kind: EndpointKind.Consumer } owner)
+        {
+            return owner.Id == endpointId;
+        }
+
+        return ByName(runtime, channel, name).Matching is [var only] && only.Id == endpointId;
+    }
+
+    /// <summary>
+    /// The endpoints a message without a target endpoint is for: the one handler of a dynamic channel's sub-channel
+    /// (it takes the dynamic channel's messages), else those on the channel that accept <paramref name="name"/>;
+    /// null when there is no name to go by.
+    /// </summary>
+    private static (List<RuntimeEndpoint> OnChannel, List<RuntimeEndpoint>? Matching) ByName(ConveyorRuntime runtime, string channel, string? name)
+    {
+        var onChannel = runtime.EndpointsReceiving(channel).ToList();
+        if (onChannel.Count == 1 && onChannel[0].Info.Kind is EndpointKind.Internal)
+        {
+            return (onChannel, onChannel);
+        }
+
+        return (onChannel, name is null ? null : onChannel.Where(e => Accepts(e, name)).ToList());
     }
 
     private static bool Accepts(RuntimeEndpoint endpoint, string name) =>
