@@ -27,7 +27,8 @@ internal sealed record BenchmarkOptions
 
     private const int DefaultWarmUp = 100_000;
 
-    public bool AllSides => Sides.Count == Kafka.Sides.All.Length;
+    /// <summary>Whether exactly the sides of the comparison run (the report is written only then).</summary>
+    public bool AllSides => Sides.Count == Kafka.Sides.All.Length && Kafka.Sides.All.All(Sides.Contains);
 
     public bool RunsSide(string side) => Sides.Contains(side);
 
@@ -70,12 +71,6 @@ internal sealed record BenchmarkOptions
     /// </summary>
     public bool RawHeaders { get; init; }
 
-    /// <summary>
-    /// Listens to Conveyor's activity source and meter for the whole run (every activity recorded, every instrument
-    /// enabled), as an application with the OpenTelemetry SDK wired does, without an exporter's own work.
-    /// </summary>
-    public bool Listened { get; init; }
-
     /// <summary>Where the markdown reports go; <c>benchmarks/results</c> of the repository by default.</summary>
     public string? Output { get; init; }
 
@@ -115,11 +110,12 @@ internal sealed record BenchmarkOptions
           --kp-keys K          distinct keys in the key-parallel runs (default 1000)
           --kp-degree D        MaxDegreeOfParallelism of the key-parallel run (default 64)
           --sides S            all, or a comma-separated list of raw, conveyor, conveyor-batch, wolverine-buffered,
-                               wolverine-inline: some sides alone, e.g. one under a profiler (default all)
+                               wolverine-inline, conveyor-traced: some sides alone, e.g. one under a profiler (default
+                               all); conveyor-traced is Conveyor with the OpenTelemetry SDK wired (traces and metrics,
+                               no exporter) for its runs: raw,conveyor,conveyor-traced measures what tracing costs
           --warmup N           messages of each side's warm-up run (default 100,000)
           --window W           sends in flight on the producing side (default 10000)
           --raw-headers        the raw loop writes the headers of a Conveyor record too (report: kafka-end-to-end-raw-with-headers.md)
-          --listened           record Conveyor's activities and enable its instruments (OpenTelemetry wired, no exporter)
           --output DIR         where to write the markdown reports (default benchmarks/results)
         """;
 
@@ -137,12 +133,6 @@ internal sealed record BenchmarkOptions
             if (name == "--raw-headers")
             {
                 options = options with { RawHeaders = true };
-                continue;
-            }
-
-            if (name == "--listened")
-            {
-                options = options with { Listened = true };
                 continue;
             }
 
@@ -198,11 +188,11 @@ internal sealed record BenchmarkOptions
         }
 
         var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var sides = Kafka.Sides.All.Where(s => names.Contains(Kafka.Sides.Option(s))).ToArray();
-        var unknown = names.Where(n => !Kafka.Sides.All.Any(s => Kafka.Sides.Option(s) == n)).ToList();
+        var sides = Kafka.Sides.Known.Where(s => names.Contains(Kafka.Sides.Option(s))).ToArray();
+        var unknown = names.Where(n => !Kafka.Sides.Known.Any(s => Kafka.Sides.Option(s) == n)).ToList();
         return unknown.Count == 0 && sides.Length > 0
             ? sides
-            : throw new ArgumentException($"--sides takes all, or some of {string.Join(", ", Kafka.Sides.All.Select(Kafka.Sides.Option))}; not '{string.Join(",", unknown)}'.");
+            : throw new ArgumentException($"--sides takes all, or some of {string.Join(", ", Kafka.Sides.Known.Select(Kafka.Sides.Option))}; not '{string.Join(",", unknown)}'.");
     }
 
     private static string ScenarioName(string value) =>

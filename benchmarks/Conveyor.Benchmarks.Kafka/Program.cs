@@ -19,7 +19,6 @@ var command = options.CommandLine(args);
 Console.WriteLine($"{command}");
 Console.WriteLine($"{machine.Processors} processors, {machine.Cpu}; {machine.Runtime}; librdkafka {machine.LibRdKafka}");
 
-using var listeners = options.Listened ? new Conveyor.Benchmarks.ConveyorListeners() : null;
 using var cluster = EmbeddedKafkaCluster.Start(new EmbeddedKafkaOptions { BrokerCount = 3 });
 Console.WriteLine($"Embedded cluster at {cluster.BootstrapServers}");
 Directory.CreateDirectory(output);

@@ -77,7 +77,17 @@ internal static class Sides
     public const string WolverineBuffered = "Wolverine buffered";
     public const string WolverineInline = "Wolverine inline";
 
+    /// <summary>
+    /// The Conveyor side with the OpenTelemetry SDK wired for its runs only (traces and metrics, no exporter): run beside
+    /// <see cref="Conveyor"/> with <c>--sides raw,conveyor,conveyor-traced</c>, the two interleaved round by round.
+    /// Not part of <see cref="All"/>, the comparison with the peers.
+    /// </summary>
+    public const string ConveyorTraced = "Conveyor traced";
+
     public static readonly string[] All = [Raw, Conveyor, ConveyorBatch, WolverineBuffered, WolverineInline];
+
+    /// <summary>Every side <c>--sides</c> can name.</summary>
+    public static readonly string[] Known = [.. All, ConveyorTraced];
 
     /// <summary>The command-line name of a side: <c>conveyor-batch</c> for "Conveyor batch".</summary>
     public static string Option(string side) => side.ToLowerInvariant().Replace(' ', '-');
@@ -94,7 +104,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
 
     public async Task<List<ThroughputRun>> RunAsync()
     {
-        var sides = Sides.All.Where(options.RunsSide).ToArray();
+        var sides = Sides.Known.Where(options.RunsSide).ToArray();
         var warmUp = options.WarmUpMessages;
         Console.WriteLine($"Warm-up: {string.Join(", ", sides)}, {warmUp:N0} messages each (not reported)...");
         foreach (var side in sides)
@@ -121,6 +131,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
     {
         Sides.Raw => RawAsync(round, messages),
         Sides.Conveyor => ConveyorAsync(round, messages, batch: false),
+        Sides.ConveyorTraced => ConveyorAsync(round, messages, batch: false, traced: true),
         Sides.ConveyorBatch => ConveyorAsync(round, messages, batch: true),
         Sides.WolverineBuffered => WolverineAsync(round, messages, WolverineMode.Buffered),
         _ => WolverineAsync(round, messages, WolverineMode.Inline),
@@ -159,12 +170,15 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
         }
     }
 
-    private async Task<ThroughputRun> ConveyorAsync(int round, int messages, bool batch)
+    private async Task<ThroughputRun> ConveyorAsync(int round, int messages, bool batch, bool traced = false)
     {
-        var side = batch ? Sides.ConveyorBatch : Sides.Conveyor;
+        var side = batch ? Sides.ConveyorBatch : traced ? Sides.ConveyorTraced : Sides.Conveyor;
         var topic = FreshTopic(side);
         var group = $"{topic}-group";
         var counter = new HandledCounter();
+
+        // Wired for this run only: the SDK's listeners are process-wide, and the sides run one at a time.
+        using var telemetry = traced ? new ConveyorOpenTelemetry() : null;
         try
         {
             var app = ConveyorApp.Build(cluster, topic, group, c => c.AddHandler<OrderPlacedHandler>(), s => s.AddSingleton(counter));

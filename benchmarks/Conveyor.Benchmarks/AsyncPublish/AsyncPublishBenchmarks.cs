@@ -11,7 +11,7 @@ namespace Conveyor.Benchmarks.AsyncPublish;
 /// Each iteration is one batch of <see cref="Events"/> events, so every run handles the same number of messages:
 /// the default in-memory deduplication store keeps each handled message id for 24 hours, and a run whose length
 /// the pilot stage chose would measure a store of a different size each time. <see cref="Listened"/> runs each with
-/// <see cref="ConveyorListeners"/>: the publish and the consumers are traced and measured.
+/// the OpenTelemetry SDK wired (<see cref="ConveyorOpenTelemetry"/>): the publish and the consumers are traced and measured.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1)]
@@ -25,16 +25,16 @@ public class AsyncPublishBenchmarks
     private ServiceProvider _services = null!;
     private IEventBus _bus = null!;
     private IConsumerRunner _consumers = null!;
-    private ConveyorListeners? _listeners;
+    private ConveyorOpenTelemetry? _telemetry;
 
-    /// <summary>Whether Conveyor's activity source and meter are listened to.</summary>
+    /// <summary>Whether the OpenTelemetry SDK is wired to Conveyor's activity source and meter (no exporter).</summary>
     [Params(false, true)]
     public bool Listened { get; set; }
 
     [GlobalSetup]
     public async Task Setup()
     {
-        _listeners = Listened ? new ConveyorListeners() : null;
+        _telemetry = Listened ? new ConveyorOpenTelemetry() : null;
         var services = new ServiceCollection();
         services.AddConveyor(c => c
             .AddHandler<OrderPlacedSubscribers>()
@@ -58,7 +58,7 @@ public class AsyncPublishBenchmarks
     public async Task Cleanup()
     {
         await _services.DisposeAsync();
-        _listeners?.Dispose();
+        _telemetry?.Dispose();
     }
 
     [Benchmark(OperationsPerInvoke = Events, Description = "Publish (3 async subscribers)")]

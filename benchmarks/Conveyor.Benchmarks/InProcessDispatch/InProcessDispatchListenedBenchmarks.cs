@@ -4,9 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Conveyor.Benchmarks.InProcessDispatch;
 
 /// <summary>
-/// The direct path of <see cref="InProcessDispatchBenchmarks"/> with and without <see cref="ConveyorListeners"/>, against
-/// Mediator.SourceGenerator. Each benchmark runs in a process of its own, so the
-/// listeners of one never reach the others.
+/// The direct path of <see cref="InProcessDispatchBenchmarks"/> with and without the OpenTelemetry SDK wired
+/// (<see cref="ConveyorOpenTelemetry"/>), against Mediator.SourceGenerator. Each benchmark runs in a process of its own,
+/// so the SDK's listeners in one never reach the others.
 /// </summary>
 [MemoryDiagnoser]
 public class InProcessDispatchListenedBenchmarks
@@ -16,7 +16,7 @@ public class InProcessDispatchListenedBenchmarks
     private Mediator.IMediator _mediator = null!;
     private ServiceProvider _conveyorServices = null!;
     private ICommandBus _conveyor = null!;
-    private ConveyorListeners? _listeners;
+    private ConveyorOpenTelemetry? _telemetry;
 
     [GlobalSetup(Targets = [nameof(Mediator), nameof(Conveyor)])]
     public void Setup()
@@ -28,14 +28,14 @@ public class InProcessDispatchListenedBenchmarks
     [GlobalSetup(Target = nameof(ConveyorListened))]
     public void SetupListened()
     {
-        _listeners = new ConveyorListeners();
+        _telemetry = new ConveyorOpenTelemetry();
         Setup();
     }
 
     [GlobalCleanup]
     public async Task Cleanup()
     {
-        _listeners?.Dispose();
+        _telemetry?.Dispose();
         await _mediatorServices.DisposeAsync();
         await _conveyorServices.DisposeAsync();
     }
@@ -46,6 +46,6 @@ public class InProcessDispatchListenedBenchmarks
     [Benchmark(Description = "Conveyor, nothing listening")]
     public async Task Conveyor() => await _conveyor.SendAsync(_command);
 
-    [Benchmark(Description = "Conveyor, Conveyor's source and meter listened to")]
+    [Benchmark(Description = "Conveyor, OpenTelemetry SDK wired (no exporter)")]
     public async Task ConveyorListened() => await _conveyor.SendAsync(_command);
 }

@@ -71,6 +71,7 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<Conveyor.IChannelLagReader, ChannelLagReader>();
         services.TryAddSingleton<ConsumerLagGauge>();
         services.TryAddSingleton(sp => new ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConsumerLagGauge>()));
+        services.TryAddSingleton<ChannelTelemetry.Cache>();
         services.TryAddSingleton<OutgoingTelemetry>();
         services.TryAddSingleton<InboundTelemetry>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IInboundFailureObserver, InboundTelemetry>(sp => sp.GetRequiredService<InboundTelemetry>()));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Conveyor.Diagnostics;
+using Conveyor.Outgoing;
 using Conveyor.Testing;
 
 namespace Conveyor.Tests.Diagnostics;
@@ -77,6 +78,60 @@ public sealed class TracingTests : IDisposable
         var failed = attempts[1].Events.ShouldHaveSingleItem();
         failed.Name.ShouldBe("exception");
         failed.Tags.ShouldContain(new KeyValuePair<string, object?>("conveyor.failure.destination", "the dead letter"));
+    }
+
+    public sealed record Ship(string Id);
+
+    public sealed record Pack(string Id);
+
+    public sealed class Shipping(ICommandBus commands)
+    {
+        /// <summary>Sends two commands: both leave after the handler, one after the other.</summary>
+        [Asynchronous("shipping")]
+        [CommandHandler(EndpointId = "shipping.ship")]
+        public async Task Handle(Ship command)
+        {
+            await commands.SendAsync(new Pack(command.Id + "/1"));
+            await commands.SendAsync(new Pack(command.Id + "/2"));
+        }
+
+        [Asynchronous("packing")]
+        [CommandHandler(EndpointId = "packing.pack")]
+        public void Handle(Pack command)
+        {
+        }
+    }
+
+    /// <summary>Makes every send complete asynchronously, as a broker's acknowledgement does.</summary>
+    public sealed class Yielding : IOutgoingMiddleware
+    {
+        public async ValueTask SendAsync(OutgoingMessage message, OutgoingDelegate next, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            await next(message, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task SendsThatCompleteLater_EachAChildOfTheCaller_AndTheCallerGoesOnInItsOwnSpan()
+    {
+        await using var flow = ConveyorFlow.Bootstrap(c => c
+            .AddHandler<Shipping>()
+            .AddOutgoingMiddleware<Yielding>()
+            .AddInMemoryChannel("shipping")
+            .AddInMemoryChannel("packing"));
+        using var root = Test.StartActivity("request");
+        root.ShouldNotBeNull();
+
+        await flow.SendAsync(new Ship("s-1"));
+        Activity.Current.ShouldBe(root, "the caller is back in its own span once the send completed");
+        await flow.RunAsync("shipping");
+
+        var trace = _stopped.Where(a => a.TraceId == root.TraceId).ToList();
+        var process = trace.Where(a => a.DisplayName == "process shipping").ShouldHaveSingleItem();
+        var packs = trace.Where(a => a.DisplayName == "send packing").ToList();
+        packs.Count.ShouldBe(2);
+        packs.ShouldAllBe(a => a.ParentSpanId == process.SpanId, "each send is a child of the handler's span, not of the send before it");
     }
 
     public void Dispose() => _listener.Dispose();

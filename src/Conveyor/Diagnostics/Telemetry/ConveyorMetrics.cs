@@ -58,11 +58,4 @@ internal sealed class ConveyorMetrics : IDisposable
             _meter.Dispose();
         }
     }
-
-    /// <summary>Tags naming a channel and the system behind it.</summary>
-    public static TagList ChannelTags(string system, string channel) => new()
-    {
-        { MessagingAttributes.System, system },
-        { MessagingAttributes.DestinationName, channel },
-    };
 }

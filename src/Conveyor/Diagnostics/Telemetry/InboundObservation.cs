@@ -8,29 +8,24 @@ internal sealed class InboundObservation
 {
     private readonly ConveyorMetrics _metrics;
     private readonly Activity? _activity;
-    private readonly string _system;
-    private readonly string _channel;
+    private readonly ChannelTelemetry _channel;
     private readonly long _started = Stopwatch.GetTimestamp();
     private string? _endpoint;
     private bool _retryScheduled;
 
-    public InboundObservation(ConveyorMetrics metrics, Activity? activity, string system, string channel)
+    public InboundObservation(ConveyorMetrics metrics, Activity? activity, ChannelTelemetry channel)
     {
         _metrics = metrics;
         _activity = activity;
-        _system = system;
         _channel = channel;
-        if (metrics.InFlight.Enabled)
-        {
-            metrics.InFlight.Add(1, ConveyorMetrics.ChannelTags(system, channel));
-        }
+        metrics.InFlight.Add(1, channel.ChannelTags);
     }
 
     /// <summary>The router found the endpoint.</summary>
     public void Routed(string endpointId)
     {
         _endpoint = endpointId;
-        _activity?.SetTag(MessagingAttributes.Endpoint, endpointId);
+        _activity?.AddTag(MessagingAttributes.Endpoint, endpointId);
     }
 
     /// <summary>The attempt failed and the message will be delivered again later: it is finished as <c>retried</c>.</summary>
@@ -48,7 +43,7 @@ internal sealed class InboundObservation
         };
         if (_activity is not null)
         {
-            _activity.SetTag(MessagingAttributes.Outcome, outcome);
+            _activity.AddTag(MessagingAttributes.Outcome, outcome);
             if (error is not null)
             {
                 _activity.SetStatus(ActivityStatusCode.Error, error.Message);
@@ -62,12 +57,8 @@ internal sealed class InboundObservation
             _activity.Dispose();
         }
 
-        var tags = ConveyorMetrics.ChannelTags(_system, _channel);
-        if (_metrics.InFlight.Enabled)
-        {
-            _metrics.InFlight.Add(-1, tags);
-        }
-
+        _metrics.InFlight.Add(-1, _channel.ChannelTags);
+        var tags = new TagList(_channel.ChannelTags);
         tags.Add(MessagingAttributes.Endpoint, _endpoint);
         tags.Add(MessagingAttributes.Outcome, outcome);
         if (error is not null)

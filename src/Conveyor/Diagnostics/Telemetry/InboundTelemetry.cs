@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Conveyor.Channels;
 using Conveyor.Inbound;
 using Conveyor.Runtime;
@@ -10,37 +11,42 @@ namespace Conveyor.Diagnostics.Telemetry;
 /// trace its headers carry, with retries and the final failure as span events; and the processing metrics. The pipeline
 /// asks <see cref="Enabled"/> first and takes its untraced path when nothing listens, so nothing is allocated then.
 /// </summary>
-internal sealed class InboundTelemetry(ConveyorMetrics metrics, ConveyorRuntime runtime) : IInboundFailureObserver
+internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels) : IInboundFailureObserver
 {
     public bool Enabled => ConveyorActivitySource.Instance.HasListeners() || metrics.ProcessingEnabled;
 
     public InboundObservation Start(InboundMessage inbound)
     {
+        var channel = channels.Of(inbound.ChannelName);
         var headers = inbound.Message.Headers;
-        var system = MessagingAttributes.SystemOf(runtime.ChannelKinds.GetValueOrDefault(inbound.ChannelName));
         var retried = TraceContext.RetriedAttempt(headers);
         var activity = ConveyorActivitySource.Instance.StartActivity(
             ActivityKind.Consumer,
             TraceContext.Extract(headers),
             links: retried == default ? null : [new ActivityLink(retried)],
-            name: "process " + inbound.ChannelName);
+            name: channel.ProcessSpanName);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag(MessagingAttributes.System, system);
-            activity.SetTag(MessagingAttributes.DestinationName, headers.Get("kafka_topic") ?? inbound.ChannelName);
-            activity.SetTag(MessagingAttributes.Channel, inbound.ChannelName);
-            activity.SetTag(MessagingAttributes.OperationType, "process");
-            activity.SetTag(MessagingAttributes.OperationName, "process");
-            activity.SetTag(MessagingAttributes.MessageId, inbound.Message.MessageId);
-            activity.SetTag(MessagingAttributes.ConversationId, headers.CorrelationId);
-            activity.SetTag(MessagingAttributes.BodySize, inbound.Message.Body.Length);
-            activity.SetTag(MessagingAttributes.PartitionId, headers.Get("kafka_partition"));
-            activity.SetTag(MessagingAttributes.KafkaOffset, headers.Get("kafka_offset") is { } offset && long.TryParse(offset, out var o) ? o : null);
-            activity.SetTag(MessagingAttributes.KafkaKey, headers.Get("kafka_key"));
-            activity.SetTag(MessagingAttributes.Attempt, headers.DeliveryAttempt + 1);
+            // AddTag, not SetTag: the span is new, so no attribute is there to replace and none needs looking up.
+            activity.AddTag(MessagingAttributes.System, channel.System);
+            activity.AddTag(MessagingAttributes.DestinationName, headers.Get("kafka_topic") ?? channel.Channel);
+            activity.AddTag(MessagingAttributes.Channel, channel.Channel);
+            activity.AddTag(MessagingAttributes.OperationType, "process");
+            activity.AddTag(MessagingAttributes.OperationName, "process");
+            activity.AddTagIfPresent(MessagingAttributes.MessageId, inbound.Message.MessageId);
+            activity.AddTagIfPresent(MessagingAttributes.ConversationId, headers.CorrelationId);
+            activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(inbound.Message.Body.Length));
+            activity.AddTagIfPresent(MessagingAttributes.PartitionId, headers.Get("kafka_partition"));
+            if (headers.Get("kafka_offset") is { } offset && long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var o))
+            {
+                activity.AddTag(MessagingAttributes.KafkaOffset, o);
+            }
+
+            activity.AddTagIfPresent(MessagingAttributes.KafkaKey, headers.Get("kafka_key"));
+            activity.AddTag(MessagingAttributes.Attempt, ActivityTags.Boxed(headers.DeliveryAttempt + 1));
         }
 
-        return new InboundObservation(metrics, activity, system, inbound.ChannelName);
+        return new InboundObservation(metrics, activity, channel);
     }
 
     /// <summary>An instant (in-process) retry of a failed handler.</summary>

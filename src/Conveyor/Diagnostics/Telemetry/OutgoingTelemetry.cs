@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Conveyor.Outgoing;
-using Conveyor.Runtime;
 
 namespace Conveyor.Diagnostics.Telemetry;
 
@@ -10,77 +9,136 @@ namespace Conveyor.Diagnostics.Telemetry;
 /// and dead-letter counters. A delayed retry keeps the context of the message's first send (every attempt is a child of
 /// it) and names the failed attempt in <see cref="TraceContext.RetryOf"/>, which the next attempt links to. A dead letter
 /// keeps the message's headers as they were received, its trace context included: a replay continues that trace.
+/// Per message this allocates the span (and its attributes) and the <c>traceparent</c> value, nothing else: span names
+/// and metric tags come from <see cref="ChannelTelemetry"/>, and a send that completes synchronously needs no state machine.
 /// </summary>
-internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ConveyorRuntime runtime)
+internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels)
 {
     public bool Enabled => ConveyorActivitySource.Instance.HasListeners() || metrics.Sent.Enabled || metrics.DeadLetters.Enabled;
 
-    public async ValueTask SendAsync(OutgoingMessage outgoing, OutgoingDelegate path, CancellationToken cancellationToken)
+    public ValueTask SendAsync(OutgoingMessage outgoing, OutgoingDelegate path, CancellationToken cancellationToken)
     {
-        var message = outgoing.Message;
-        var operation = OperationName(outgoing);
-        var system = MessagingAttributes.SystemOf(runtime.ChannelKinds.GetValueOrDefault(outgoing.Destination));
-        using var activity = ConveyorActivitySource.Instance.StartActivity(operation + " " + outgoing.Destination, ActivityKind.Producer);
-        if (activity is not null)
-        {
-            if (activity.IsAllDataRequested)
-            {
-                activity.SetTag(MessagingAttributes.System, system);
-                activity.SetTag(MessagingAttributes.DestinationName, outgoing.Destination);
-                activity.SetTag(MessagingAttributes.Channel, outgoing.Destination);
-                activity.SetTag(MessagingAttributes.OperationType, "send");
-                activity.SetTag(MessagingAttributes.OperationName, operation);
-                activity.SetTag(MessagingAttributes.MessageId, message.MessageId);
-                activity.SetTag(MessagingAttributes.ConversationId, message.Headers.CorrelationId);
-                activity.SetTag(MessagingAttributes.BodySize, message.Body.Length);
-                activity.SetTag(MessagingAttributes.Endpoint, outgoing.DeadLetter?.EndpointId ?? message.Headers.TargetEndpoint);
-            }
-
-            switch (outgoing.Intent)
-            {
-                case OutgoingIntent.Redeliver when activity.Parent is { Kind: ActivityKind.Consumer } failed:
-                    message.Headers.Set(TraceContext.RetryOf, failed.Id);
-                    break;
-                case OutgoingIntent.Send or OutgoingIntent.Resend:
-                    TraceContext.Inject(activity, message.Headers);
-                    break;
-            }
-        }
-
-        var tags = ConveyorMetrics.ChannelTags(system, outgoing.Destination);
-        tags.Add(MessagingAttributes.OperationName, operation);
+        var channel = channels.Of(outgoing.Destination);
+        var operation = OperationOf(outgoing);
+        var caller = Activity.Current;
+        var activity = Start(outgoing, channel, operation);
+        ValueTask sending;
         try
         {
-            await path(outgoing, cancellationToken).ConfigureAwait(false);
+            sending = path(outgoing, cancellationToken);
         }
         catch (Exception e)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            activity?.AddException(e);
-            tags.Add(MessagingAttributes.ErrorType, e.GetType().FullName);
-            metrics.Sent.Add(1, tags);
+            Failed(activity, channel, operation, e);
             throw;
         }
 
-        metrics.Sent.Add(1, tags);
+        if (!sending.IsCompletedSuccessfully)
+        {
+            var waiting = AwaitAsync(sending, outgoing, activity, channel, operation);
+            if (activity is not null)
+            {
+                // The span stays current where the send goes on (it ends there); the caller goes on in its own.
+                Activity.Current = caller;
+            }
+
+            return waiting;
+        }
+
+        Sent(outgoing, activity, channel, operation);
+        return default;
+    }
+
+    private async ValueTask AwaitAsync(ValueTask sending, OutgoingMessage outgoing, Activity? activity, ChannelTelemetry channel, Operation operation)
+    {
+        try
+        {
+            await sending.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Failed(activity, channel, operation, e);
+            throw;
+        }
+
+        Sent(outgoing, activity, channel, operation);
+    }
+
+    private static Activity? Start(OutgoingMessage outgoing, ChannelTelemetry channel, Operation operation)
+    {
+        var activity = ConveyorActivitySource.Instance.StartActivity(channel.SpanName(operation), ActivityKind.Producer);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        var message = outgoing.Message;
+        if (activity.IsAllDataRequested)
+        {
+            // AddTag, not SetTag: the span is new, so no attribute is there to replace and none needs looking up.
+            activity.AddTag(MessagingAttributes.System, channel.System);
+            activity.AddTag(MessagingAttributes.DestinationName, channel.Channel);
+            activity.AddTag(MessagingAttributes.Channel, channel.Channel);
+            activity.AddTag(MessagingAttributes.OperationType, "send");
+            activity.AddTag(MessagingAttributes.OperationName, Operations.Names[(int)operation]);
+            activity.AddTagIfPresent(MessagingAttributes.MessageId, message.MessageId);
+            activity.AddTagIfPresent(MessagingAttributes.ConversationId, message.Headers.CorrelationId);
+            activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(message.Body.Length));
+            activity.AddTagIfPresent(MessagingAttributes.Endpoint, outgoing.DeadLetter?.EndpointId ?? message.Headers.TargetEndpoint);
+        }
+
+        switch (outgoing.Intent)
+        {
+            case OutgoingIntent.Redeliver when activity.Parent is { Kind: ActivityKind.Consumer } failed:
+                message.Headers.Set(TraceContext.RetryOf, TraceContext.TraceParentOf(failed));
+                break;
+            case OutgoingIntent.Send or OutgoingIntent.Resend:
+                TraceContext.Inject(activity, message.Headers);
+                break;
+        }
+
+        return activity;
+    }
+
+    private void Sent(OutgoingMessage outgoing, Activity? activity, ChannelTelemetry channel, Operation operation)
+    {
+        activity?.Dispose();
+        metrics.Sent.Add(1, channel.SentTags(operation));
         if (outgoing.DeadLetter is { } deadLetter && metrics.DeadLetters.Enabled)
         {
             metrics.DeadLetters.Add(1, new TagList
             {
-                { MessagingAttributes.System, system },
-                { MessagingAttributes.DestinationName, outgoing.Destination },
+                { MessagingAttributes.System, channel.System },
+                { MessagingAttributes.DestinationName, channel.Channel },
                 { MessagingAttributes.Endpoint, deadLetter.EndpointId },
                 { MessagingAttributes.ErrorType, deadLetter.ExceptionType },
             });
         }
     }
 
-    /// <summary><c>publish</c> for events, <c>send</c> for everything else sent; <c>retry</c>, <c>resend</c> and <c>dead_letter</c> by intent.</summary>
-    private static string OperationName(OutgoingMessage outgoing) => outgoing.Intent switch
+    private void Failed(Activity? activity, ChannelTelemetry channel, Operation operation, Exception error)
     {
-        OutgoingIntent.Redeliver => "retry",
-        OutgoingIntent.Resend => "resend",
-        OutgoingIntent.DeadLetter => "dead_letter",
-        _ => outgoing.Message.Headers.Get(MessageHeaderNames.MessageKind) == "event" ? "publish" : "send",
+        if (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+            activity.AddException(error);
+            activity.Dispose();
+        }
+
+        if (metrics.Sent.Enabled)
+        {
+            var tags = new TagList(channel.SentTags(operation));
+            tags.Add(MessagingAttributes.ErrorType, error.GetType().FullName);
+            metrics.Sent.Add(1, tags);
+        }
+    }
+
+    /// <summary><c>publish</c> for events, <c>send</c> for everything else sent; <c>retry</c>, <c>resend</c> and <c>dead_letter</c> by intent.</summary>
+    private static Operation OperationOf(OutgoingMessage outgoing) => outgoing.Intent switch
+    {
+        OutgoingIntent.Redeliver => Operation.Retry,
+        OutgoingIntent.Resend => Operation.Resend,
+        OutgoingIntent.DeadLetter => Operation.DeadLetter,
+        _ => outgoing.Message.Headers.Get(MessageHeaderNames.MessageKind) == "event" ? Operation.Publish : Operation.Send,
     };
 }

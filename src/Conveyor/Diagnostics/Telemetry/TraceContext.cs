@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Conveyor.Diagnostics.Telemetry;
 
@@ -17,11 +18,34 @@ internal static class TraceContext
     /// </summary>
     public const string RetryOf = "conveyor.retryOf";
 
+    // 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>
+    private const int TraceParentLength = 55;
+
+    /// <summary>
+    /// Writes the context of <paramref name="activity"/>: <c>traceparent</c>, and <c>tracestate</c> when it has one (else
+    /// a <c>tracestate</c> the message carried, from the trace it was copied from, is removed).
+    /// </summary>
     public static void Inject(Activity activity, MessageHeaders headers)
     {
-        headers.Set(TraceParent, activity.Id);
+        headers.Set(TraceParent, TraceParentOf(activity));
         headers.Set(TraceState, activity.TraceStateString);
     }
+
+    /// <summary>
+    /// The <c>traceparent</c> of <paramref name="activity"/>, formatted in one string from its trace and span ids (which
+    /// the activity holds already), rather than through <see cref="Activity.Id"/>, which the activity would keep.
+    /// </summary>
+    public static string TraceParentOf(Activity activity) => activity.IdFormat != ActivityIdFormat.W3C
+        ? activity.Id!
+        : string.Create(TraceParentLength, activity, static (span, a) =>
+        {
+            "00-".CopyTo(span);
+            a.TraceId.ToHexString().CopyTo(span[3..]);
+            span[35] = '-';
+            a.SpanId.ToHexString().CopyTo(span[36..]);
+            span[52] = '-';
+            ((byte)a.ActivityTraceFlags).TryFormat(span[53..], out _, "x2", CultureInfo.InvariantCulture);
+        });
 
     /// <summary>The context a message carries, or default when it carries none (or one that does not parse).</summary>
     public static ActivityContext Extract(MessageHeaders headers) =>
