@@ -50,6 +50,13 @@ internal sealed record BenchmarkOptions
     /// <summary>Competing consumers of the database channel scenario.</summary>
     public int ChannelConsumers { get; init; } = 4;
 
+    /// <summary>
+    /// Messages each sender of the database channel scenario hands over at once: 1 awaits every send (each its own
+    /// committed insert); more sends that many through <c>SendManyAsync</c> on Conveyor's side, and starts that many
+    /// <c>SendAsync</c> calls before awaiting them on Wolverine's (it has no batch send).
+    /// </summary>
+    public int ChannelSendBatch { get; init; } = 1;
+
     public int KeyParallelPartitions { get; init; } = 2;
 
     /// <summary>Messages of each run of the batch-handler scenario.</summary>
@@ -105,6 +112,7 @@ internal sealed record BenchmarkOptions
           --postgres CS        the PostgreSQL connection string (default: CONVEYOR_POSTGRES)
           --channel-messages N messages per database channel run (scenario dbchannel, PostgreSQL; default 20000)
           --channel-consumers C competing consumers of the database channel scenario (default 4)
+          --channel-send-batch B messages each sender hands over at once in the database channel scenario (default 1: every send awaited)
           --kp-messages N      messages per key-parallel run (default 16000)
           --kp-partitions P    partitions of each key-parallel topic (default 2)
           --kp-keys K          distinct keys in the key-parallel runs (default 1000)
@@ -153,6 +161,7 @@ internal sealed record BenchmarkOptions
                 "--postgres" => options with { PostgreSql = value },
                 "--channel-messages" => options with { ChannelMessages = Positive(name, value) },
                 "--channel-consumers" => options with { ChannelConsumers = Positive(name, value) },
+                "--channel-send-batch" => options with { ChannelSendBatch = Positive(name, value) },
                 "--kp-messages" => options with { KeyParallelMessages = Positive(name, value) },
                 "--batch-messages" => options with { BatchMessages = Positive(name, value) },
                 "--batch-size" => options with { BatchSize = Positive(name, value) },

@@ -85,12 +85,12 @@ if (options.RunDatabaseChannel)
     var load = Machine.LoadAverage();
     Console.WriteLine();
     Console.WriteLine($"== Database channel on PostgreSQL: {options.ChannelMessages:N0} messages sent and handled by {options.ChannelConsumers} competing consumers ==");
-    var runs = await new DatabaseChannelScenario(options).RunAsync();
-    var body = Report.DatabaseChannel(runs, options);
+    var (runs, profile) = await new DatabaseChannelScenario(options).RunAsync();
+    var body = Report.DatabaseChannel(runs, profile, options);
     Console.WriteLine();
     Console.WriteLine(body);
-    var path = Path.Combine(output, "database-channel-postgresql.md");
-    await File.WriteAllTextAsync(path, Report.Header("PostgreSQL database channel: end to end with competing consumers", command, machine, date, load, Machine.LoadAverage()) + body);
+    var path = Path.Combine(output, options.ChannelSendBatch == 1 ? "database-channel-postgresql.md" : "database-channel-postgresql-send-batches.md");
+    await File.WriteAllTextAsync(path, Report.Header("PostgreSQL database channel: end to end with competing consumers, against WolverineFx.Postgresql", command, machine, date, load, Machine.LoadAverage()) + body);
     Console.WriteLine($"Written to {path}");
 }
 

@@ -211,27 +211,61 @@ internal static class Report
         return text.ToString();
     }
 
-    public static string DatabaseChannel(List<DatabaseChannelRun> runs, BenchmarkOptions options)
+    public static string DatabaseChannel(List<DatabaseChannelRun> runs, DatabaseChannelProfile profile, BenchmarkOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine(Invariant, $"{options.ChannelMessages:N0} commands per run sent to a PostgreSQL database channel (`AddPostgreSqlChannel`, batches of 100) by {options.ChannelConsumers} concurrent senders, each send its own committed insert (a send from outside a handler), while {options.ChannelConsumers} competing consumers in the process lease with `FOR UPDATE SKIP LOCKED`, run a handler that counts, and acknowledge (one delete each; the deduplication claim of the handler's unit of work commits with it). Timed from the first send to the last message handled. The server tests/postgres.sh starts (fsync and synchronous_commit off: a throwaway test cluster, so commits do not wait for the disk). A fresh schema per run; {options.Rounds} measured rounds after a warm-up. Median:");
+        var sends = options.ChannelSendBatch == 1
+            ? "each send awaited before the next, its own committed insert as from outside a handler"
+            : $"each handing over {options.ChannelSendBatch} at once: Conveyor's through `SendManyAsync`, Wolverine's as {options.ChannelSendBatch} `SendAsync` calls started before awaiting them (it has no batch send)";
+        text.AppendLine(Invariant, $"{options.ChannelMessages:N0} commands per run sent by {options.ChannelConsumers} concurrent senders ({sends}) to a PostgreSQL-backed queue, while {options.ChannelConsumers} competing consumers in the same process take, handle (a handler that counts) and acknowledge them. Timed from the first send to the last message handled. Both sides on the same server in the same process run, a fresh schema per run, the sides alternating which goes first in each round; {options.Rounds} measured rounds after a warm-up. The server is the one tests/postgres.sh starts (fsync and synchronous_commit off: a throwaway test cluster, so commits do not wait for the disk).");
         text.AppendLine();
-        text.AppendLine("| msg/s | ms per run |");
-        text.AppendLine("|---:|---:|");
-        var median = Stats.Median(runs.Select(r => r.PerSecond));
-        text.AppendLine(Invariant, $"| {median:N0} | {Stats.Median(runs.Select(r => r.Elapsed.TotalMilliseconds)):N0} |");
+        text.AppendLine("| side | configuration and guarantee |");
+        text.AppendLine("|---|---|");
+        text.AppendLine("| conveyor | `AddPostgreSqlChannel` (BatchSize 100, PollInterval 20 ms). Consumers lease batches with `FOR UPDATE SKIP LOCKED`; each message is handled in the PostgreSQL unit of work: its deduplication claim, its acknowledgement (the delete) and whatever the handler writes or sends commit in one transaction; a message whose transaction did not commit is delivered again once its lease runs out |");
+        text.AppendLine("| wolverine | WolverineFx.Postgresql 6.62.0: `UsePostgresqlPersistenceAndTransport(…).AutoProvision().EnableQueueNotifications()`, `PublishMessage<T>().ToPostgresqlQueue(\"work\")`, `ListenToPostgresqlQueue(\"work\").UseDurableInbox().MaximumParallelMessages(4).PollingInterval(20 ms)`. A send is an insert into the queue table; the listener moves a batch from the queue table into its durable inbox table in one transaction, handles each message, and marks it handled in the inbox afterwards (a separate write from anything the handler does) |");
         text.AppendLine();
-        text.AppendLine(Invariant, $"Bar (issue 7): at least 5,000 msg/s end to end with four competing consumers — **{(median >= 5000 ? "met" : "missed")}**.");
+        text.AppendLine("Medians:");
+        text.AppendLine();
+        text.AppendLine("| side | msg/s | ms per run | sends done at (ms) | CPU ms per message (process + server) | messages per CPU second |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        var medians = new Dictionary<string, double>();
+        foreach (var side in new[] { DatabaseChannelScenario.ConveyorSide, DatabaseChannelScenario.WolverineSide })
+        {
+            var mine = runs.Where(r => r.Side == side).ToList();
+            medians[side] = Stats.Median(mine.Select(r => r.PerSecond));
+            var cpu = Stats.Median(mine.Select(r => r.Cpu.MillisecondsPerMessage(r.Messages) ?? double.NaN));
+            text.AppendLine(Invariant, $"| {side} | {medians[side]:N0} | {Stats.Median(mine.Select(r => r.Elapsed.TotalMilliseconds)):N0} | {Stats.Median(mine.Select(r => r.SendsDone.TotalMilliseconds)):N0} | {cpu:0.000} | {1000 / cpu:N0} |");
+        }
+
+        var conveyor = medians[DatabaseChannelScenario.ConveyorSide];
+        text.AppendLine();
+        text.AppendLine(Invariant, $"Conveyor / Wolverine: **{conveyor / medians[DatabaseChannelScenario.WolverineSide]:P0}** of the medians.");
+        text.AppendLine();
+        text.AppendLine(Invariant, $"CPU per message is the benchmark process's CPU time plus the PostgreSQL server's (its postmaster and backends, from /proc) over the run, divided by the messages: the work a message costs, which the machine's load does not change as it changes wall time. Messages per CPU second is its inverse; {Environment.ProcessorCount} idle cores would give at most {Environment.ProcessorCount} times that.");
+        text.AppendLine();
+        text.AppendLine(Invariant, $"Bar (issue 7): at least 5,000 msg/s end to end with four competing consumers — **{(conveyor >= 5000 ? "met" : "missed")}** ({conveyor:N0} msg/s).");
         text.AppendLine();
         text.AppendLine("Every run:");
         text.AppendLine();
-        text.AppendLine("| round | ms | msg/s |");
-        text.AppendLine("|---:|---:|---:|");
+        text.AppendLine("| round | side | ms | msg/s | sends done at (ms) | CPU ms process | CPU ms server |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
         foreach (var r in runs)
         {
-            text.AppendLine(Invariant, $"| {r.Round} | {r.Elapsed.TotalMilliseconds:N0} | {r.PerSecond:N0} |");
+            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Elapsed.TotalMilliseconds:N0} | {r.PerSecond:N0} | {r.SendsDone.TotalMilliseconds:N0} | {r.Cpu.Process.TotalMilliseconds:N0} | {r.Cpu.Server?.TotalMilliseconds:N0} |");
         }
 
+        text.AppendLine();
+        text.AppendLine(Invariant, $"Profile of Conveyor's side: one more run after the measured ones, every Npgsql command recorded through its activity source (which slows it: {profile.Messages / profile.Elapsed.TotalSeconds:N0} msg/s, sends done at {profile.SendsDone.TotalMilliseconds:N0} ms). A command is one round trip; a batch (`NpgsqlBatch`) is one command, shown by its first statement. `BEGIN` rides on a transaction's first command; a `COMMIT` sent alone (`NpgsqlTransaction.CommitAsync`) would be one more round trip that is not traced, but the unit of work sends it in the batch of its last writes. Per message:");
+        text.AppendLine();
+        text.AppendLine("| statement (first of its batch) | count | per message | mean ms (client, send to last row) |");
+        text.AppendLine("|---|---:|---:|---:|");
+        foreach (var s in profile.Statements)
+        {
+            text.AppendLine(Invariant, $"| `{s.Statement.Replace("|", "\\|", StringComparison.Ordinal)}` | {s.Count:N0} | {(double)s.Count / profile.Messages:0.00} | {s.Total.TotalMilliseconds / s.Count:0.000} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(Invariant, $"Commands (round trips) per message: **{(double)profile.Statements.Sum(s => s.Count) / profile.Messages:0.00}**. Transactions PostgreSQL counted (`pg_stat_database.xact_commit`): {profile.Transactions:N0}, {(double)profile.Transactions / profile.Messages:0.00} per message — Npgsql's reset of a pooled connection (`DISCARD ALL`, sent with the connection's next command, no round trip of its own) counts as one, besides every autocommitted statement and explicit transaction.");
         return text.ToString();
     }
 }

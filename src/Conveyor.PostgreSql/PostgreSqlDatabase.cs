@@ -114,6 +114,9 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         return before;
     }
 
+    /// <summary>A statement of a batch for <paramref name="sql"/>, whose <c>{schema}</c> is this database's schema.</summary>
+    internal NpgsqlBatchCommand BatchCommand(string sql) => new(sql.Replace("{schema}", QuotedSchema, StringComparison.Ordinal));
+
     /// <summary>A command for <paramref name="sql"/>, whose <c>{schema}</c> is this database's schema, on <paramref name="connection"/>.</summary>
     internal NpgsqlCommand Command(string sql, NpgsqlConnection connection, NpgsqlTransaction? transaction = null) =>
         new(sql.Replace("{schema}", QuotedSchema, StringComparison.Ordinal), connection, transaction);

@@ -16,12 +16,13 @@ namespace Conveyor.PostgreSql;
 public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsyncDisposable
 {
     private readonly StoreUnitOfWork<NpgsqlConnection, NpgsqlTransaction> _work;
+    private List<Func<NpgsqlBatchCommand>>? _committingWith;
 
     internal PostgreSqlUnitOfWork(PostgreSqlDatabase database, IServiceProvider services, NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         Database = database;
         Services = services;
-        _work = new(this, connection, transaction, EndAsync);
+        _work = new(this, connection, transaction, EndAsync, CommitTransactionAsync);
     }
 
     /// <inheritdoc />
@@ -59,6 +60,13 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
     /// <summary>Runs <paramref name="work"/> in the transaction just before it commits (a claim's expiry is measured from the commit).</summary>
     internal void OnCommitting(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task> work) => _work.OnCommitting(work);
 
+    /// <summary>
+    /// Sends the statement <paramref name="command"/> makes (when the unit of work commits) in one batch with the
+    /// <c>COMMIT</c>: one round trip for every such write and the commit. A statement that fails fails the commit, and
+    /// the transaction rolls back.
+    /// </summary>
+    internal void OnCommitting(Func<NpgsqlBatchCommand> command) => (_committingWith ??= []).Add(command);
+
     /// <inheritdoc />
     public ValueTask CommitAsync(CancellationToken cancellationToken) => _work.CommitAsync(cancellationToken);
 
@@ -68,6 +76,27 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
     /// <summary>Rolls back a unit of work that was neither committed nor rolled back (the message's scope ended first).</summary>
     /// <returns>A task that completes once rolled back.</returns>
     public ValueTask DisposeAsync() => RollbackAsync(CancellationToken.None);
+
+    private async Task CommitTransactionAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (_committingWith is null)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Npgsql follows the server's transaction status, so a COMMIT in the batch ends the transaction as CommitAsync
+        // would (disposing it afterwards sends nothing); after a failed statement the server skips the rest of the
+        // batch, the COMMIT with it, and the unit of work rolls back.
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        foreach (var command in _committingWith)
+        {
+            batch.BatchCommands.Add(command());
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     // Disposing an uncommitted transaction rolls it back; the connection goes back to the pool even when that fails.
     private static async ValueTask EndAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)

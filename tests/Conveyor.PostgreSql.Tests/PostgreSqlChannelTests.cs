@@ -137,6 +137,55 @@ public sealed class PostgreSqlChannelTests(TestDatabase database) : IClassFixtur
     }
 
     [Fact]
+    public async Task SendsOutsideAHandler_MadeWhileAnInsertIsInFlight_GoInOneStatementPerBatch_InOrder()
+    {
+        var opened = _schema.Open();
+        await opened.MigrateAsync(default);
+        var channel = new DatabaseChannel("work", new PostgreSqlChannelStore(opened), new DatabaseChannelOptions { SendBatchSize = 100 });
+
+        // Another transaction holds the table, so the first insert waits while the other sends queue behind it.
+        await using var blocker = new Npgsql.NpgsqlConnection(_schema.ConnectionString);
+        await blocker.OpenAsync();
+        await using var holding = await blocker.BeginTransactionAsync();
+        await using (var lockTable = new Npgsql.NpgsqlCommand($"LOCK TABLE \"{_schema.Name}\".conveyor_channel_messages IN EXCLUSIVE MODE;", blocker, holding))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        var first = channel.SendAsync(new TransportMessage(new MessageHeaders(), BitConverter.GetBytes(0)), default).AsTask();
+        await WaitUntilAsync(
+            async () => await _schema.CountAsync($"SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{_schema.Name}' AND c.relname = 'conveyor_channel_messages' AND NOT l.granted;") > 0,
+            "the first insert waits for the lock");
+        var rest = Enumerable.Range(1, 249).Select(i => channel.SendAsync(new TransportMessage(new MessageHeaders(), BitConverter.GetBytes(i)), default).AsTask()).ToArray();
+        await holding.CommitAsync();
+        await Task.WhenAll(rest.Append(first)).WaitAsync(Timeout);
+
+        // Rows one statement inserted share its transaction id: the lone first send, then the queue in batches of 100.
+        var perTransaction = new List<long>();
+        var bodies = new List<int>();
+        await using (var read = new Npgsql.NpgsqlCommand($"SELECT COUNT(*) FROM \"{_schema.Name}\".conveyor_channel_messages GROUP BY xmin::text ORDER BY MIN(id);", blocker))
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                perTransaction.Add(reader.GetInt64(0));
+            }
+        }
+
+        await using (var read = new Npgsql.NpgsqlCommand($"SELECT body FROM \"{_schema.Name}\".conveyor_channel_messages ORDER BY id;", blocker))
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                bodies.Add(BitConverter.ToInt32(reader.GetFieldValue<byte[]>(0)));
+            }
+        }
+
+        perTransaction.ShouldBe([1, 100, 100, 49]);
+        bodies.ShouldBe(Enumerable.Range(0, 250), "rows are in the order they were sent");
+    }
+
+    [Fact]
     public async Task PostgreSqlChannel_WithoutUsePostgreSql_FailsAtStartUpSayingWhatToAdd()
     {
         await using var provider = new ServiceCollection()

@@ -20,6 +20,14 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
         VALUES (@channel, @headers, @body, @available_at);
         """;
 
+    // Many rows in one statement, in the order given (identity values follow the ORDER BY).
+    private const string InsertMany = """
+        INSERT INTO {schema}.conveyor_channel_messages (channel, headers, body, available_at)
+        SELECT @channel, r.headers, r.body, r.available_at
+        FROM unnest(@headers, @bodies, @available_at) WITH ORDINALITY AS r(headers, body, available_at, n)
+        ORDER BY r.n;
+        """;
+
     // The oldest available messages nobody holds (or whose holder's lease ran out); rows another consumer is taking
     // right now are skipped, and the lock re-checks a row another consumer took since this statement's snapshot.
     private const string Lease = """
@@ -54,17 +62,59 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
 
     public string Address => $"{database.Name} (conveyor_channel_messages)";
 
-    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, CancellationToken cancellationToken)
+    public bool InsertJoinsTransaction => Joined is not null;
+
+    /// <summary>The unit of work of the message being handled, when it is this database's and open.</summary>
+    private PostgreSqlUnitOfWork? Joined =>
+        AmbientUnitOfWork<PostgreSqlUnitOfWork>.Current is { IsEnded: false } joined && joined.Database == database ? joined : null;
+
+    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, Action committed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (AmbientUnitOfWork<PostgreSqlUnitOfWork>.Current is { IsEnded: false } joined && joined.Database == database)
+        ArgumentNullException.ThrowIfNull(committed);
+        if (Joined is { } joined)
         {
-            await InsertAsync(channel, message, availableAt, joined.Connection, joined.Transaction, cancellationToken).ConfigureAwait(false);
+            // Rides with the unit of work's COMMIT: the row exists exactly when the handler's work does, at no round trip of its own.
+            var headers = StoredHeaders.Encode(message.Headers);
+            var body = message.Body.ToArray();
+            joined.OnCommitting(() =>
+            {
+                var insert = database.BatchCommand(Insert);
+                insert.Parameters.AddWithValue("channel", channel);
+                insert.Parameters.AddWithValue("headers", headers);
+                insert.Parameters.AddWithValue("body", body);
+                insert.Parameters.AddWithValue("available_at", availableAt.UtcTicks);
+                return insert;
+            });
+            joined.Enlist(new OnCommit(committed));
             return;
         }
 
+        await InsertManyAsync(channel, [new ChannelRow(message, availableAt)], cancellationToken).ConfigureAwait(false);
+        committed();
+    }
+
+    public async ValueTask InsertManyAsync(string channel, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
         await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await InsertAsync(channel, message, availableAt, connection, null, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 1)
+        {
+            await using var one = database.Command(Insert, connection);
+            one.Parameters.AddWithValue("channel", channel);
+            one.Parameters.AddWithValue("headers", StoredHeaders.Encode(rows[0].Message.Headers));
+            one.Parameters.AddWithValue("body", rows[0].Message.Body.ToArray());
+            one.Parameters.AddWithValue("available_at", rows[0].AvailableAt.UtcTicks);
+            await one.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await using var many = database.Command(InsertMany, connection);
+        many.Parameters.AddWithValue("channel", channel);
+        many.Parameters.Add(new NpgsqlParameter("headers", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = rows.Select(r => StoredHeaders.Encode(r.Message.Headers)).ToArray() });
+        many.Parameters.Add(new NpgsqlParameter("bodies", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = rows.Select(r => r.Message.Body.ToArray()).ToArray() });
+        many.Parameters.Add(new NpgsqlParameter("available_at", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = rows.Select(r => r.AvailableAt.UtcTicks).ToArray() });
+        await many.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<LeasedMessage>> LeaseAsync(string channel, string owner, TimeSpan lease, int limit, DateTimeOffset now, CancellationToken cancellationToken)
@@ -98,17 +148,22 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
 
     public bool CanInsertIn(IUnitOfWork unitOfWork) => unitOfWork is PostgreSqlUnitOfWork { IsEnded: false } postgres && postgres.Database == database;
 
-    public async ValueTask<bool> TryDeleteInAsync(IUnitOfWork unitOfWork, long id, string owner, CancellationToken cancellationToken)
+    public ValueTask<bool> TryDeleteInAsync(IUnitOfWork unitOfWork, long id, string owner, CancellationToken cancellationToken)
     {
         if (unitOfWork is not PostgreSqlUnitOfWork { IsEnded: false } postgres || postgres.Database != database)
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
 
-        await using var command = database.Command(Delete, postgres.Connection, postgres.Transaction);
-        Bind(command, id, owner, null, null);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        // The acknowledgement rides with the COMMIT: no round trip of its own.
+        postgres.OnCommitting(() =>
+        {
+            var delete = database.BatchCommand(Delete);
+            delete.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Bigint) { Value = id });
+            delete.Parameters.AddWithValue("owner", owner);
+            return delete;
+        });
+        return ValueTask.FromResult(true);
     }
 
     public async ValueTask ReleaseAsync(long id, string owner, DateTimeOffset? availableAt, CancellationToken cancellationToken) =>
@@ -151,16 +206,6 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
             fallback.Set(MessageHeaderNames.MessageId, $"conveyor_channel_messages#{id.ToString(CultureInfo.InvariantCulture)}");
             return new LeasedMessage(id, new TransportMessage(fallback, body), $"Row {id} of conveyor_channel_messages cannot be read: {e.Message}");
         }
-    }
-
-    private async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
-    {
-        await using var command = database.Command(Insert, connection, transaction);
-        command.Parameters.AddWithValue("channel", channel);
-        command.Parameters.AddWithValue("headers", StoredHeaders.Encode(message.Headers));
-        command.Parameters.AddWithValue("body", message.Body.ToArray());
-        command.Parameters.AddWithValue("available_at", availableAt.UtcTicks);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<int> ExecuteAsync(string sql, long? id, string owner, TimeSpan? lease, DateTimeOffset? availableAt, CancellationToken cancellationToken)

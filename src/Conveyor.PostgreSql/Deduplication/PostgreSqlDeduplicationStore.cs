@@ -62,7 +62,15 @@ internal sealed class PostgreSqlDeduplicationStore(PostgreSqlDatabase database, 
             return false;
         }
 
-        postgres.OnCommitting((connection, transaction, ct) => StampAsync(connection, transaction, endpointId, key, ct));
+        // The stamp rides with the COMMIT; its expiry is read when the unit of work commits.
+        postgres.OnCommitting(() =>
+        {
+            var stamp = database.BatchCommand(Stamp);
+            stamp.Parameters.AddWithValue("endpoint", endpointId);
+            stamp.Parameters.AddWithValue("key", key);
+            stamp.Parameters.AddWithValue("expires", ExpiresAtFromNow);
+            return stamp;
+        });
         return true;
     }
 

@@ -15,22 +15,43 @@ internal sealed class SqliteChannelStore(SqliteDatabase database) : IDatabaseCha
 {
     public string Address => $"{database.FilePath} (conveyor_channel_messages)";
 
-    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, CancellationToken cancellationToken)
+    public bool InsertJoinsTransaction => Joined is not null;
+
+    /// <summary>The unit of work of the message being handled, when it is this database's: writes join its transaction.</summary>
+    private SqliteUnitOfWork? Joined => AmbientUnitOfWork<SqliteUnitOfWork>.Current is { } ambient && ambient.Database == database ? ambient : null;
+
+    public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, Action committed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var headers = StoredHeaders.Encode(message.Headers);
-        var body = message.Body.ToArray();
-        await database.WriteAsync(
-            (connection, transaction) =>
-            {
-                using var command = Command(connection, transaction, ChannelSql.Insert);
-                command.Parameters.AddWithValue("$channel", channel);
-                command.Parameters.AddWithValue("$headers", headers);
-                command.Parameters.AddWithValue("$body", body);
-                command.Parameters.AddWithValue("$available_at", availableAt.UtcTicks);
-                return command.ExecuteNonQuery();
-            },
-            cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(committed);
+        var row = new ChannelRow(message, availableAt);
+        var joined = Joined;
+        await database.WriteAsync((connection, transaction) => Insert(connection, transaction, channel, [row]), cancellationToken).ConfigureAwait(false);
+        if (joined is not null)
+        {
+            joined.Enlist(new OnCommit(committed));
+        }
+        else
+        {
+            committed();
+        }
+    }
+
+    public async ValueTask InsertManyAsync(string channel, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+
+        // A transaction of its own even inside a unit of work: one commit (and one turn of the write lock) for them all.
+        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Insert(connection, transaction, channel, rows);
+            transaction.Commit();
+        }
+        finally
+        {
+            await database.EndWrite(connection, transaction).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask<IReadOnlyList<LeasedMessage>> LeaseAsync(string channel, string owner, TimeSpan lease, int limit, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -152,6 +173,25 @@ internal sealed class SqliteChannelStore(SqliteDatabase database) : IDatabaseCha
         command.Parameters.AddWithValue("$owner", owner);
         command.Parameters.AddWithValue("$lease_ms", lease is { } l ? (long)l.TotalMilliseconds : DBNull.Value);
         command.Parameters.AddWithValue("$available_at", availableAt is { } at ? at.UtcTicks : DBNull.Value);
+    }
+
+    /// <summary>Inserts the rows in their order with one prepared statement (SQLite is in-process: statements cost no round trip).</summary>
+    private static int Insert(SqliteConnection connection, SqliteTransaction transaction, string channel, IReadOnlyList<ChannelRow> rows)
+    {
+        using var command = Command(connection, transaction, ChannelSql.Insert);
+        command.Parameters.AddWithValue("$channel", channel);
+        var headers = command.Parameters.Add("$headers", SqliteType.Blob);
+        var body = command.Parameters.Add("$body", SqliteType.Blob);
+        var availableAt = command.Parameters.Add("$available_at", SqliteType.Integer);
+        foreach (var row in rows)
+        {
+            headers.Value = StoredHeaders.Encode(row.Message.Headers);
+            body.Value = row.Message.Body.ToArray();
+            availableAt.Value = row.AvailableAt.UtcTicks;
+            command.ExecuteNonQuery();
+        }
+
+        return rows.Count;
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)

@@ -158,7 +158,7 @@ internal abstract class LeasedMessageScheduler(DatabaseStoreOptions options, Tim
     protected void Wake() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>A participant that wakes the poll loop once the handler's unit of work that scheduled a message committed.</summary>
-    protected IUnitOfWorkParticipant WakeOnCommit() => new WakeParticipant(this);
+    protected IUnitOfWorkParticipant WakeOnCommit() => new OnCommit(Wake);
 
     /// <summary>Takes a batch of due messages and delivers them; true when the batch was full (more may be due).</summary>
     private async Task<bool> PollAsync(ScheduledDelivery deliver, CancellationToken cancellationToken)
@@ -240,15 +240,4 @@ internal abstract class LeasedMessageScheduler(DatabaseStoreOptions options, Tim
 
     /// <summary>A message taken under a lease: its row id, the message, and how many attempts failed before.</summary>
     protected internal readonly record struct LeasedMessage(long Id, ScheduledMessage Message, int Attempts);
-
-    private sealed class WakeParticipant(LeasedMessageScheduler scheduler) : IUnitOfWorkParticipant
-    {
-        public ValueTask CommitAsync(CancellationToken cancellationToken)
-        {
-            scheduler.Wake();
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask RollbackAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-    }
 }

@@ -17,11 +17,16 @@ namespace Conveyor.Storage;
 /// <param name="connection">The open connection.</param>
 /// <param name="transaction">The transaction on <paramref name="connection"/>.</param>
 /// <param name="end">Disposes the transaction (rolling back what was not committed) and the connection; called once.</param>
+/// <param name="commit">
+/// Commits the transaction, after the work queued for just before the commit ran; null commits it as it is. PostgreSQL
+/// sends its last writes in one batch with the <c>COMMIT</c>.
+/// </param>
 internal sealed class StoreUnitOfWork<TConnection, TTransaction>(
     object owner,
     TConnection connection,
     TTransaction transaction,
-    Func<TConnection, TTransaction, ValueTask> end)
+    Func<TConnection, TTransaction, ValueTask> end,
+    Func<TTransaction, CancellationToken, Task>? commit = null)
     where TConnection : DbConnection
     where TTransaction : DbTransaction
 {
@@ -74,7 +79,7 @@ internal sealed class StoreUnitOfWork<TConnection, TTransaction>(
                 }
             }
 
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await (commit is null ? transaction.CommitAsync(cancellationToken) : commit(transaction, cancellationToken)).ConfigureAwait(false);
         }
         catch
         {

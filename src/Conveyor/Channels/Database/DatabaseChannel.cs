@@ -30,6 +30,8 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
     private readonly DatabaseChannelOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly InsertBatcher _sends;
+    private readonly Action _wake;
     private TaskCompletionSource _arrived = NewSignal();
 
     /// <summary>Creates the channel.</summary>
@@ -53,6 +55,8 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         _store = store;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger<DatabaseChannel>.Instance;
+        _sends = new InsertBatcher(InsertManyAsync, _options.SendBatchSize);
+        _wake = Wake;
     }
 
     /// <inheritdoc />
@@ -85,18 +89,33 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         await _store.CountAsync(Name, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    /// <remarks>Inside a handled message whose unit of work is this database's, the row is inserted in that transaction.</remarks>
+    /// <remarks>
+    /// Inside a handled message whose unit of work is this database's, the row is inserted in that transaction. Any
+    /// other send is gathered with the sends made while an insert is in flight into one insert and one commit
+    /// (<see cref="DatabaseChannelOptions.SendBatchSize"/>); it completes once its row is committed.
+    /// </remarks>
     public async ValueTask SendAsync(TransportMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var now = _time.GetUtcNow();
-        var availableAt = message.DeliverAt is { } due && due > now ? due : now;
-        await _store.InsertAsync(Name, message, availableAt, cancellationToken).ConfigureAwait(false);
+        var row = new ChannelRow(message, message.DeliverAt is { } due && due > now ? due : now);
+        if (!_store.InsertJoinsTransaction)
+        {
+            await _sends.InsertAsync(row, cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
-        // In a transaction, the row exists for consumers once it commits; a consumer woken early finds it then or at
-        // the next poll.
-        Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
+        // In a transaction, the row exists for consumers once it commits: they are woken then, not before.
+        await _store.InsertAsync(Name, row.Message, row.AvailableAt, _wake, cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task InsertManyAsync(IReadOnlyList<ChannelRow> rows)
+    {
+        await _store.InsertManyAsync(Name, rows, CancellationToken.None).ConfigureAwait(false);
+        Wake();
+    }
+
+    private void Wake() => Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
 
     /// <inheritdoc />
     /// <remarks>Every consumer of the table is this channel's, so redelivering is sending.</remarks>

@@ -24,6 +24,12 @@ public sealed class DatabaseChannelOptions
     /// <summary>The most messages a consumer leases at once. Default 10.</summary>
     public int BatchSize { get; set; } = 10;
 
+    /// <summary>
+    /// The most messages one insert writes of the sends made outside a handler: sends made while an insert is in
+    /// flight (a <c>SendManyAsync</c>, concurrent senders) go together in the next one. Default 100.
+    /// </summary>
+    public int SendBatchSize { get; set; } = 100;
+
     /// <summary>How long a released message (<see cref="Acknowledgement.Release"/>) waits before it is delivered again. Default 1 second.</summary>
     public TimeSpan ReleaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -49,6 +55,11 @@ public sealed class DatabaseChannelOptions
         if (BatchSize < 1)
         {
             errors.Add($"Database channel '{channel}': BatchSize {BatchSize} must be at least 1, e.g. 10.");
+        }
+
+        if (SendBatchSize < 1)
+        {
+            errors.Add($"Database channel '{channel}': SendBatchSize {SendBatchSize} must be at least 1, e.g. 100.");
         }
 
         if (ReleaseDelay < TimeSpan.Zero)

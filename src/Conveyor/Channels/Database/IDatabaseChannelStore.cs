@@ -23,9 +23,29 @@ public interface IDatabaseChannelStore
     /// <param name="channel">The channel name.</param>
     /// <param name="message">The message.</param>
     /// <param name="availableAt">When it may be delivered.</param>
+    /// <param name="committed">
+    /// Called once the row is committed: when the unit of work commits (never, when it rolls back), or at once outside
+    /// one. The channel wakes its consumers with it, so that they look when the row can be seen.
+    /// </param>
     /// <param name="cancellationToken">Cancels the insert.</param>
     /// <returns>A task that completes once the row is written (committed, outside a unit of work).</returns>
-    ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, CancellationToken cancellationToken);
+    ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, Action committed, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <see cref="InsertAsync"/>, called now (in this execution context), writes in the transaction of the
+    /// handled message's unit of work rather than in one of its own.
+    /// </summary>
+    bool InsertJoinsTransaction { get; }
+
+    /// <summary>
+    /// Inserts messages, in their order, in one transaction of their own (never a unit of work's) and as few
+    /// statements as the database allows: the sends made outside a handler, which the channel gathers.
+    /// </summary>
+    /// <param name="channel">The channel name.</param>
+    /// <param name="rows">The messages and when each may be delivered.</param>
+    /// <param name="cancellationToken">Cancels the insert.</param>
+    /// <returns>A task that completes once the rows are committed.</returns>
+    ValueTask InsertManyAsync(string channel, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken);
 
     /// <summary>Whether <see cref="InsertAsync"/>, called while <paramref name="unitOfWork"/> is open, writes in its transaction.</summary>
     /// <param name="unitOfWork">The unit of work of the message being handled.</param>
