@@ -113,7 +113,7 @@ public sealed class MetricsTests(KafkaTestCluster cluster) : IClassFixture<Kafka
             () =>
             {
                 metrics.ForceFlush();
-                lag = [.. Latest(exported, "conveyor.consumer.lag").Where(p => Tag(p, "conveyor.channel") == Channel && Tag(p, "messaging.destination.name") == topic)];
+                lag = Latest(exported, "conveyor.consumer.lag", p => Tag(p, "conveyor.channel") == Channel && Tag(p, "messaging.destination.name") == topic);
                 return lag.Count == 2;
             },
             "the lag gauge reported both partitions of the channel's topic");
@@ -126,10 +126,16 @@ public sealed class MetricsTests(KafkaTestCluster cluster) : IClassFixture<Kafka
     }
 
     private static List<MetricPoint> Points(Exported<MetricSnapshot> exported, string name) =>
-        [.. Latest(exported, name).Where(p => Tag(p, "messaging.destination.name") == Channel)];
+        Latest(exported, name, p => Tag(p, "messaging.destination.name") == Channel);
 
-    private static IEnumerable<MetricPoint> Latest(Exported<MetricSnapshot> exported, string name) =>
-        exported.Snapshot().LastOrDefault(m => m.Name == name)?.MetricPoints ?? [];
+    // Other test classes' applications run at the same time, each with its own instance of the process-wide "Conveyor"
+    // meter: one flush exports a stream of the same name per instance. The newest stream holding this test's points
+    // is the one to read, not the newest stream of that name.
+    private static List<MetricPoint> Latest(Exported<MetricSnapshot> exported, string name, Func<MetricPoint, bool> mine)
+    {
+        var snapshot = exported.Snapshot().LastOrDefault(m => m.Name == name && m.MetricPoints.Any(mine));
+        return snapshot is null ? [] : [.. snapshot.MetricPoints.Where(mine)];
+    }
 
     private static long Sum(List<MetricPoint> points, string tag, string value) => points.Where(p => Tag(p, tag) == value).Sum(p => p.GetSumLong());
 
