@@ -56,7 +56,11 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             RetriesWaitInPlace = settings.RetryMode == KafkaRetryMode.Blocking,
             ReportsLag = true,
             CanPause = true,
-            DeliversBatches = true,
+
+            // Under exactly-once each record enters the consumer's transaction on its own call, and which transaction a
+            // batch handler's sends and its records' offsets would commit in is not designed yet: start-up refuses a
+            // batch handler on such a channel.
+            DeliversBatches = !settings.ExactlyOnce,
         };
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
@@ -213,13 +217,6 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
     public async Task<ReceiveSummary> ReceiveAsync(InboundMessageHandler handler, ReceiveOptions options, CancellationToken cancellationToken)
     {
-        if (options.Batched && Settings.ExactlyOnce)
-        {
-            // Each record enters the consumer's transaction on its own call, and a batch handler's sends leave on one
-            // of them: which transaction they and the other records' offsets commit in is not designed yet.
-            throw new ConveyorConfigurationException($"Kafka channel '{Name}': batch handlers (IReadOnlyList<T>) do not run exactly-once yet. Turn ExactlyOnce off for it, or take one message per call.");
-        }
-
         var topics = Settings.Topics.Append(Settings.RetryTopic).ToList();
         try
         {

@@ -100,8 +100,17 @@ public sealed class KafkaBatchChannelTests(KafkaTestCluster cluster) : IClassFix
         var error = Should.Throw<ConveyorConfigurationException>(() =>
             ConveyorOnKafka.Build(cluster, c => c.AddHandler<BulkProjection>().UseSqlite($"Data Source={database}").AddSqliteChannel(Channel), s => s.AddSingleton(new Placed())));
 
-        error.Message.ShouldContain("orders.projection: takes a batch (IReadOnlyList<OrderPlaced>), but channel 'bulk-orders' delivers one message at a time.");
+        error.Message.ShouldContain("orders.projection: takes a batch (IReadOnlyList<OrderPlaced>), but channel 'bulk-orders' delivers one message at a time (a database channel does");
         File.Delete(database);
+    }
+
+    [Fact]
+    public void BatchHandler_OnAnExactlyOnceKafkaChannel_FailsAtStartUp()
+    {
+        var error = Should.Throw<ConveyorConfigurationException>(() =>
+            ConveyorOnKafka.Build(cluster, c => c.AddHandler<BulkProjection>().AddKafkaChannel(Channel, "bulk-orders-eos", "g-bulk-orders-eos", o => o.ExactlyOnce = true), s => s.AddSingleton(new Placed())));
+
+        error.Message.ShouldContain("orders.projection: takes a batch (IReadOnlyList<OrderPlaced>), but channel 'bulk-orders' delivers one message at a time (a database channel does, and so does a Kafka channel with ExactlyOnce).");
     }
 
     [Fact]
