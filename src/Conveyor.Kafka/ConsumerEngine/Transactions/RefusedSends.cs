@@ -1,0 +1,88 @@
+using Confluent.Kafka;
+using Conveyor.Kafka.Publishing;
+
+namespace Conveyor.Kafka.ConsumerEngine.Transactions;
+
+/// <summary>
+/// The records of an exactly-once consumer whose handling made a send the broker refused for good (too large for the
+/// topic, an invalid record), kept across the consumer's runs. Such a refusal aborts the whole transaction — librdkafka
+/// allows no commit after a failed send — so the record would run again from the last committed offsets, hit the same
+/// refusal and abort again, forever. The next attempt of a record found here fails that send with the refusal instead of
+/// sending it again: its failure policy (a delayed retry, then the dead letter) applies, and commits with its offset.
+/// </summary>
+/// <remarks>
+/// Bounded: a record is removed once the transaction of its replayed attempt committed, and at most
+/// <see cref="Capacity"/> are kept (the oldest is forgotten first: one whose partition went to another instance never
+/// comes back here). Forgetting one costs one more abort, not a loss: the next refusal registers it again.
+/// </remarks>
+internal sealed class RefusedSends
+{
+    /// <summary>How many refused records are remembered at most.</summary>
+    public const int Capacity = 1024;
+
+    private readonly Dictionary<(string Topic, int Partition, long Offset), RefusedSend> _byRecord = [];
+    private readonly Queue<(string Topic, int Partition, long Offset)> _order = new();
+
+    /// <summary>Remembers that handling <paramref name="record"/> made a send the broker refused for good.</summary>
+    public void Add(TopicPartitionOffset record, RefusedSend refusal)
+    {
+        var key = Key(record);
+        lock (_byRecord)
+        {
+            if (_byRecord.TryAdd(key, refusal))
+            {
+                _order.Enqueue(key);
+            }
+            else
+            {
+                _byRecord[key] = refusal;
+            }
+
+            while (_byRecord.Count > Capacity && _order.TryDequeue(out var oldest))
+            {
+                _byRecord.Remove(oldest);
+            }
+        }
+    }
+
+    /// <summary>The refusal an earlier attempt of <paramref name="record"/> met, if any.</summary>
+    public RefusedSend? Find(TopicPartitionOffset record)
+    {
+        lock (_byRecord)
+        {
+            return _byRecord.GetValueOrDefault(Key(record));
+        }
+    }
+
+    /// <summary>The record's replayed attempt committed: it is settled.</summary>
+    public void Remove(TopicPartitionOffset record)
+    {
+        lock (_byRecord)
+        {
+            _byRecord.Remove(Key(record));
+        }
+    }
+
+    private static (string, int, long) Key(TopicPartitionOffset record) => (record.Topic, record.Partition.Value, record.Offset.Value);
+}
+
+/// <summary>A send to <paramref name="Topic"/> that the broker refused for good, with its error.</summary>
+internal sealed record RefusedSend(string Topic, KafkaPublishException Error)
+{
+    /// <summary>
+    /// Whether the broker refused the record itself, so that sending it again can only be refused again: too large for
+    /// the topic (<c>max.message.bytes</c>) or the broker (<c>message.max.bytes</c>), or an invalid record. Transient and
+    /// cluster-wide errors (timeouts, authorisation, a missing topic) are not: they are not this record's fault.
+    /// </summary>
+    public static bool IsFinal(KafkaPublishException error) => error.InnerException is KafkaException
+    {
+        Error.Code: ErrorCode.MsgSizeTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidMsgSize
+            or ErrorCode.InvalidMsg or ErrorCode.InvalidRecord or ErrorCode.InvalidTimestamp or ErrorCode.PolicyViolation,
+    };
+
+    /// <summary>The failure a replayed send of <paramref name="messageId"/> to <see cref="Topic"/> meets instead of the broker.</summary>
+    public KafkaPublishException Replay(string? messageId) => new(
+        $"Message {messageId} was not written to topic '{Topic}': the broker refused this record's send to it in an earlier attempt, "
+        + $"whose transaction aborted ({Error.Message}). It is not sent again; the record's failure policy applies.",
+        Error.InnerException ?? Error);
+}
