@@ -66,8 +66,8 @@ internal sealed class RefusedSends
     private static (string, int, long) Key(TopicPartitionOffset record) => (record.Topic, record.Partition.Value, record.Offset.Value);
 }
 
-/// <summary>A send to <paramref name="Topic"/> that the broker refused for good, with its error.</summary>
-internal sealed record RefusedSend(string Topic, KafkaPublishException Error)
+/// <summary>A send of a payload of <paramref name="Bytes"/> bytes to <paramref name="Topic"/> that the broker refused for good, with its error.</summary>
+internal sealed record RefusedSend(string Topic, int Bytes, KafkaPublishException Error)
 {
     /// <summary>
     /// Whether the broker refused the record itself, so that sending it again can only be refused again: too large for
@@ -79,6 +79,14 @@ internal sealed record RefusedSend(string Topic, KafkaPublishException Error)
         Error.Code: ErrorCode.MsgSizeTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidMsgSize
             or ErrorCode.InvalidMsg or ErrorCode.InvalidRecord or ErrorCode.InvalidTimestamp or ErrorCode.PolicyViolation,
     };
+
+    /// <summary>
+    /// Whether a send of <paramref name="bytes"/> to <paramref name="topic"/> would meet this refusal again: any send to
+    /// that topic, except a smaller one after a size refusal — such as the excerpt a dead letter too large for its topic
+    /// falls back to, which the broker can accept.
+    /// </summary>
+    public bool Refuses(string topic, int bytes) =>
+        string.Equals(topic, Topic, StringComparison.Ordinal) && (bytes >= Bytes || !KafkaSender.IsTooLarge(Error));
 
     /// <summary>The failure a replayed send of <paramref name="messageId"/> to <see cref="Topic"/> meets instead of the broker.</summary>
     public KafkaPublishException Replay(string? messageId) => new(

@@ -36,19 +36,20 @@ internal sealed class TransactionLease
     public RefusedSend? Refused => _refused;
 
     /// <summary>
-    /// Called before a send of <paramref name="messageId"/> to <paramref name="topic"/> on this flow: throws the earlier
-    /// attempt's refusal if it was a send to that topic, without sending (which would abort the transaction once more).
+    /// Called before a send of <paramref name="messageId"/> (<paramref name="bytes"/> of payload) to <paramref name="topic"/>
+    /// on this flow: throws the earlier attempt's refusal if it would meet it again (<see cref="RefusedSend.Refuses"/>),
+    /// without sending (which would abort the transaction once more).
     /// </summary>
-    public void ThrowIfRefusedBefore(string topic, string? messageId)
+    public void ThrowIfRefusedBefore(string topic, string? messageId, int bytes)
     {
-        if (RefusedBefore is { } refused && string.Equals(refused.Topic, topic, StringComparison.Ordinal))
+        if (RefusedBefore is { } refused && refused.Refuses(topic, bytes))
         {
             throw refused.Replay(messageId);
         }
     }
 
-    /// <summary>Awaits a send to <paramref name="topic"/> made in the transaction, remembering a final refusal of it.</summary>
-    public async ValueTask<T> Watch<T>(ValueTask<T> send, string topic)
+    /// <summary>Awaits a send of <paramref name="bytes"/> to <paramref name="topic"/> made in the transaction, remembering a final refusal of it.</summary>
+    public async ValueTask<T> Watch<T>(ValueTask<T> send, string topic, int bytes)
     {
         try
         {
@@ -56,13 +57,13 @@ internal sealed class TransactionLease
         }
         catch (KafkaPublishException e) when (RefusedSend.IsFinal(e))
         {
-            _refused ??= new RefusedSend(topic, e);
+            _refused ??= new RefusedSend(topic, bytes, e);
             throw;
         }
     }
 
-    /// <summary>Awaits a send to <paramref name="topic"/> made in the transaction, remembering a final refusal of it.</summary>
-    public async ValueTask Watch(ValueTask send, string topic)
+    /// <summary>Awaits a send of <paramref name="bytes"/> to <paramref name="topic"/> made in the transaction, remembering a final refusal of it.</summary>
+    public async ValueTask Watch(ValueTask send, string topic, int bytes)
     {
         try
         {
@@ -70,7 +71,7 @@ internal sealed class TransactionLease
         }
         catch (KafkaPublishException e) when (RefusedSend.IsFinal(e))
         {
-            _refused ??= new RefusedSend(topic, e);
+            _refused ??= new RefusedSend(topic, bytes, e);
             throw;
         }
     }
