@@ -18,6 +18,8 @@ public sealed class ExactlyOnceRefusedSendTests
 {
     public sealed record PlaceOrder(string Sku, int Number, string Note);
 
+    public sealed record PlaceRetriedOrder(string Sku, int Number, string Note);
+
     public sealed record OrderShipped(string Sku, int Number, string Note);
 
     public sealed class Script(EmbeddedKafkaCluster broker)
@@ -31,10 +33,10 @@ public sealed class ExactlyOnceRefusedSendTests
         /// the next record written instead): one the transaction refuses locally after the refusal (the transaction is
         /// lost), or one that replays an earlier attempt's refusal.
         /// </summary>
-        public void RefuseIfOversized(PlaceOrder order)
+        public void RefuseIfOversized(string note)
         {
             var lease = TransactionLease.Current.ShouldNotBeNull("the handler runs in the consumer's transaction");
-            if (order.Note.Length > 100_000 && lease.Refused is null && lease.RefusedBefore is null)
+            if (note.Length > 100_000 && lease.Refused is null && lease.RefusedBefore is null)
             {
                 broker.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.MsgSizeTooLarge);
             }
@@ -48,7 +50,21 @@ public sealed class ExactlyOnceRefusedSendTests
         public async Task Handle(PlaceOrder order)
         {
             script.Calls.Enqueue(order.Sku);
-            script.RefuseIfOversized(order);
+            script.RefuseIfOversized(order.Note);
+            await bus.SendAsync(new OrderShipped(order.Sku, order.Number, order.Note));
+        }
+    }
+
+    /// <summary>The same with one delayed retry: the retry record's attempt sends again, and is refused again.</summary>
+    public sealed class RetriedOrders(ICommandBus bus, Script script)
+    {
+        [Asynchronous("retried-orders")]
+        [CommandHandler(EndpointId = "retried-orders.place")]
+        [DelayedRetry(1, InitialDelayMs = 100)]
+        public async Task Handle(PlaceRetriedOrder order)
+        {
+            script.Calls.Enqueue(order.Sku);
+            script.RefuseIfOversized(order.Note);
             await bus.SendAsync(new OrderShipped(order.Sku, order.Number, order.Note));
         }
     }
@@ -64,7 +80,14 @@ public sealed class ExactlyOnceRefusedSendTests
     }
 
     [EmbeddedKafkaFact]
-    public async Task HandlerSendsARecordTheBrokerRefuses_RecordDeadLettersWithTheReason_OneAbort_LaterRecordsHandled()
+    public Task HandlerSendsARecordTheBrokerRefuses_RecordDeadLettersWithTheReason_OneAbort_LaterRecordsHandled() =>
+        RefusedRecordIsDeadLettered("orders", (sku, number, note) => new PlaceOrder(sku, number, note), deliveries: 1);
+
+    [EmbeddedKafkaFact]
+    public Task WithADelayedRetry_TheRetryIsRefusedToo_ThenDeadLettered_OneAbortPerDelivery() =>
+        RefusedRecordIsDeadLettered("retried-orders", (sku, number, note) => new PlaceRetriedOrder(sku, number, note), deliveries: 2);
+
+    private static async Task RefusedRecordIsDeadLettered(string channel, Func<string, int, string, object> order, int deliveries)
     {
         using var cluster = KafkaTestCluster.StartPrivateEmbedded(); // a pushed request error must reach only this test
         var orders = await cluster.CreateTopicAsync(1, purpose: "orders");
@@ -73,8 +96,8 @@ public sealed class ExactlyOnceRefusedSendTests
         var logs = new CapturingLoggerProvider();
         await using var services = ConveyorOnKafka.Build(
             cluster,
-            c => c.AddHandler<Orders>().AddHandler<Shipping>()
-                .AddKafkaChannel("orders", orders, $"g-{orders}", o =>
+            c => (channel == "orders" ? c.AddHandler<Orders>() : c.AddHandler<RetriedOrders>()).AddHandler<Shipping>()
+                .AddKafkaChannel(channel, orders, $"g-{orders}", o =>
                 {
                     o.ExactlyOnce = true;
                     o.TransactionalId = $"tx-{orders}";
@@ -82,40 +105,42 @@ public sealed class ExactlyOnceRefusedSendTests
                 .AddKafkaChannel("shipments", shipments, $"g-{shipments}"),
             s => s.AddSingleton(script).AddLogging(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs)));
         var bus = services.GetRequiredService<ICommandBus>();
-        await bus.SendAsync(new PlaceOrder("before", 1, "small"));
-        await bus.SendAsync(new PlaceOrder("oversized", 2, new string('x', 200_000)));
+        await bus.SendAsync(order("before", 1, "small"));
+        await bus.SendAsync(order("oversized", 2, new string('x', 200_000)));
         for (var i = 3; i <= 5; i++)
         {
-            await bus.SendAsync(new PlaceOrder("after", i, "small"));
+            await bus.SendAsync(order("after", i, "small"));
         }
 
         // As the host does: a run that stops on an aborted transaction is started again, from the committed offsets.
         // Without the refusal remembered, every run would abort on the oversized record and the lag never reach 0.
         var lagReader = services.GetRequiredService<IKafkaLag>();
+        var deadLetterList = services.GetRequiredService<IDeadLetters>();
         var runs = 0;
         long lag;
+        IReadOnlyList<DeadLetter> deadLetters;
         do
         {
             runs++;
             try
             {
-                await services.RunUntilEmpty("orders");
+                await services.RunUntilEmpty(channel);
             }
             catch (ConveyorException)
             {
                 // The consumer stopped after an abort; the next run resumes from the last committed offsets.
             }
 
-            lag = (await lagReader.GetLagAsync("orders")).Where(p => p.Topic == orders).Sum(p => p.Lag);
+            lag = (await lagReader.GetLagAsync(channel)).Where(p => p.Topic == orders).Sum(p => p.Lag);
+            deadLetters = (await deadLetterList.ListAsync()).Items;
         }
-        while (lag > 0 && runs < 5);
+        while ((lag > 0 || deadLetters.Count == 0) && runs < 2 * deliveries + 3);
 
         lag.ShouldBe(0, $"every order's offset committed within {runs} runs");
-        logs.Entries.Count(e => e.EventId == 3153).ShouldBe(1, "one abort: the replayed attempt does not send the refused record again");
-        logs.Entries.Count(e => e.EventId == 3156).ShouldBe(1, "the refusal is logged with its record (event 3156)");
+        logs.Entries.Count(e => e.EventId == 3153).ShouldBe(deliveries, "one abort per delivery: the replayed attempt does not send the refused record again");
+        logs.Entries.Count(e => e.EventId == 3156).ShouldBe(deliveries, "each refusal is logged with its record (event 3156)");
         logs.Entries.ShouldContain(e => e.EventId == 3157 && e.Contains($"{orders} [0] @1"), "the replayed attempt of the oversized record is logged (event 3157)");
 
-        var deadLetters = (await services.GetRequiredService<IDeadLetters>().ListAsync()).Items;
         deadLetters.Count.ShouldBe(1, "the oversized order, and only it, is dead-lettered");
         deadLetters[0].ExceptionMessage.ShouldContain(nameof(ErrorCode.MsgSizeTooLarge), Case.Sensitive, "the dead letter carries the broker's reason");
         deadLetters[0].ExceptionMessage.ShouldContain(shipments);

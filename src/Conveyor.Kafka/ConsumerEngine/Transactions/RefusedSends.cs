@@ -20,8 +20,11 @@ internal sealed class RefusedSends
     /// <summary>How many refused records are remembered at most.</summary>
     public const int Capacity = 1024;
 
-    private readonly Dictionary<(string Topic, int Partition, long Offset), RefusedSend> _byRecord = [];
-    private readonly Queue<(string Topic, int Partition, long Offset)> _order = new();
+    // Each record with the number of its addition; the queue holds the additions in order, also those since removed or
+    // added again (a stale one is skipped when it is dequeued), so that it stays as bounded as the dictionary.
+    private readonly Dictionary<(string Topic, int Partition, long Offset), (RefusedSend Refusal, long Added)> _byRecord = [];
+    private readonly Queue<((string Topic, int Partition, long Offset) Record, long Added)> _order = new();
+    private long _added;
 
     /// <summary>Remembers that handling <paramref name="record"/> made a send the broker refused for good.</summary>
     public void Add(TopicPartitionOffset record, RefusedSend refusal)
@@ -29,18 +32,15 @@ internal sealed class RefusedSends
         var key = Key(record);
         lock (_byRecord)
         {
-            if (_byRecord.TryAdd(key, refusal))
+            var added = ++_added;
+            _byRecord[key] = (refusal, added);
+            _order.Enqueue((key, added));
+            while (_order.Count > Capacity && _order.TryDequeue(out var oldest))
             {
-                _order.Enqueue(key);
-            }
-            else
-            {
-                _byRecord[key] = refusal;
-            }
-
-            while (_byRecord.Count > Capacity && _order.TryDequeue(out var oldest))
-            {
-                _byRecord.Remove(oldest);
+                if (_byRecord.TryGetValue(oldest.Record, out var entry) && entry.Added == oldest.Added)
+                {
+                    _byRecord.Remove(oldest.Record);
+                }
             }
         }
     }
@@ -50,7 +50,7 @@ internal sealed class RefusedSends
     {
         lock (_byRecord)
         {
-            return _byRecord.GetValueOrDefault(Key(record));
+            return _byRecord.TryGetValue(Key(record), out var entry) ? entry.Refusal : null;
         }
     }
 
