@@ -59,6 +59,12 @@ internal sealed record BenchmarkOptions
 
     public int KeyParallelPartitions { get; init; } = 2;
 
+    /// <summary>Messages of each run of the batch-handler scenario.</summary>
+    public int BatchMessages { get; init; } = 20_000;
+
+    /// <summary>MaxBatchSize of the batch-handler scenario's batch side.</summary>
+    public int BatchSize { get; init; } = 100;
+
     public int KeyParallelKeys { get; init; } = 1_000;
 
     public int KeyParallelDegree { get; init; } = 64;
@@ -85,6 +91,8 @@ internal sealed record BenchmarkOptions
 
     public bool RunExactlyOnce => Scenario is "exactlyonce";
 
+    public bool RunBatch => Scenario is "batch";
+
     /// <summary>The PostgreSQL connection string, or a message saying how to give one.</summary>
     public string RequirePostgreSql() => !string.IsNullOrWhiteSpace(PostgreSql)
         ? PostgreSql
@@ -96,7 +104,9 @@ internal sealed record BenchmarkOptions
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | all (default all; all runs neither dbchannel nor exactlyonce)
+          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | all (default all; all runs no dbchannel, exactlyonce or batch)
+          --batch-messages N   messages per batch-handler run (scenario batch; default 20000)
+          --batch-size B       MaxBatchSize of the batch-handler side (default 100)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
           --outbox-store S     sqlite | postgresql: where the outbox scenario keeps its outbox (default sqlite)
           --postgres CS        the PostgreSQL connection string (default: CONVEYOR_POSTGRES)
@@ -153,6 +163,8 @@ internal sealed record BenchmarkOptions
                 "--channel-consumers" => options with { ChannelConsumers = Positive(name, value) },
                 "--channel-send-batch" => options with { ChannelSendBatch = Positive(name, value) },
                 "--kp-messages" => options with { KeyParallelMessages = Positive(name, value) },
+                "--batch-messages" => options with { BatchMessages = Positive(name, value) },
+                "--batch-size" => options with { BatchSize = Positive(name, value) },
                 "--kp-partitions" => options with { KeyParallelPartitions = Positive(name, value) },
                 "--kp-keys" => options with { KeyParallelKeys = Positive(name, value) },
                 "--kp-degree" => options with { KeyParallelDegree = Positive(name, value) },
@@ -193,7 +205,7 @@ internal sealed record BenchmarkOptions
     }
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "batch" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce, batch or all, not '{value}'.");
 }

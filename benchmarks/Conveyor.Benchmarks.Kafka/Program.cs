@@ -109,6 +109,22 @@ if (options.RunExactlyOnce)
     Console.WriteLine($"Written to {path}");
 }
 
+if (options.RunBatch)
+{
+    var date = DateTimeOffset.UtcNow;
+    var load = Machine.LoadAverage();
+    Console.WriteLine();
+    Console.WriteLine($"== Batch handler against one by one: {options.BatchMessages:N0} messages, {options.Partitions} partitions ==");
+    using var delay = new PreciseDelay();
+    var runs = await new BatchHandlerScenario(cluster, options).RunAsync(delay);
+    var body = BatchHandlerScenario.Report(runs, options);
+    Console.WriteLine();
+    Console.WriteLine(body);
+    var path = Path.Combine(output, "kafka-batch-handler.md");
+    await File.WriteAllTextAsync(path, Report.Header("Kafka batch handler: IReadOnlyList<T> against one message per call", command, machine, date, load, Machine.LoadAverage()) + body);
+    Console.WriteLine($"Written to {path}");
+}
+
 return 0;
 
 static string? FindRepository()

@@ -4,6 +4,7 @@ using Conveyor.Channels;
 using Conveyor.Consumers;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.ConsumerEngine;
+using Conveyor.Kafka.ConsumerEngine.Batching;
 using Conveyor.Kafka.ConsumerEngine.Transactions;
 using Conveyor.Kafka.DeadLetters;
 using Conveyor.Kafka.Publishing;
@@ -58,6 +59,11 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             RetriesWaitInPlace = settings.RetryMode == KafkaRetryMode.Blocking,
             ReportsLag = true,
             CanPause = true,
+
+            // Under exactly-once each record enters the consumer's transaction on its own call, and which transaction a
+            // batch handler's sends and its records' offsets would commit in is not designed yet: start-up refuses a
+            // batch handler on such a channel.
+            DeliversBatches = !settings.ExactlyOnce,
         };
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
@@ -231,7 +237,8 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
         var transactions = Settings.ExactlyOnce ? StartTransactions() : null;
         var engine = new KafkaConsumerEngine(
             Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), new StatusObserver(_status, Name), Time,
-            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause, transactions: transactions);
+            appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause, transactions: transactions,
+            batching: options.Batched ? new RecordBatching(Settings.Consuming.MaxBatchSize!.Value, Settings.Consuming.MaxBatchWait!.Value, ProcessBatch) : null);
         Interlocked.Increment(ref _receiving);
         KafkaConsumerRunResult result;
         try
@@ -255,20 +262,54 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
         return new ReceiveSummary(result.RecordsCompleted, result.StoppedAt?.ToString());
 
-        async ValueTask<RecordOutcome> Process(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token, CancellationToken revoked)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
+        ValueTask<RecordOutcome> Process(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token, CancellationToken revoked) =>
+            cancellationToken.IsCancellationRequested
                 // Stopping: the engine closes its partitions on its next poll, and until then a worker would start the
                 // records behind the one that just finished. Hand out nothing new; the record stays uncommitted.
-                return RecordOutcome.Release;
+                ? ValueTask.FromResult(RecordOutcome.Release)
+                : HandleAsync(record, KafkaInboundMessage.From(record, this, revoked), token, revoked);
+
+        // A batch for batch handlers: every record goes to the pipeline at once, marked with the batch, which runs the
+        // handler once for all of them and answers each record's call when it is done.
+        async ValueTask<RecordOutcome[]> ProcessBatch(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken token, CancellationToken revoked)
+        {
+            var outcomes = new RecordOutcome[records.Count];
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Array.Fill(outcomes, RecordOutcome.Release);
+                return outcomes;
             }
 
-            var inbound = KafkaInboundMessage.From(record, this, revoked);
+            var batch = new InboundBatch(records.Count);
+            var running = new Task<RecordOutcome>[records.Count];
+            for (var i = 0; i < records.Count; i++)
+            {
+                running[i] = HandleAsync(records[i], KafkaInboundMessage.From(records[i], this, revoked, batch, i), token, revoked).AsTask();
+            }
+
+            for (var i = 0; i < running.Length; i++)
+            {
+                outcomes[i] = await running[i].ConfigureAwait(false);
+            }
+
+            return outcomes;
+        }
+
+        async ValueTask<RecordOutcome> HandleAsync(ConsumeResult<byte[]?, byte[]?> record, KafkaInboundMessage inbound, CancellationToken token, CancellationToken revoked)
+        {
             if (inbound.Message.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
             {
-                // A retry not yet due holds no work: a revoke ends the wait at once, not after the grace period.
-                await Task.Delay(wait, Time, revoked).ConfigureAwait(false);
+                // A retry not yet due holds no work: a revoke ends the wait at once, not after the grace period. The rest
+                // of its batch, if any, goes on without it.
+                try
+                {
+                    await Task.Delay(wait, Time, revoked).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    inbound.Batch?.Withdraw(inbound.BatchIndex);
+                    throw;
+                }
             }
 
             Acknowledgement acknowledgement;
@@ -282,6 +323,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 // The record leaves the transaction in the partition worker, once its offset is marked finished.
                 if (await transactions.EnterAsync(record, revoked).ConfigureAwait(false) is not { } lease)
                 {
+                    inbound.Batch?.Withdraw(inbound.BatchIndex);
                     return RecordOutcome.Release;
                 }
 

@@ -69,8 +69,20 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
         }
 
         var group = configured?.GroupId ?? attribute.GroupId ?? endpointId;
+        if (attribute.MaxBatchSize < 0)
+        {
+            throw new ConveyorConfigurationException($"{endpointId}: [KafkaConsumer(MaxBatchSize = {attribute.MaxBatchSize})] is negative. Leave it out for the default (100 records), or set e.g. MaxBatchSize = 500.");
+        }
+
+        if (attribute.MaxBatchWaitMilliseconds < -1)
+        {
+            throw new ConveyorConfigurationException($"{endpointId}: [KafkaConsumer(MaxBatchWaitMilliseconds = {attribute.MaxBatchWaitMilliseconds})] is negative. Leave it out for the default (100 ms), or set e.g. MaxBatchWaitMilliseconds = 200 (0: start with what was read).");
+        }
+
+        var batch = (attribute.MaxBatchSize > 0 ? attribute.MaxBatchSize : (int?)null,
+            attribute.MaxBatchWaitMilliseconds >= 0 ? TimeSpan.FromMilliseconds(attribute.MaxBatchWaitMilliseconds) : (TimeSpan?)null);
         var code = new KafkaChannelOptions { ExactlyOnce = attribute.ExactlyOnce ? true : null };
-        return Settings(endpointId, topicNames, null, group, $"{endpointId}.{group}.retry", $"{topicNames[0]}.dead-letter", code, configured);
+        return Settings(endpointId, topicNames, null, group, $"{endpointId}.{group}.retry", $"{topicNames[0]}.dead-letter", code, configured, batch);
     }
 
     /// <summary>A named publisher's topic and effective producer configuration, overlaid with <c>Conveyor:Kafka:Publishers:&lt;name&gt;</c>.</summary>
@@ -111,7 +123,9 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
         }
     }
 
-    private KafkaChannelSettings Settings(string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured)
+    private KafkaChannelSettings Settings(
+        string name, IReadOnlyList<string> topicNames, string? sendTopic, string group, string retryTopic, string deadLetterTopic, KafkaChannelOptions code, KafkaChannelOptions? configured,
+        (int? Size, TimeSpan? Wait) attributeBatch = default)
     {
         var producer = KafkaClientConfigs.Producer(Options, code.Properties, code.Producer, configured?.Properties, configured?.Producer);
         var consumer = KafkaClientConfigs.Consumer(Options, group, code.Properties, code.Consumer, configured?.Properties, configured?.Consumer);
@@ -119,6 +133,17 @@ internal sealed class KafkaChannelFactory(IOptions<KafkaOptions> options, IOptio
         // One shutdown setting for every consumer: handlers get ShutdownTimeout to finish, on Kafka as anywhere.
         var consuming = (configured?.Consuming ?? code.Consuming ?? Options.Consuming).Clone();
         consuming.ShutdownGracePeriod = conveyor.Value.ShutdownTimeout;
+
+        // A batch's limits: this consumer's configuration, else its [KafkaConsumer] attribute, else the channel's or the
+        // global options, else the defaults.
+        consuming.MaxBatchSize = configured?.Consuming?.MaxBatchSize ?? attributeBatch.Size ?? consuming.MaxBatchSize
+            ?? Math.Min(KafkaConsumerOptions.DefaultMaxBatchSize, consuming.MaxBufferedRecords);
+        consuming.MaxBatchWait = configured?.Consuming?.MaxBatchWait ?? attributeBatch.Wait ?? consuming.MaxBatchWait ?? KafkaConsumerOptions.DefaultMaxBatchWait;
+        if (consuming.Problems().FirstOrDefault() is ({ } setting, { } invalid))
+        {
+            throw new ConveyorConfigurationException($"Kafka channel '{name}': Consuming:{setting}: {invalid}");
+        }
+
         if (KafkaConsumerEngine.PollIntervalProblem(consumer, consuming) is { } problem)
         {
             throw new ConveyorConfigurationException($"Kafka channel '{name}': {problem}");

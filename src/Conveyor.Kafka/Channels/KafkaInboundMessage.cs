@@ -30,10 +30,10 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
     public override CancellationToken Revoked => _revoked;
 
-    public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel, CancellationToken revoked)
+    public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel, CancellationToken revoked, InboundBatch? batch = null, int batchIndex = 0)
     {
         var (message, error) = Decode(record);
-        return new KafkaInboundMessage(message, channel, record, error, revoked);
+        return new KafkaInboundMessage(message, channel, record, error, revoked) { Batch = batch, BatchIndex = batchIndex };
     }
 
     /// <summary>Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata; reports what could not be read.</summary>

@@ -55,6 +55,25 @@ public sealed class KafkaConsumerOptions
     /// </summary>
     public TimeSpan ReleaseBackoffMax { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// For a batch handler (one taking <c>IReadOnlyList&lt;T&gt;</c>), the most records in one batch. A partition's
+    /// batch starts once this many records are queued, or <see cref="MaxBatchWait"/> after its first one was. Default:
+    /// 100; a <c>[KafkaConsumer]</c>'s own <c>MaxBatchSize</c> comes before the global setting, and its
+    /// <c>Conveyor:Kafka:Consumers:&lt;endpoint&gt;:Consuming</c> section before both. Ignored by handlers that take one message.
+    /// </summary>
+    public int? MaxBatchSize { get; set; }
+
+    /// <summary>
+    /// For a batch handler, the longest a partition's batch waits to fill up to <see cref="MaxBatchSize"/> before it
+    /// starts with what it has. Zero: start at once with what was read. Default: 100 ms, with the same precedence as
+    /// <see cref="MaxBatchSize"/>.
+    /// </summary>
+    public TimeSpan? MaxBatchWait { get; set; }
+
+    internal const int DefaultMaxBatchSize = 100;
+
+    internal static readonly TimeSpan DefaultMaxBatchWait = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -100,6 +119,20 @@ public sealed class KafkaConsumerOptions
         if (ReleaseBackoffInitial <= TimeSpan.Zero)
         {
             yield return (nameof(ReleaseBackoffInitial), $"{ReleaseBackoffInitial:c} is not positive. Use e.g. \"00:00:00.100\".");
+        }
+
+        if (MaxBatchSize is < 1)
+        {
+            yield return (nameof(MaxBatchSize), $"{MaxBatchSize} is below 1. Set how many records a batch handler gets at most, e.g. 100.");
+        }
+        else if (MaxBatchSize > MaxBufferedRecords)
+        {
+            yield return (nameof(MaxBatchSize), $"{MaxBatchSize} is above MaxBufferedRecords ({MaxBufferedRecords}): a batch could never fill. Lower it, or raise MaxBufferedRecords.");
+        }
+
+        if (MaxBatchWait is { } wait && (wait < TimeSpan.Zero || wait > TimeSpan.FromMinutes(5)))
+        {
+            yield return (nameof(MaxBatchWait), $"{wait:c} is not between zero and 5 minutes. Set how long a batch waits to fill, e.g. \"00:00:00.100\".");
         }
 
         if (ReleaseBackoffMax < ReleaseBackoffInitial)

@@ -18,10 +18,11 @@ internal sealed class ConsumerRunContext
     private bool _stopRequested;
 
     public ConsumerRunContext(
-        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger, Transactions.KafkaTransactions? transactions = null)
+        RecordProcessor processor, KafkaConsumerOptions options, TimeProvider timeProvider, ILogger logger, Transactions.KafkaTransactions? transactions = null, Batching.RecordBatching? batching = null)
     {
         Transactions = transactions;
         Processor = processor;
+        Batching = batching;
         Options = options;
         Time = timeProvider;
         Logger = logger;
@@ -32,6 +33,9 @@ internal sealed class ConsumerRunContext
     }
 
     public RecordProcessor Processor { get; }
+
+    /// <summary>How records are batched for a batch handler, or null: one record at a time.</summary>
+    public Batching.RecordBatching? Batching { get; }
 
     /// <summary>The consumer's Kafka transactions when it runs exactly-once; records leave them through the worker, after their outcome is recorded.</summary>
     public Transactions.KafkaTransactions? Transactions { get; }

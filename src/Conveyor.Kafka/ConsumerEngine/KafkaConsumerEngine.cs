@@ -36,7 +36,8 @@ internal sealed class KafkaConsumerEngine
         TimeProvider? timeProvider = null,
         Func<TopicPartition, long>? appendedEnd = null,
         Conveyor.Channels.ConsumerPause? pause = null,
-        Transactions.KafkaTransactions? transactions = null)
+        Transactions.KafkaTransactions? transactions = null,
+        Batching.RecordBatching? batching = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(topics);
@@ -58,7 +59,7 @@ internal sealed class KafkaConsumerEngine
         settings.Validate();
         ValidateAgainstPollInterval(config, settings);
         _config = config;
-        _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger, transactions);
+        _context = new ConsumerRunContext(processor, settings, timeProvider ?? TimeProvider.System, logger, transactions, batching);
         _observer = new GuardedObserver(observer ?? NullConsumerObserver.Instance, logger);
     }
 

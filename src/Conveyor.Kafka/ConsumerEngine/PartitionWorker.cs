@@ -8,7 +8,7 @@ namespace Conveyor.Kafka.ConsumerEngine;
 /// runs the runnable ones on the thread pool, re-runs released ones after a backoff, and tracks finished
 /// offsets. Records are enqueued by the poll thread and finish on pool threads; one lock guards the state.
 /// </summary>
-internal sealed class PartitionWorker : IDrainable
+internal sealed partial class PartitionWorker : IDrainable
 {
     // How many records one task processes back to back before it hands the next one to the thread pool.
     private const int MaxInline = 64;
@@ -31,7 +31,7 @@ internal sealed class PartitionWorker : IDrainable
     {
         Partition = partition;
         _context = context;
-        _keyed = context.Options.Ordering == KafkaOrderingMode.KeyParallel;
+        _keyed = context.Options.Ordering == KafkaOrderingMode.KeyParallel && context.Batching is null;
         _dispatcher = new(_keyed ? context.Options.MaxDegreeOfParallelism : 1);
     }
 
@@ -60,6 +60,10 @@ internal sealed class PartitionWorker : IDrainable
             _dispatcher.Enqueue(_keyed ? RecordKey.From(record.Message.Key) : RecordKey.Null, record);
             _context.Accepted();
             HasUnstarted = true;
+            if (_context.Batching is not null)
+            {
+                BatchQueued();
+            }
         }
     }
 
@@ -90,6 +94,7 @@ internal sealed class PartitionWorker : IDrainable
         }
 
         // Outside the lock: cancellation callbacks may resume a record's continuation, which takes the lock.
+        StopBatchTimer();
         _ = _closing.CancelAsync();
         if (drained)
         {
@@ -124,6 +129,12 @@ internal sealed class PartitionWorker : IDrainable
 
     private void StartRunnable()
     {
+        if (_context.Batching is { } batching)
+        {
+            StartBatch(batching);
+            return;
+        }
+
         while (!_isClosing && _dispatcher.TryTakeNext(out var key, out var record))
         {
             _running++;

@@ -47,6 +47,12 @@ public sealed record ChannelCapabilities
     /// </summary>
     public bool CanPause { get; init; }
 
+    /// <summary>
+    /// Whether the receive loop delivers messages in <see cref="InboundBatch"/>es when <see cref="ReceiveOptions.Batched"/>
+    /// asks it to, so that handlers taking <c>IReadOnlyList&lt;T&gt;</c> may consume it (Kafka).
+    /// </summary>
+    public bool DeliversBatches { get; init; }
+
     /// <summary>Whether the channel can hold <paramref name="delay"/> itself.</summary>
     /// <param name="delay">The delay.</param>
     /// <returns><see langword="true"/> when it needs no scheduler.</returns>

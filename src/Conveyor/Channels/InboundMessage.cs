@@ -12,6 +12,15 @@ public abstract class InboundMessage(TransportMessage message, string channelNam
     /// <summary>The channel it was received from.</summary>
     public string ChannelName { get; } = channelName;
 
+    /// <summary>
+    /// The batch the channel delivers this message in, for batch handlers (<see cref="ReceiveOptions.Batched"/>), or null
+    /// when it is delivered alone.
+    /// </summary>
+    public InboundBatch? Batch { get; init; }
+
+    /// <summary>Its place in <see cref="Batch"/>, from 0: the order the batch handler sees.</summary>
+    public int BatchIndex { get; init; }
+
     /// <summary>Where it was read from, for logs and dead letters (e.g. <c>orders@15</c>).</summary>
     public abstract string Position { get; }
 

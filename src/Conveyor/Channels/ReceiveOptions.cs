@@ -11,4 +11,10 @@ public sealed record ReceiveOptions
     /// paused the loop hands out no new message. Null: never paused.
     /// </summary>
     public ConsumerPause? Pause { get; init; }
+
+    /// <summary>
+    /// The channel's handlers take batches (<c>IReadOnlyList&lt;T&gt;</c>): a channel that can
+    /// (<see cref="ChannelCapabilities.DeliversBatches"/>) hands its messages over in <see cref="InboundBatch"/>es.
+    /// </summary>
+    public bool Batched { get; init; }
 }

@@ -89,7 +89,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         ReceiveSummary summary;
         try
         {
-            summary = await channel.ReceiveAsync(Handle, new ReceiveOptions { StopWhenEmpty = options.StopWhenEmpty, Pause = pause }, limit.Token).ConfigureAwait(false);
+            summary = await channel.ReceiveAsync(Handle, new ReceiveOptions { StopWhenEmpty = options.StopWhenEmpty, Pause = pause, Batched = runtime.IsBatchChannel(channelName) }, limit.Token).ConfigureAwait(false);
         }
         finally
         {

@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Debug, "Fanned out message {MessageId} on channel {Channel} to {Count} endpoints")]
     public static partial void FannedOut(ILogger logger, string? messageId, string channel, int count);
 
+    [LoggerMessage(1020, LogLevel.Warning, "A batch of {Count} messages failed on endpoint {EndpointId}; handling each alone, in order")]
+    public static partial void BatchFailed(ILogger logger, Exception exception, string endpointId, int count);
+
     [LoggerMessage(2001, LogLevel.Warning, "Endpoint {EndpointId} failed on message {MessageId} (attempt {Attempt}); retrying in {Delay}")]
     public static partial void RetryScheduled(ILogger logger, Exception exception, string endpointId, string? messageId, int attempt, TimeSpan delay);
 

@@ -83,6 +83,12 @@ public sealed class EndpointInfo
     /// <summary>The routing key or pattern the endpoint is reachable by, if any.</summary>
     public string? Routing { get; }
 
+    /// <summary>
+    /// Whether the handler takes a batch (<c>IReadOnlyList&lt;T&gt;</c> or <c>IReadOnlyList&lt;Received&lt;T&gt;&gt;</c>);
+    /// <see cref="PayloadType"/> is then <c>T</c>, the type of one message.
+    /// </summary>
+    public bool IsBatch { get; internal init; }
+
     /// <summary>Whether messages reach the endpoint through a channel rather than in-process.</summary>
     public bool IsAsynchronous { get; internal set; }
 

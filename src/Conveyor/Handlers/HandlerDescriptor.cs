@@ -12,7 +12,8 @@ internal sealed record HandlerDescriptor(
     DelayedRetryAttribute? DelayedRetry,
     string? ErrorChannel,
     FinalFailureStrategy? FinalFailure,
-    DeduplicatedAttribute? Deduplication)
+    DeduplicatedAttribute? Deduplication,
+    BatchShape? Batch = null)
 {
     public MethodInfo Method => Info.Method;
 

@@ -81,6 +81,18 @@ internal static class HandlerScanner
         }
 
         var payload = bindings.OfType<ParameterBinding.Payload>().FirstOrDefault()?.Parameter.ParameterType;
+
+        // A consumer or an asynchronous handler taking IReadOnlyList<T> handles batches of T: routed and decoded as T.
+        var batch = payload is not null && (kind == EndpointKind.Consumer || asynchronous is not null) ? BatchShape.Of(payload) : null;
+        if (batch is not null)
+        {
+            if (!BatchFits(method, bindings, batch, where, errors))
+            {
+                return null;
+            }
+
+            payload = batch.ElementType;
+        }
         if (payload is null && routing is null && kind is EndpointKind.Command or EndpointKind.Event or EndpointKind.Query)
         {
             errors.Add($"{where}: a handler without a payload parameter must have a routing key, e.g. [{attribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}(\"order.cancel\")].");
@@ -94,7 +106,7 @@ internal static class HandlerScanner
         }
 
         var via = asynchronous is { ChannelNames.Count: > 1 } ? asynchronous.ChannelNames.Take(asynchronous.ChannelNames.Count - 1).ToArray() : null;
-        var info = new EndpointInfo(endpointId, kind, handlerType, method, payload, channel, routing, via);
+        var info = new EndpointInfo(endpointId, kind, handlerType, method, payload, channel, routing, via) { IsBatch = batch is not null };
         return new HandlerDescriptor(
             info,
             attribute,
@@ -104,7 +116,26 @@ internal static class HandlerScanner
             method.GetCustomAttribute<DelayedRetryAttribute>() ?? handlerType.GetCustomAttribute<DelayedRetryAttribute>(),
             (method.GetCustomAttribute<ErrorChannelAttribute>() ?? handlerType.GetCustomAttribute<ErrorChannelAttribute>())?.ChannelName,
             (method.GetCustomAttribute<FinalFailureAttribute>() ?? handlerType.GetCustomAttribute<FinalFailureAttribute>())?.Strategy,
-            method.GetCustomAttribute<DeduplicatedAttribute>());
+            method.GetCustomAttribute<DeduplicatedAttribute>(),
+            batch);
+    }
+
+    private static bool BatchFits(MethodInfo method, List<ParameterBinding> bindings, BatchShape batch, string where, ICollection<string> errors)
+    {
+        var element = batch.ElementType.Name;
+        if (bindings.Any(b => b is ParameterBinding.Header or ParameterBinding.Headers))
+        {
+            errors.Add($"{where}: a batch handler has no single message to read headers from. Take IReadOnlyList<Received<{element}>> and read each message's Headers instead of [Header] or MessageHeaders parameters.");
+            return false;
+        }
+
+        if (method.GetCustomAttribute<DeduplicatedAttribute>() is { Enabled: true })
+        {
+            errors.Add($"{where}: [Deduplicated] does not apply to a batch handler. Make its writes idempotent (e.g. an upsert keyed by each Received<{element}>.MessageId), or take one {element} per call.");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary><c>Class.Method</c>, or <c>Class.Method(FirstParameterType)</c> when the class has overloads of that handler method.</summary>

@@ -45,7 +45,24 @@ internal sealed class InboundPipeline(
 
     /// <summary>Processes <paramref name="inbound"/>; traced and measured when anything listens (<see cref="InboundTelemetry"/>).</summary>
     public ValueTask<ProcessingResult> ProcessAsync(InboundMessage inbound, CancellationToken cancellationToken) =>
+        inbound.Batch is null ? ProcessAloneAsync(inbound, cancellationToken) : ProcessBatchMemberAsync(inbound, cancellationToken);
+
+    private ValueTask<ProcessingResult> ProcessAloneAsync(InboundMessage inbound, CancellationToken cancellationToken) =>
         telemetry.Enabled ? ProcessObservedAsync(inbound, cancellationToken) : ProcessAsync(inbound, null, cancellationToken);
+
+    // A message of a batch that did not join its batch handler (it could not be read or decoded, it was forwarded…)
+    // leaves the batch however it ended, so that the rest of the batch does not wait for it.
+    private async ValueTask<ProcessingResult> ProcessBatchMemberAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ProcessAloneAsync(inbound, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            inbound.Batch!.Leave(inbound.BatchIndex);
+        }
+    }
 
     private async ValueTask<ProcessingResult> ProcessObservedAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
@@ -128,6 +145,56 @@ internal sealed class InboundPipeline(
             return await failures.FailAsync(inbound, endpoint, e, 1, cancellationToken).ConfigureAwait(false);
         }
 
+        if (endpoint.Descriptor.Batch is not null && inbound.Batch is { } batch)
+        {
+            return await HandleInBatchAsync(batch, endpoint, inbound, payload, observation, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await HandleWithFailuresAsync(endpoint, inbound, payload, observation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A message of a batch: it waits for the rest, and the batch handler runs once for all of them (with the endpoint's
+    /// instant retries, in one unit of work). When that fails, each message is handled alone, one after another in the
+    /// batch's order, with its own retries and dead letter: only the messages that fail alone end there.
+    /// </summary>
+    private async ValueTask<ProcessingResult> HandleInBatchAsync(
+        InboundBatch batch, RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, InboundObservation? observation, CancellationToken cancellationToken)
+    {
+        var group = await batch.JoinAsync(inbound.BatchIndex, endpoint, inbound, payload).ConfigureAwait(false);
+        var error = await group.HandleOnceAsync(async g => (await HandleAsync(g.Endpoint, g.Members[0].Message, null, cancellationToken, g).ConfigureAwait(false)).Error).ConfigureAwait(false);
+        if (error is null)
+        {
+            return ProcessingResult.Handled;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Given up (the partition was lost, or the stop's grace period is over): none of it is finished.
+            return new ProcessingResult(Acknowledgement.Release, ProcessingOutcome.Handled);
+        }
+
+        var position = group.PositionOf(inbound);
+        if (position == 0)
+        {
+            Log.BatchFailed(logger, error, endpoint.Id, group.Members.Count);
+        }
+
+        await group.TurnAsync(position).ConfigureAwait(false);
+        try
+        {
+            return await HandleWithFailuresAsync(endpoint, inbound, payload, observation, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            group.HandledAlone(position);
+        }
+    }
+
+    /// <summary>Handles one message with the endpoint's retries; a failure after them is retried later or given to the failure handler.</summary>
+    private async ValueTask<ProcessingResult> HandleWithFailuresAsync(
+        RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, InboundObservation? observation, CancellationToken cancellationToken)
+    {
         var attempts = inbound.Message.Headers.DeliveryAttempt;
         while (true)
         {
@@ -182,9 +249,10 @@ internal sealed class InboundPipeline(
 
     /// <summary>
     /// Steps 3 to 7 for one attempt, with the endpoint's instant retries: each attempt runs in a unit of work of its own
-    /// that commits only when the handler succeeded. Returns the exception the last attempt ended with, or null.
+    /// that commits only when the handler succeeded. Returns the exception the last attempt ended with, or null. With
+    /// <paramref name="batch"/>, the batch handler runs once for its members (<paramref name="inbound"/> is the first).
     /// </summary>
-    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken)
+    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken, BatchGroup? batch = null)
     {
         var message = inbound.Message;
         for (var retries = 0; ; retries++)
@@ -192,7 +260,7 @@ internal sealed class InboundPipeline(
             Exception? error;
             try
             {
-                var duplicate = await HandleOnceAsync(endpoint, inbound, payload, cancellationToken).ConfigureAwait(false);
+                var duplicate = await HandleOnceAsync(endpoint, inbound, payload, batch, cancellationToken).ConfigureAwait(false);
                 return (null, duplicate);
             }
             catch (Exception e)
@@ -210,7 +278,7 @@ internal sealed class InboundPipeline(
         }
     }
 
-    private async ValueTask<bool> HandleOnceAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken)
+    private async ValueTask<bool> HandleOnceAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, BatchGroup? batch, CancellationToken cancellationToken)
     {
         var message = inbound.Message;
         AsyncServiceScope? scope = endpoint.NeedsScope ? scopes.CreateAsyncScope() : null;
@@ -237,7 +305,9 @@ internal sealed class InboundPipeline(
 
                 // 4. Instance and invocation, with the interceptors around it; 5. the result (output channel).
                 var pending = new PendingMessages();
-                var context = new HandlerContext(endpoint.Info, payload, message.Headers, services, Runtime.Time, pending, cancellationToken);
+                var context = endpoint.Descriptor.Batch is { } shape
+                    ? BatchContext(endpoint, shape, inbound, payload, batch, services, pending, cancellationToken)
+                    : new HandlerContext(endpoint.Info, payload, message.Headers, services, Runtime.Time, pending, cancellationToken);
                 await dispatcher.InvokeWithPoliciesAsync(endpoint, context, instantRetries: false).ConfigureAwait(false);
 
                 // 6. Hand what the handler sent to the outgoing path, in the order it was sent.
@@ -251,7 +321,18 @@ internal sealed class InboundPipeline(
                 }
 
                 // 7. Commit, with the acknowledgement when the channel makes it in the same transaction.
-                await inbound.AcknowledgeInAsync(unitOfWork, cancellationToken).ConfigureAwait(false);
+                if (batch is null)
+                {
+                    await inbound.AcknowledgeInAsync(unitOfWork, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    foreach (var (member, _) in batch.Members)
+                    {
+                        await member.AcknowledgeInAsync(unitOfWork, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
                 await unitOfWork.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return false;
             }
@@ -268,6 +349,19 @@ internal sealed class InboundPipeline(
                 await s.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// A batch handler's invocation: the list of the batch's members, or of the one message handled alone. A batch has no
+    /// headers of its own: messages sent from it start a new correlation (each message's headers are in Received&lt;T&gt;).
+    /// </summary>
+    private HandlerContext BatchContext(
+        RuntimeEndpoint endpoint, Handlers.BatchShape shape, InboundMessage inbound, object? payload, BatchGroup? batch, IServiceProvider services, PendingMessages pending, CancellationToken cancellationToken)
+    {
+        var list = batch is null
+            ? shape.Build([(payload, inbound.Message.Headers)])
+            : shape.Build([.. batch.Members.Select(m => (m.Payload, m.Message.Message.Headers))]);
+        return new HandlerContext(endpoint.Info, list, batch is null ? inbound.Message.Headers : new MessageHeaders(), services, Runtime.Time, pending, cancellationToken);
     }
 
     private async ValueTask FanOutAsync(InboundMessage inbound, IReadOnlyList<RuntimeEndpoint> endpoints, CancellationToken cancellationToken)

@@ -66,6 +66,7 @@ internal sealed class ConveyorRuntime : IDisposable
         }
 
         RuntimeValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), services, errors);
+        RuntimeValidation.Batches(descriptors, channels, errors);
         Orchestration.OrchestrationValidation.Validate(descriptors, channels.Keys.ToHashSet(StringComparer.Ordinal), errors);
         foreach (var check in setup.StartupChecks)
         {
@@ -183,6 +184,9 @@ internal sealed class ConveyorRuntime : IDisposable
     public IEnumerable<RuntimeEndpoint> EndpointsReceiving(string channel) =>
         _composedBy.TryGetValue(channel, out var parents) ? EndpointsOn(channel).Concat(parents.SelectMany(EndpointsOn)) : EndpointsOn(channel);
 
+    /// <summary>Whether the endpoints consuming <paramref name="channel"/> take batches (checked at start-up: then all do).</summary>
+    public bool IsBatchChannel(string channel) => EndpointsOn(channel).Any(e => e.Info.IsBatch);
+
     /// <summary>Endpoints that consume <paramref name="channel"/>.</summary>
     public IEnumerable<RuntimeEndpoint> EndpointsOn(string channel) =>
         Endpoints.Values.Where(e => e.Info.IsAsynchronous && e.Info.Channel == channel);
@@ -231,7 +235,7 @@ internal sealed class ConveyorRuntime : IDisposable
                 deduplication = DeduplicationKey.Parse(attribute.Expression, info, errors);
             }
         }
-        else if (descriptor.Deduplication is null && Options.DeduplicateAsynchronousEndpoints
+        else if (descriptor.Deduplication is null && Options.DeduplicateAsynchronousEndpoints && descriptor.Batch is null
             && ((info.IsAsynchronous && info.Kind != EndpointKind.Consumer) || info.Method.IsDefined(typeof(DistributedAttribute))))
         {
             deduplication = DeduplicationKey.ByMessageId;

@@ -6,6 +6,32 @@ namespace Conveyor.Runtime;
 /// <summary>The start-up checks across all endpoints. Each error says what is wrong and how to fix it.</summary>
 internal static class RuntimeValidation
 {
+    /// <summary>
+    /// A batch handler needs a channel that delivers batches, and that channel's handlers all take batches: the channel is
+    /// consumed either in batches or one message at a time, never both (order could not hold for the one-by-one ones).
+    /// </summary>
+    public static void Batches(IReadOnlyList<HandlerDescriptor> descriptors, IReadOnlyDictionary<string, Channels.IMessageChannel> channels, List<string> errors)
+    {
+        foreach (var batch in descriptors.Where(d => d.Batch is not null))
+        {
+            var info = batch.Info;
+            if (info.Channel is not { } name || channels.GetValueOrDefault(name) is not { } channel)
+            {
+                continue; // an unregistered channel is reported by Validate
+            }
+
+            if (!channel.Capabilities.DeliversBatches)
+            {
+                errors.Add($"{info.EndpointId}: takes a batch (IReadOnlyList<{info.PayloadType!.Name}>), but channel '{name}' delivers one message at a time (a database channel does, and so does a Kafka channel with ExactlyOnce). Consume a Kafka channel without ExactlyOnce, or take one {info.PayloadType.Name}.");
+            }
+
+            foreach (var single in descriptors.Where(d => d.Batch is null && d.Info.Channel == name && d.Info.Kind != EndpointKind.Query))
+            {
+                errors.Add($"{info.EndpointId} takes batches from channel '{name}', and {single.Info.EndpointId} takes its messages one at a time. A channel is consumed in batches or one by one: put {single.Info.EndpointId} on a channel of its own, or make it take IReadOnlyList<{single.Info.PayloadType?.Name ?? "T"}>.");
+            }
+        }
+    }
+
     public static void Validate(IReadOnlyList<HandlerDescriptor> descriptors, HashSet<string> channels, IServiceProvider services, List<string> errors)
     {
         foreach (var group in descriptors.GroupBy(d => d.Info.EndpointId).Where(g => g.Count() > 1))

@@ -41,7 +41,11 @@ public sealed class InMemoryChannel : IReceivingChannel
         MaxDeliveryDelay = Timeout.InfiniteTimeSpan,
         ReportsLag = true,
         CanPause = true,
+        DeliversBatches = true,
     };
+
+    /// <summary>For batch handlers: the most messages delivered in one batch — those at the head of the queue and due.</summary>
+    internal const int MaxBatchSize = 100;
 
     /// <inheritdoc />
     public Failures.DeadLetters.IDeadLetterStore? DeadLetters => null;
@@ -169,11 +173,12 @@ public sealed class InMemoryChannel : IReceivingChannel
         }
     }
 
-    private async ValueTask<Acknowledgement> HandleAsync(Entry head, InboundMessageHandler handler)
+    private async ValueTask<Acknowledgement> HandleAsync(Entry head, InboundMessageHandler handler, InboundBatch? batch = null, int index = 0)
     {
         // An in-memory channel never loses a message it handed out, so the handler's token is never cancelled;
         // a stop (cancellationToken) lets the message finish and ends the loop after it.
-        var acknowledgement = await handler(new Inbound(head.Message, this, head.Sequence), CancellationToken.None).ConfigureAwait(false);
+        var inbound = new Inbound(head.Message, this, head.Sequence) { Batch = batch, BatchIndex = index };
+        var acknowledgement = await handler(inbound, CancellationToken.None).ConfigureAwait(false);
         switch (acknowledgement)
         {
             case Acknowledgement.Completed:
@@ -225,6 +230,18 @@ public sealed class InMemoryChannel : IReceivingChannel
                 continue;
             }
 
+            if (options.Batched)
+            {
+                var (done, stoppedOn) = await HandleBatchAsync(now, handler).ConfigureAwait(false);
+                completed += done;
+                if (stoppedOn is not null)
+                {
+                    return new ReceiveSummary(completed, stoppedOn);
+                }
+
+                continue;
+            }
+
             switch (await HandleAsync(head, handler).ConfigureAwait(false))
             {
                 case Acknowledgement.Completed:
@@ -236,6 +253,46 @@ public sealed class InMemoryChannel : IReceivingChannel
         }
 
         return new ReceiveSummary(completed);
+    }
+
+    /// <summary>
+    /// For batch handlers: the due messages at the head of the queue, up to <see cref="MaxBatchSize"/>, handed over at
+    /// once as one <see cref="InboundBatch"/>; each is then acknowledged by its own answer.
+    /// </summary>
+    private async Task<(long Completed, string? StoppedOn)> HandleBatchAsync(DateTimeOffset now, InboundMessageHandler handler)
+    {
+        var entries = new List<Entry>(MaxBatchSize);
+        lock (_gate)
+        {
+            for (var node = _queue.First; node is not null && entries.Count < MaxBatchSize && node.Value.NotBefore <= now; node = node.Next)
+            {
+                entries.Add(node.Value);
+            }
+        }
+
+        var batch = new InboundBatch(entries.Count);
+        var running = new Task<Acknowledgement>[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            running[i] = HandleAsync(entries[i], handler, batch, i).AsTask();
+        }
+
+        long completed = 0;
+        string? stoppedOn = null;
+        for (var i = 0; i < running.Length; i++)
+        {
+            switch (await running[i].ConfigureAwait(false))
+            {
+                case Acknowledgement.Completed:
+                    completed++;
+                    break;
+                case Acknowledgement.Stop:
+                    stoppedOn ??= entries[i].Message.MessageId;
+                    break;
+            }
+        }
+
+        return (completed, stoppedOn);
     }
 
     private async Task WaitAsync(Task arrived, TimeSpan? due, Task? paused, CancellationToken cancellationToken)

@@ -79,6 +79,26 @@ public sealed class KeyOrderedDispatcher<TKey, T>
         return true;
     }
 
+    /// <summary>
+    /// Takes the next queued item of <paramref name="key"/> while the key is running, to run it in the same unit of work
+    /// (a batch): the key stays running, and one <see cref="Complete"/> finishes the whole unit.
+    /// </summary>
+    /// <param name="key">A running key.</param>
+    /// <param name="item">The item.</param>
+    /// <returns>Whether an item was taken; false when the key has none queued or is not running.</returns>
+    public bool TryTakeFollowing(TKey key, [MaybeNullWhen(false)] out T item)
+    {
+        if (!_keys.TryGetValue(key, out var queue) || !queue.Running || queue.Items.Count == 0)
+        {
+            item = default;
+            return false;
+        }
+
+        item = queue.Items.Dequeue().Item;
+        Queued--;
+        return true;
+    }
+
     /// <summary>Marks the running item of <paramref name="key"/> finished, so the next item of that key may run.</summary>
     /// <param name="key">The key.</param>
     /// <exception cref="InvalidOperationException">No item of <paramref name="key"/> is running.</exception>
