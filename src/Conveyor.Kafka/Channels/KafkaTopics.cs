@@ -132,6 +132,11 @@ internal sealed class KafkaTopics(IOptions<KafkaOptions> options, IServiceProvid
                 {
                     creator.CreateTopic(topic, partitions, replication);
                 }
+                catch (KafkaException e) when (e.Error.Code == ErrorCode.TopicAlreadyExists)
+                {
+                    // Another application on the same cluster created it since the metadata said it was missing: as with
+                    // the admin client's CreateTopics below, the topic is there, which is all that was asked.
+                }
                 catch (KafkaException e)
                 {
                     throw TopicsFailed([topic], "create", e);
