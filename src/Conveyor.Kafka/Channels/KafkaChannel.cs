@@ -36,6 +36,9 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
     private readonly IConsumerStatusReporter _status;
 
+    // Records whose send the broker refused for good in an aborted transaction: kept across the consumer's runs.
+    private readonly RefusedSends _refusedSends = new();
+
     public KafkaChannel(KafkaChannelSettings settings, KafkaProducers producers, KafkaTopics topics, IConsumerStatusReporter status, TimeProvider time, ILoggerFactory loggers, IChannelRouting? routing = null)
     {
         _implied = new ImpliedHeaders(settings.Name, routing);
@@ -343,6 +346,6 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     private KafkaTransactions StartTransactions()
     {
         var id = TransactionalIds.Acquire(Settings.TransactionalIdPrefix);
-        return new KafkaTransactions(Settings.Producer, id, _loggers.CreateLogger<KafkaTransactions>());
+        return new KafkaTransactions(Settings.Producer, id, _loggers.CreateLogger<KafkaTransactions>(), _refusedSends);
     }
 }

@@ -107,4 +107,10 @@ internal static partial class Log
 
     [LoggerMessage(3155, LogLevel.Warning, "Transactional producer {TransactionalId}: reading or re-committing the offsets of a committed transaction failed")]
     public static partial void TransactionOffsetsCheckFailed(ILogger logger, string transactionalId, Exception exception);
+
+    [LoggerMessage(3156, LogLevel.Warning, "Transactional producer {TransactionalId}: handling {Topic} [{Partition}] @{Offset} made a send to {Destination} that the broker refused for good ({Reason}); the transaction aborts, and the record's next attempt fails that send instead of sending it, so that its failure policy (retry or dead letter) applies")]
+    public static partial void TransactionSendRefused(ILogger logger, string transactionalId, string topic, int partition, long offset, string destination, string reason);
+
+    [LoggerMessage(3157, LogLevel.Information, "Transactional producer {TransactionalId}: {Topic} [{Partition}] @{Offset} is handled again after its send to {Destination} was refused ({Reason}); that send fails without reaching the broker")]
+    public static partial void TransactionReplaysRefusal(ILogger logger, string transactionalId, string topic, int partition, long offset, string destination, string reason);
 }

@@ -26,8 +26,10 @@ internal static class KafkaSender
     {
         try
         {
+            var lease = ConsumerEngine.Transactions.TransactionLease.Current;
             var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
-            return new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken));
+            var sent = new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken));
+            return lease is null ? sent : lease.Watch(sent, destination.Topic, message.Body.Length);
         }
         catch (Exception e)
         {
@@ -46,8 +48,10 @@ internal static class KafkaSender
     {
         try
         {
+            var lease = ConsumerEngine.Transactions.TransactionLease.Current;
             var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
-            return new ValueTask(delivery, delivery.Await(cancellationToken));
+            var sent = new ValueTask(delivery, delivery.Await(cancellationToken));
+            return lease is null ? sent : lease.Watch(sent, destination.Topic, message.Body.Length);
         }
         catch (Exception e)
         {
@@ -63,7 +67,9 @@ internal static class KafkaSender
         Action<TopicPartition, long>? onWritten,
         CancellationToken cancellationToken)
     {
-        // Handling a record of an exactly-once consumer: the write joins that consumer's transaction.
+        // Handling a record of an exactly-once consumer: the write joins that consumer's transaction, unless the broker
+        // refused it for good in an earlier attempt of the record (sending it again would abort the transaction again).
+        ConsumerEngine.Transactions.TransactionLease.Current?.ThrowIfRefusedBefore(destination.Topic, message.MessageId, message.Body.Length);
         producer = ConsumerEngine.Transactions.TransactionLease.ProducerFor(producer);
         var record = KafkaRecords.From(message, implied);
         var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);

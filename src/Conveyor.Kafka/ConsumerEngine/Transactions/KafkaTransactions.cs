@@ -10,6 +10,8 @@ namespace Conveyor.Kafka.ConsumerEngine.Transactions;
 /// with the finished offsets (<c>SendOffsetsToTransaction</c> with the group's metadata) in one transaction. A record that
 /// wrote something and did not complete, a lost partition or a failed commit aborts the transaction and fails the run:
 /// the consumer restarts from the offsets the last transaction committed, and the aborted writes are never committed.
+/// A record whose send the broker refused for good is remembered in <see cref="RefusedSends"/> when its transaction
+/// aborts, so that its next attempt fails that send instead of aborting again: its failure policy applies.
 /// </summary>
 internal sealed class KafkaTransactions : IDisposable
 {
@@ -19,6 +21,9 @@ internal sealed class KafkaTransactions : IDisposable
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ConsumeResult<byte[]?, byte[]?>, TransactionLease> _leases = new(ReferenceEqualityComparer.Instance);
     private readonly ILogger _logger;
+    private readonly RefusedSends _refusedSends;
+    private readonly List<(TopicPartitionOffset Record, RefusedSend Refusal)> _refusedInOpen = [];
+    private readonly List<TopicPartitionOffset> _replayedInOpen = [];
     private TaskCompletionSource _reopened = NewSignal();
     private int _inside;
     private bool _closed;
@@ -28,11 +33,16 @@ internal sealed class KafkaTransactions : IDisposable
     private bool _checkedOffsets;
     private bool _commitOffsetsAgain;
 
-    public KafkaTransactions(ProducerConfig config, string transactionalId, ILogger logger)
+    /// <param name="config">The channel's producer settings; the transactional ones are added.</param>
+    /// <param name="transactionalId">This run's transactional id.</param>
+    /// <param name="logger">Where the transactions log.</param>
+    /// <param name="refusedSends">The consumer's refused records, kept across its runs; null for one of this run only.</param>
+    public KafkaTransactions(ProducerConfig config, string transactionalId, ILogger logger, RefusedSends? refusedSends = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(transactionalId);
         TransactionalId = transactionalId;
         _logger = logger;
+        _refusedSends = refusedSends ?? new RefusedSends();
         var transactional = new ProducerConfig(config.ToDictionary(e => e.Key, e => e.Value))
         {
             TransactionalId = transactionalId,
@@ -101,7 +111,13 @@ internal sealed class KafkaTransactions : IDisposable
                     }
 
                     _inside++;
-                    var lease = new TransactionLease(_producer);
+                    var refusedBefore = _refusedSends.Find(record.TopicPartitionOffset);
+                    if (refusedBefore is not null)
+                    {
+                        Log.TransactionReplaysRefusal(_logger, TransactionalId, record.Topic, record.Partition.Value, record.Offset.Value, refusedBefore.Topic, refusedBefore.Error.Message);
+                    }
+
+                    var lease = new TransactionLease(_producer, refusedBefore);
                     _leases[record] = lease;
                     return lease;
                 }
@@ -127,6 +143,18 @@ internal sealed class KafkaTransactions : IDisposable
             if (!completed && lease.Produced)
             {
                 _doomed = true;
+            }
+
+            if (lease.Refused is { } refused)
+            {
+                // librdkafka commits no transaction after a refused send: this one aborts whatever the record did next.
+                _doomed = true;
+                _refusedInOpen.Add((record.TopicPartitionOffset, refused));
+            }
+
+            if (lease.RefusedBefore is not null)
+            {
+                _replayedInOpen.Add(record.TopicPartitionOffset);
             }
 
             if (_closed && _inside == 0)
@@ -229,6 +257,13 @@ internal sealed class KafkaTransactions : IDisposable
         lock (_gate)
         {
             _open = false;
+            foreach (var replayed in _replayedInOpen)
+            {
+                _refusedSends.Remove(replayed);
+            }
+
+            _replayedInOpen.Clear();
+            _refusedInOpen.Clear();
         }
 
         if (offsets.Count > 0)
@@ -272,6 +307,23 @@ internal sealed class KafkaTransactions : IDisposable
 
     private void Abort(string reason)
     {
+        lock (_gate)
+        {
+            foreach (var (record, refusal) in _refusedInOpen)
+            {
+                _refusedSends.Add(record, refusal);
+                Log.TransactionSendRefused(_logger, TransactionalId, record.Topic, record.Partition.Value, record.Offset.Value, refusal.Topic, refusal.Error.Message);
+            }
+
+            if (_refusedInOpen.Count > 0)
+            {
+                reason = $"the broker refused a send for good ({_refusedInOpen[0].Refusal.Error.Message})";
+            }
+
+            _refusedInOpen.Clear();
+            _replayedInOpen.Clear();
+        }
+
         Log.TransactionAborted(_logger, TransactionalId, reason);
         try
         {

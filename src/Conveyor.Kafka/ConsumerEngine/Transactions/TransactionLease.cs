@@ -11,8 +11,14 @@ internal sealed class TransactionLease
 {
     private static readonly AsyncLocal<TransactionLease?> Ambient = new();
     private volatile bool _produced;
+    private volatile RefusedSend? _refused;
 
-    public TransactionLease(IProducer<byte[]?, byte[]?> producer) => Producer = producer;
+    /// <summary>A lease on <paramref name="producer"/>; <paramref name="refusedBefore"/> is the refusal an earlier, aborted attempt of the record met.</summary>
+    public TransactionLease(IProducer<byte[]?, byte[]?> producer, RefusedSend? refusedBefore = null)
+    {
+        Producer = producer;
+        RefusedBefore = refusedBefore;
+    }
 
     /// <summary>The lease of the record being handled on this async flow, or null outside an exactly-once consumer.</summary>
     public static TransactionLease? Current => Ambient.Value;
@@ -22,6 +28,53 @@ internal sealed class TransactionLease
 
     /// <summary>Whether anything was written in the transaction for this record: if it then does not complete, the transaction must abort.</summary>
     public bool Produced => _produced;
+
+    /// <summary>The refusal an earlier attempt of the record met, which this attempt's sends to that topic fail with; null on a first attempt.</summary>
+    public RefusedSend? RefusedBefore { get; }
+
+    /// <summary>The first send of this attempt that the broker refused for good (<see cref="RefusedSend.IsFinal"/>): it dooms the transaction.</summary>
+    public RefusedSend? Refused => _refused;
+
+    /// <summary>
+    /// Called before a send of <paramref name="messageId"/> (<paramref name="bytes"/> of payload) to <paramref name="topic"/>
+    /// on this flow: throws the earlier attempt's refusal if it would meet it again (<see cref="RefusedSend.Refuses"/>),
+    /// without sending (which would abort the transaction once more).
+    /// </summary>
+    public void ThrowIfRefusedBefore(string topic, string? messageId, int bytes)
+    {
+        if (RefusedBefore is { } refused && refused.Refuses(topic, bytes))
+        {
+            throw refused.Replay(messageId);
+        }
+    }
+
+    /// <summary>Awaits a send of <paramref name="bytes"/> to <paramref name="topic"/> made in the transaction, remembering a final refusal of it.</summary>
+    public async ValueTask<T> Watch<T>(ValueTask<T> send, string topic, int bytes)
+    {
+        try
+        {
+            return await send.ConfigureAwait(false);
+        }
+        catch (KafkaPublishException e) when (RefusedSend.IsFinal(e))
+        {
+            _refused ??= new RefusedSend(topic, bytes, e);
+            throw;
+        }
+    }
+
+    /// <summary>Awaits a send of <paramref name="bytes"/> to <paramref name="topic"/> made in the transaction, remembering a final refusal of it.</summary>
+    public async ValueTask Watch(ValueTask send, string topic, int bytes)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+        }
+        catch (KafkaPublishException e) when (RefusedSend.IsFinal(e))
+        {
+            _refused ??= new RefusedSend(topic, bytes, e);
+            throw;
+        }
+    }
 
     /// <summary>The producer a send on this async flow uses: the transaction's while a record of an exactly-once consumer is handled, else <paramref name="shared"/>.</summary>
     public static IProducer<byte[]?, byte[]?> ProducerFor(IProducer<byte[]?, byte[]?> shared)

@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Conveyor.Failures.DeadLetters;
+using Conveyor.Kafka.ConsumerEngine.Transactions;
+using Conveyor.Kafka.Embedded;
+using Conveyor.Kafka.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Kafka.Tests.Transactions;
+
+/// <summary>
+/// A send the broker refuses for good while an exactly-once consumer handles a record aborts the transaction (librdkafka
+/// commits none after a failed send). The consumer must not then loop on that record: its next attempt fails the send
+/// with the broker's refusal, and its failure policy dead-letters it in a transaction that commits.
+/// </summary>
+public sealed class ExactlyOnceRefusedSendTests
+{
+    public sealed record PlaceOrder(string Sku, int Number, string Note);
+
+    public sealed record PlaceRetriedOrder(string Sku, int Number, string Note);
+
+    public sealed record OrderShipped(string Sku, int Number, string Note);
+
+    public sealed class Script(EmbeddedKafkaCluster broker)
+    {
+        public ConcurrentQueue<string> Calls { get; } = new();
+
+        /// <summary>
+        /// Plays a broker whose topic allows less than the oversized shipment (<c>max.message.bytes</c>), which the
+        /// embedded cluster does not enforce: every send of it that will reach the broker gets the answer such a broker
+        /// gives, pushed for the next produce request. A send that will not reach it is not given one (it would fall on
+        /// the next record written instead): one the transaction refuses locally after the refusal (the transaction is
+        /// lost), or one that replays an earlier attempt's refusal.
+        /// </summary>
+        public void RefuseIfOversized(string note)
+        {
+            var lease = TransactionLease.Current.ShouldNotBeNull("the handler runs in the consumer's transaction");
+            if (note.Length > 100_000 && lease.Refused is null && lease.RefusedBefore is null)
+            {
+                broker.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.MsgSizeTooLarge);
+            }
+        }
+    }
+
+    public sealed class Orders(ICommandBus bus, Script script)
+    {
+        [Asynchronous("orders")]
+        [CommandHandler(EndpointId = "orders.place")]
+        public async Task Handle(PlaceOrder order)
+        {
+            script.Calls.Enqueue(order.Sku);
+            script.RefuseIfOversized(order.Note);
+            await bus.SendAsync(new OrderShipped(order.Sku, order.Number, order.Note));
+        }
+    }
+
+    /// <summary>The same with one delayed retry: the retry record's attempt sends again, and is refused again.</summary>
+    public sealed class RetriedOrders(ICommandBus bus, Script script)
+    {
+        [Asynchronous("retried-orders")]
+        [CommandHandler(EndpointId = "retried-orders.place")]
+        [DelayedRetry(1, InitialDelayMs = 100)]
+        public async Task Handle(PlaceRetriedOrder order)
+        {
+            script.Calls.Enqueue(order.Sku);
+            script.RefuseIfOversized(order.Note);
+            await bus.SendAsync(new OrderShipped(order.Sku, order.Number, order.Note));
+        }
+    }
+
+    /// <summary>Declares where <see cref="OrderShipped"/> goes; its consumer is not run: the test reads the topic itself.</summary>
+    public sealed class Shipping
+    {
+        [Asynchronous("shipments")]
+        [CommandHandler(EndpointId = "shipments.record")]
+        public void Handle(OrderShipped shipped)
+        {
+        }
+    }
+
+    [EmbeddedKafkaFact]
+    public Task HandlerSendsARecordTheBrokerRefuses_RecordDeadLettersWithTheReason_OneAbort_LaterRecordsHandled() =>
+        RefusedRecordIsDeadLettered("orders", (sku, number, note) => new PlaceOrder(sku, number, note), deliveries: 1);
+
+    [EmbeddedKafkaFact]
+    public Task WithADelayedRetry_TheRetryIsRefusedToo_ThenDeadLettered_OneAbortPerDelivery() =>
+        RefusedRecordIsDeadLettered("retried-orders", (sku, number, note) => new PlaceRetriedOrder(sku, number, note), deliveries: 2);
+
+    private static async Task RefusedRecordIsDeadLettered(string channel, Func<string, int, string, object> order, int deliveries)
+    {
+        using var cluster = KafkaTestCluster.StartPrivateEmbedded(); // a pushed request error must reach only this test
+        var orders = await cluster.CreateTopicAsync(1, purpose: "orders");
+        var shipments = await cluster.CreateTopicAsync(1, purpose: "shipments");
+        var script = new Script(cluster.RequireEmbedded());
+        var logs = new CapturingLoggerProvider();
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => (channel == "orders" ? c.AddHandler<Orders>() : c.AddHandler<RetriedOrders>()).AddHandler<Shipping>()
+                .AddKafkaChannel(channel, orders, $"g-{orders}", o =>
+                {
+                    o.ExactlyOnce = true;
+                    o.TransactionalId = $"tx-{orders}";
+                })
+                .AddKafkaChannel("shipments", shipments, $"g-{shipments}"),
+            s => s.AddSingleton(script).AddLogging(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs)));
+        var bus = services.GetRequiredService<ICommandBus>();
+        await bus.SendAsync(order("before", 1, "small"));
+        await bus.SendAsync(order("oversized", 2, new string('x', 200_000)));
+        for (var i = 3; i <= 5; i++)
+        {
+            await bus.SendAsync(order("after", i, "small"));
+        }
+
+        // As the host does: a run that stops on an aborted transaction is started again, from the committed offsets.
+        // Without the refusal remembered, every run would abort on the oversized record and the lag never reach 0.
+        var lagReader = services.GetRequiredService<IKafkaLag>();
+        var deadLetterList = services.GetRequiredService<IDeadLetters>();
+        var runs = 0;
+        long lag;
+        IReadOnlyList<DeadLetter> deadLetters;
+        do
+        {
+            runs++;
+            try
+            {
+                await services.RunUntilEmpty(channel);
+            }
+            catch (ConveyorException)
+            {
+                // The consumer stopped after an abort; the next run resumes from the last committed offsets.
+            }
+
+            lag = (await lagReader.GetLagAsync(channel)).Where(p => p.Topic == orders).Sum(p => p.Lag);
+            deadLetters = (await deadLetterList.ListAsync()).Items;
+        }
+        while ((lag > 0 || deadLetters.Count == 0) && runs < 2 * deliveries + 3);
+
+        lag.ShouldBe(0, $"every order's offset committed within {runs} runs");
+        logs.Entries.Count(e => e.EventId == 3153).ShouldBe(deliveries, "one abort per delivery: the replayed attempt does not send the refused record again");
+        logs.Entries.Count(e => e.EventId == 3156).ShouldBe(deliveries, "each refusal is logged with its record (event 3156)");
+        logs.Entries.ShouldContain(e => e.EventId == 3157 && e.Contains($"{orders} [0] @1"), "the replayed attempt of the oversized record is logged (event 3157)");
+
+        deadLetters.Count.ShouldBe(1, "the oversized order, and only it, is dead-lettered");
+        deadLetters[0].ExceptionMessage.ShouldContain(nameof(ErrorCode.MsgSizeTooLarge), Case.Sensitive, "the dead letter carries the broker's reason");
+        deadLetters[0].ExceptionMessage.ShouldContain(shipments);
+
+        var shipped = ReadAll(cluster, shipments);
+        shipped.ShouldNotContain("oversized");
+        shipped.Count(s => s == "before").ShouldBeGreaterThanOrEqualTo(1);
+        shipped.Count(s => s == "after").ShouldBeGreaterThanOrEqualTo(3, "the orders behind the refused one are handled");
+        script.Calls.Count(c => c == "after").ShouldBeGreaterThanOrEqualTo(3);
+    }
+
+    // The embedded cluster shows aborted transactions' records to read_committed readers too (docs/embedded-kafka.md):
+    // the records of the aborted transaction may appear twice here, hence the counts above are lower bounds.
+    private static List<string> ReadAll(KafkaTestCluster cluster, string topic)
+    {
+        var config = cluster.ConsumerConfig("reader-" + Guid.NewGuid().ToString("N"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<Ignore, string>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var skus = new List<string>();
+        var deadline = DateTime.UtcNow + Eventually.DefaultTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (record is null)
+            {
+                continue;
+            }
+
+            if (record.IsPartitionEOF)
+            {
+                return skus;
+            }
+
+            var shipped = System.Text.Json.JsonSerializer.Deserialize<OrderShipped>(record.Message.Value, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+            skus.Add(shipped.Sku);
+        }
+
+        throw new TimeoutException($"{topic} was not read to its end");
+    }
+}
