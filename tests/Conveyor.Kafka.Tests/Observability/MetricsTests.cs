@@ -100,7 +100,12 @@ public sealed class MetricsTests(KafkaTestCluster cluster) : IClassFixture<Kafka
         var exported = new Exported<MetricSnapshot>();
         using var metrics = Sdk.CreateMeterProviderBuilder().AddConveyorInstrumentation().AddInMemoryExporter(exported).Build();
         var topic = await cluster.CreateTopicAsync(2);
-        await using var services = ConveyorOnKafka.Build(cluster, c => c.AddHandler<Billing>().AddKafkaChannel(Channel, topic, $"g-{topic}"), s => s.AddSingleton(new Script()));
+        // The gauge reads again at most every LagRefreshInterval (15 s by default): a first read that fails or finds
+        // the topic's metadata incomplete under a loaded machine would hold the answer back past the deadline.
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<Billing>().AddKafkaChannel(Channel, topic, $"g-{topic}"),
+            s => s.AddSingleton(new Script()).PostConfigure<ConveyorOptions>(o => o.LagRefreshInterval = TimeSpan.FromMilliseconds(100)));
         var bus = services.GetRequiredService<ICommandBus>();
         foreach (var id in new[] { "a", "b", "c", "d", "e" })
         {
