@@ -93,6 +93,9 @@ internal sealed record BenchmarkOptions
 
     public bool RunBatch => Scenario is "batch";
 
+    /// <summary>The consuming side alone (raw and Conveyor), records written beforehand: for the consumer's CPU bar and profiling.</summary>
+    public bool RunConsume => Scenario is "consume";
+
     /// <summary>The PostgreSQL connection string, or a message saying how to give one.</summary>
     public string RequirePostgreSql() => !string.IsNullOrWhiteSpace(PostgreSql)
         ? PostgreSql
@@ -104,7 +107,9 @@ internal sealed record BenchmarkOptions
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | all (default all; all runs no dbchannel, exactlyonce or batch)
+          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | consume | all (default all; all runs
+                               no dbchannel, exactlyonce, batch or consume; consume: records written beforehand, the
+                               raw loop and Conveyor consuming them, with context switches, for --sides raw,conveyor)
           --batch-messages N   messages per batch-handler run (scenario batch; default 20000)
           --batch-size B       MaxBatchSize of the batch-handler side (default 100)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
@@ -205,7 +210,7 @@ internal sealed record BenchmarkOptions
     }
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "batch" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "batch" or "consume" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce, batch or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce, batch, consume or all, not '{value}'.");
 }
