@@ -16,6 +16,7 @@ internal sealed record ConsumeRun(string Side, int Round, int Messages, Phase Co
 /// </summary>
 internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
 {
+    private readonly AllocationSampler? _allocations = AllocationSampler.FromEnvironment();
     private int _topics;
 
     public async Task<List<ConsumeRun>> RunAsync()
@@ -68,10 +69,16 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
                 Settle();
                 Console.WriteLine($"  consuming: {side} round {round}");
                 var before = ContextSwitches.Read();
+                _allocations?.Start();
                 var clock = PhaseClock.Start();
                 var result = await runner.RunAsync(ConveyorApp.Channel, new ConsumerRunOptions { MaxMessages = messages }).ConfigureAwait(false);
                 var consume = clock.Stop();
                 var switches = ContextSwitches.Read() - before;
+                if (_allocations is not null && round > 0)
+                {
+                    Console.WriteLine($"  allocated by type (sampled), {side} round {round}:{Environment.NewLine}{_allocations.Report(messages)}");
+                }
+
                 await Task.Yield();
                 if (result.Finished != messages || counter.Count != messages)
                 {
