@@ -112,28 +112,28 @@ internal sealed class KafkaInboundMessage : InboundMessage
             _ => false,
         };
 
-        public override void AddTo(IDictionary<string, string> values)
+        public override void AddTo(MessageHeaders headers)
         {
             var timestamp = record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture);
             if (RestoresTimestamp)
             {
-                values[MessageHeaderNames.Timestamp] = timestamp;
+                headers.Set(MessageHeaderNames.Timestamp, timestamp);
             }
 
-            values["kafka_topic"] = record.Topic;
-            values["kafka_partition"] = PartitionText(record.Partition.Value);
-            values["kafka_offset"] = record.Offset.Value.ToString(CultureInfo.InvariantCulture);
-            values["kafka_timestamp"] = timestamp;
+            headers.Set("kafka_topic", record.Topic);
+            headers.Set("kafka_partition", PartitionText(record.Partition.Value));
+            headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));
+            headers.Set("kafka_timestamp", timestamp);
             if (record.Message.Key is { } key)
             {
                 try
                 {
-                    values[KafkaRecords.KeyHeader] = StrictUtf8.GetString(key);
+                    headers.Set(KafkaRecords.KeyHeader, StrictUtf8.GetString(key));
                 }
                 catch (DecoderFallbackException)
                 {
-                    values[KafkaRecords.KeyHeader] = Convert.ToBase64String(key);
-                    values[KafkaRecords.KeyEncodingHeader] = KafkaRecords.Base64;
+                    headers.Set(KafkaRecords.KeyHeader, Convert.ToBase64String(key));
+                    headers.Set(KafkaRecords.KeyEncodingHeader, KafkaRecords.Base64);
                 }
             }
         }

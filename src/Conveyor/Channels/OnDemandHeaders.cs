@@ -4,8 +4,7 @@ namespace Conveyor.Channels;
 /// Headers a transport computes from what it received only when they are read (Kafka's <c>kafka_offset</c>,
 /// <c>kafka_timestamp</c>, <c>kafka_key</c>…), so that a message whose handler reads none of them does not pay for
 /// their strings. Passed to <see cref="MessageHeaders(int, OnDemandHeaders)"/>: they are added to the message's headers
-/// on the first read of one of them by name, an enumeration, a copy, or a change of one of them, and replace (or, with
-/// no value, remove) headers of the same names the message carried.
+/// on the first read of one of them by name, an enumeration, a copy, or a change of one of them.
 /// </summary>
 public abstract class OnDemandHeaders
 {
@@ -17,7 +16,10 @@ public abstract class OnDemandHeaders
     /// <returns>Whether reading the header needs these headers added.</returns>
     public abstract bool Provides(string name);
 
-    /// <summary>Sets these headers into <paramref name="values"/>, removing the names they have no value for. Called once, holding a lock on this instance.</summary>
-    /// <param name="values">The message's other headers.</param>
-    public abstract void AddTo(IDictionary<string, string> values);
+    /// <summary>
+    /// Sets these headers into <paramref name="headers"/> (a copy of the message's other headers, which then replaces
+    /// them). Called once, holding a lock on this instance.
+    /// </summary>
+    /// <param name="headers">The message's other headers.</param>
+    public abstract void AddTo(MessageHeaders headers);
 }

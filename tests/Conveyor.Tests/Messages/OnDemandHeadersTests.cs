@@ -12,11 +12,11 @@ public sealed class OnDemandHeadersTests
 
         public override bool Provides(string name) => name is "offset" or "gone";
 
-        public override void AddTo(IDictionary<string, string> values)
+        public override void AddTo(MessageHeaders headers)
         {
             Added++;
-            values["offset"] = "42";
-            values.Remove("gone");
+            headers.Set("offset", "42");
+            headers.Set("gone", null);
         }
     }
 
@@ -80,6 +80,38 @@ public sealed class OnDemandHeadersTests
 
         Assert.Equal("7", headers.Get("offset"));
         Assert.Equal(1, onDemand.Added);
+    }
+
+    [Fact]
+    public void ManyHeaders_BeyondTheSmallList_KeepTheirValuesAndOrder()
+    {
+        var headers = new MessageHeaders();
+        for (var i = 0; i < 40; i++)
+        {
+            headers.Set($"h{i}", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        headers.Set("h3", null);
+        headers.Set("h5", "five");
+
+        Assert.Equal(39, headers.Count);
+        Assert.Null(headers.Get("h3"));
+        Assert.Equal("five", headers["h5"]);
+        Assert.Equal("39", headers.Get("h39"));
+        Assert.Equal(headers.Count, headers.Clone().Count);
+    }
+
+    [Fact]
+    public void RemovingFromTheSmallList_KeepsTheOrderOfTheRest()
+    {
+        var headers = new MessageHeaders([new("a", "1"), new("b", "2"), new("c", "3")]);
+
+        headers.Set("b", null);
+        headers.Set("d", "4");
+
+        Assert.Equal(["a", "c", "d"], headers.Keys);
+        Assert.Throws<KeyNotFoundException>(() => headers["b"]);
+        Assert.Throws<ArgumentException>(() => new MessageHeaders([new("a", "1"), new("a", "2")]));
     }
 
     [Fact]
