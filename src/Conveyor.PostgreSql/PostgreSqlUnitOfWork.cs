@@ -26,6 +26,7 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
     private readonly StoreUnitOfWork<NpgsqlConnection, NpgsqlTransaction> _work;
     private readonly PostgreSqlChannelBatch? _batch;
     private List<Func<NpgsqlBatchCommand>>? _committingWith;
+    private List<long>? _acknowledged;
     private string? _savepoint;
     private bool _committed;
 
@@ -118,6 +119,9 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
     /// the transaction rolls back.
     /// </summary>
     internal void OnCommitting(Func<NpgsqlBatchCommand> command) => (_committingWith ??= []).Add(command);
+
+    /// <summary>In a batch: deletes a leased row of the batch's channel with the batch's acknowledgements, once this unit of work committed.</summary>
+    internal void AcknowledgeWithBatch(long id) => (_acknowledged ??= []).Add(id);
 
     /// <inheritdoc />
     public ValueTask CommitAsync(CancellationToken cancellationToken) => _work.CommitAsync(cancellationToken);
@@ -214,6 +218,11 @@ public sealed class PostgreSqlUnitOfWork : IDbUnitOfWork, IStoreUnitOfWork, IAsy
             {
                 _batch!.OnCommitting(command);
             }
+        }
+
+        foreach (var id in _acknowledged ?? [])
+        {
+            _batch!.Acknowledge(id);
         }
 
         _batch!.Claims.Keep(this);

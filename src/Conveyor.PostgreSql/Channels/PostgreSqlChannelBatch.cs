@@ -36,7 +36,7 @@ internal sealed class PostgreSqlChannelBatch : IDatabaseChannelBatch
 
     private readonly string _owner;
     private readonly IReadOnlyList<LeasedMessage> _messages;
-    private readonly List<long> _acknowledged = [];
+    private readonly HashSet<long> _acknowledged = [];
     private readonly List<Func<NpgsqlBatchCommand>> _commands = [];
     private readonly List<IUnitOfWorkParticipant> _participants = [];
     private int _current;
@@ -192,7 +192,7 @@ internal sealed class PostgreSqlChannelBatch : IDatabaseChannelBatch
             await participant.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return delete?.RecordsAffected is { } deleted ? (int)deleted : 0;
+        return _acknowledged.Count - (delete?.RecordsAffected is { } deleted ? (int)deleted : 0);
     }
 
     /// <summary>Rolls back what was not committed.</summary>

@@ -171,10 +171,16 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
 
     public ValueTask<bool> TryDeleteInAsync(IUnitOfWork unitOfWork, long id, string owner, CancellationToken cancellationToken)
     {
-        // In a batch transaction the channel acknowledges through the batch, whose commit carries every delete in one.
-        if (unitOfWork is not PostgreSqlUnitOfWork { IsEnded: false, Batch: null } postgres || postgres.Database != database)
+        if (unitOfWork is not PostgreSqlUnitOfWork { IsEnded: false } postgres || postgres.Database != database)
         {
             return ValueTask.FromResult(false);
+        }
+
+        // In a batch transaction the delete goes with the batch's, when the unit of work commits into it.
+        if (postgres.Batch is not null)
+        {
+            postgres.AcknowledgeWithBatch(id);
+            return ValueTask.FromResult(true);
         }
 
         // The acknowledgement rides with the COMMIT: no round trip of its own.

@@ -271,16 +271,11 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         switch (acknowledgement)
         {
             case Acknowledgement.Completed:
-                if (inbound.DeletedInUnitOfWork)
-                {
-                    break;
-                }
-
                 if (transaction is { IsOpen: true })
                 {
                     transaction.Acknowledge(row.Id);
                 }
-                else if (!await _store.DeleteAsync(row.Id, owner, CancellationToken.None).ConfigureAwait(false))
+                else if (!inbound.DeletedInUnitOfWork && !await _store.DeleteAsync(row.Id, owner, CancellationToken.None).ConfigureAwait(false))
                 {
                     Log.DatabaseChannelLeaseLost(_logger, Name, 1);
                 }
@@ -388,10 +383,10 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
                         throw new InvalidOperationException("A statement of the batch transaction failed.");
                     }
 
-                    var deleted = await open.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                    if (deleted < acknowledged)
+                    var lost = await open.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (lost > 0)
                     {
-                        Log.DatabaseChannelLeaseLost(channel._logger, channel.Name, acknowledged - deleted);
+                        Log.DatabaseChannelLeaseLost(channel._logger, channel.Name, lost);
                     }
 
                     return true;

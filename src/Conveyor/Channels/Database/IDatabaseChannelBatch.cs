@@ -29,7 +29,10 @@ public interface IDatabaseChannelBatch : IAsyncDisposable
     /// <returns>What <paramref name="handle"/> returned.</returns>
     ValueTask<T> HandleAsync<T>(int index, Func<ValueTask<T>> handle);
 
-    /// <summary>Deletes the message's row when the batch commits: the acknowledgement of a completed message.</summary>
+    /// <summary>
+    /// Deletes the message's row when the batch commits: the acknowledgement of a completed message (once, however
+    /// often it is called for the row).
+    /// </summary>
     /// <param name="id">The row id.</param>
     void Acknowledge(long id);
 
@@ -38,6 +41,6 @@ public interface IDatabaseChannelBatch : IAsyncDisposable
     /// round trips as the database allows. A failure rolls everything back.
     /// </summary>
     /// <param name="cancellationToken">Cancels the commit.</param>
-    /// <returns>How many acknowledged rows were deleted: fewer than acknowledged when leases were lost to another consumer.</returns>
+    /// <returns>How many acknowledged rows were not there to delete: their leases were lost to another consumer.</returns>
     ValueTask<int> CommitAsync(CancellationToken cancellationToken);
 }
