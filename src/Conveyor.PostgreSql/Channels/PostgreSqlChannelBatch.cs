@@ -1,4 +1,5 @@
 using Conveyor.Channels.Database;
+using Conveyor.PostgreSql.Deduplication;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Npgsql;
@@ -136,13 +137,33 @@ internal sealed class PostgreSqlChannelBatch : IDatabaseChannelBatch
         }
         catch
         {
-            IsBroken = true;
+            Break();
             throw;
         }
     }
 
-    /// <summary>Marks the transaction unusable: a statement in it failed where no savepoint could undo it.</summary>
-    public void Break() => IsBroken = true;
+    /// <summary>
+    /// Marks the transaction unusable (a statement in it failed where no savepoint could undo it) and rolls it back at
+    /// once: its locks (the claims it made ahead) must not keep the retry of the failed message, in a transaction of its
+    /// own, waiting. Every message it held is delivered again.
+    /// </summary>
+    public void Break()
+    {
+        if (IsBroken)
+        {
+            return;
+        }
+
+        IsBroken = true;
+        try
+        {
+            Transaction.Rollback();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The connection is gone: the server rolled the transaction back with it.
+        }
+    }
 
     public async ValueTask<int> CommitAsync(CancellationToken cancellationToken)
     {

@@ -13,10 +13,15 @@ namespace Conveyor.Channels.Database;
 /// <remarks>
 /// <para>
 /// A consumer leases a batch of available messages (an owner and an expiry on the database clock) in one statement,
-/// hands them to the handler one by one, and deletes each once it is completed: the acknowledgement. When the handler
-/// ran in a unit of work of the same database, the delete is made in that transaction, so it commits with the
-/// handler's writes and the messages it sent. A consumer that dies holding messages lets another take them once their
-/// lease runs out; the lease is renewed between messages.
+/// hands them to the handler one by one, and deletes each once it is completed: the acknowledgement. On a store with
+/// batch transactions (<see cref="IDatabaseChannelStore.BeginBatchAsync"/>, <see cref="DatabaseChannelOptions.TransactionPerBatch"/>)
+/// the batch is handled in one transaction: each message's unit of work on that database is a part of it, and the
+/// acknowledgements, claims and what the handlers wrote and sent commit together, a failed message's effects undone
+/// alone; the transaction is committed and a new one begun once older than
+/// <see cref="DatabaseChannelOptions.MaxTransactionDuration"/>. Otherwise, when the handler ran in a unit of work of the
+/// same database, the delete is made in that transaction, so it commits with the handler's writes and the messages it
+/// sent. A consumer that dies holding messages lets another take them once their lease runs out; the lease is renewed
+/// between messages.
 /// </para>
 /// <para>
 /// A message with a due time waits in its row (<c>available_at</c>), holding nothing up behind it, for any delay.

@@ -1,9 +1,9 @@
-namespace Conveyor.Storage;
+namespace Conveyor.PostgreSql.Deduplication;
 
 /// <summary>
-/// The deduplication claims a database channel's batch transaction made (compiled by each store package, like
-/// <see cref="LeasedMessageScheduler"/>): every key is a row written in that transaction, not yet committed, and either
-/// in use by the unit of work of the message it was claimed for or free. The batch claims the message ids of its
+/// The deduplication claims a database channel's batch transaction made (<see cref="Channels.PostgreSqlChannelBatch"/>):
+/// every key is a row written in that transaction, not yet committed, and either in use by the unit of work of the
+/// message it was claimed for or free. The batch claims the message ids of its
 /// messages ahead, in one statement per endpoint; a message's unit of work takes its key from there, and gives it back
 /// when it rolls back, so a retry of the message finds it again. At the commit, the free keys (messages that were
 /// duplicates, failed, or never reached that endpoint) are deleted and the ones claimed unstamped are stamped.
