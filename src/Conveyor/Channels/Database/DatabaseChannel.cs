@@ -326,6 +326,7 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         private int _index;
         private int _acknowledged;
         private bool _failed;
+        private bool _unsupported;
 
         /// <summary>Whether a transaction is open for the current message.</summary>
         public bool IsOpen => _open is not null;
@@ -347,10 +348,11 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
                 return false;
             }
 
-            if (_open is null)
+            if (_open is null && !_unsupported)
             {
                 IReadOnlyList<LeasedMessage> rest = index == 0 ? batch : [.. batch.Skip(index)];
                 _open = await channel._store.BeginBatchAsync(owner, rest, CancellationToken.None).ConfigureAwait(false);
+                _unsupported = _open is null;
                 _start = index;
                 _age.Restart();
             }
