@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Confluent.Kafka;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.ConsumerEngine.Transactions;
 using Conveyor.Kafka.Embedded;
 using Conveyor.Kafka.Tests.Infrastructure;
+using Conveyor.Kafka.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -154,31 +156,6 @@ public sealed class ExactlyOnceRefusedSendTests
 
     // The embedded cluster shows aborted transactions' records to read_committed readers too (docs/embedded-kafka.md):
     // the records of the aborted transaction may appear twice here, hence the counts above are lower bounds.
-    private static List<string> ReadAll(KafkaTestCluster cluster, string topic)
-    {
-        var config = cluster.ConsumerConfig("reader-" + Guid.NewGuid().ToString("N"));
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<Ignore, string>(config).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var skus = new List<string>();
-        var deadline = DateTime.UtcNow + Eventually.DefaultTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (record is null)
-            {
-                continue;
-            }
-
-            if (record.IsPartitionEOF)
-            {
-                return skus;
-            }
-
-            var shipped = System.Text.Json.JsonSerializer.Deserialize<OrderShipped>(record.Message.Value, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
-            skus.Add(shipped.Sku);
-        }
-
-        throw new TimeoutException($"{topic} was not read to its end");
-    }
+    private static List<string> ReadAll(KafkaTestCluster cluster, string topic) =>
+        KafkaTestData.ReadToEnd<string>(cluster, topic).ConvertAll(record => JsonSerializer.Deserialize<OrderShipped>(record.Message.Value, JsonSerializerOptions.Web)!.Sku);
 }
