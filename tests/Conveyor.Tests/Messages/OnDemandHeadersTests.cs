@@ -83,7 +83,7 @@ public sealed class OnDemandHeadersTests
     }
 
     [Fact]
-    public void ManyHeaders_BeyondTheSmallList_KeepTheirValuesAndOrder()
+    public void ManyHeaders_KeepTheirValues()
     {
         var headers = new MessageHeaders();
         for (var i = 0; i < 40; i++)
@@ -102,7 +102,7 @@ public sealed class OnDemandHeadersTests
     }
 
     [Fact]
-    public void RemovingFromTheSmallList_KeepsTheOrderOfTheRest()
+    public void Removing_KeepsTheOrderOfTheRest()
     {
         var headers = new MessageHeaders([new("a", "1"), new("b", "2"), new("c", "3")]);
 
