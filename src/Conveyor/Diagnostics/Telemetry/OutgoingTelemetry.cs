@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Conveyor.Outgoing;
 using Microsoft.Extensions.Options;
 
@@ -13,9 +12,9 @@ namespace Conveyor.Diagnostics.Telemetry;
 /// keeps the message's headers as they were received, its trace context included: a replay continues that trace.
 /// Per message this allocates the span (and its attributes) and the <c>traceparent</c> value, nothing else: span names
 /// and metric tags come from <see cref="ChannelTelemetry"/>, a send that completes synchronously needs no state machine,
-/// and one that completes later (a broker's acknowledgement) is awaited by a pooled one.
+/// and one that completes later (a broker's acknowledgement) is awaited by a pooled <see cref="PendingSend"/>.
 /// </summary>
-internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels, IOptions<ConveyorOptions> options)
+internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels, IOptions<ConveyorOptions> options)
 {
     private readonly bool _details = options.Value.Tracing.RecordMessageDetails;
 
@@ -40,7 +39,7 @@ internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetr
 
         if (!sending.IsCompletedSuccessfully)
         {
-            var waiting = AwaitAsync(sending, outgoing, activity, channel, operation);
+            var waiting = PendingSend.Await(sending, this, outgoing, activity, channel, operation);
             if (activity is not null)
             {
                 // The span stays current where the send goes on (it ends there); the caller goes on in its own.
@@ -52,24 +51,6 @@ internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetr
 
         Sent(outgoing, activity, channel, operation);
         return default;
-    }
-
-    // Pooled: on a broker the send completes at its acknowledgement, so every traced message would otherwise allocate
-    // this state machine. The ValueTask is awaited once, by the outgoing path.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitAsync(ValueTask sending, OutgoingMessage outgoing, Activity? activity, ChannelTelemetry channel, Operation operation)
-    {
-        try
-        {
-            await sending.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Failed(activity, channel, operation, e);
-            throw;
-        }
-
-        Sent(outgoing, activity, channel, operation);
     }
 
     private Activity? Start(OutgoingMessage outgoing, ChannelTelemetry channel, Operation operation)
