@@ -11,7 +11,7 @@ public sealed class ConveyorTracingOptions
     /// <summary>
     /// Also records, on every span, <c>messaging.message.conversation_id</c> (the correlation id),
     /// <c>messaging.message.body.size</c>, <c>messaging.kafka.message.key</c> (received Kafka records),
-    /// <c>conveyor.endpoint</c> on Producer spans (the endpoint a message is for) and <c>conveyor.attempt</c> on
+    /// <c>conveyor.channel</c> on Consumer spans (their name has it), <c>conveyor.endpoint</c> on Producer spans (the endpoint a message is for) and <c>conveyor.attempt</c> on
     /// first attempts too (by default only a redelivery, attempt 2 and later, carries it). Each costs about 40 bytes per
     /// span recorded. Default <see langword="false"/>.
     /// </summary>

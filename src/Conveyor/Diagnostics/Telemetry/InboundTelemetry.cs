@@ -32,13 +32,7 @@ internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry
         {
             // AddTag, not SetTag: the span is new, so no attribute is there to replace and none needs looking up.
             activity.AddTag(MessagingAttributes.System, channel.System);
-            var destination = headers.Get("kafka_topic") ?? channel.Channel;
-            activity.AddTag(MessagingAttributes.DestinationName, destination);
-            if (destination != channel.Channel)
-            {
-                activity.AddTag(MessagingAttributes.Channel, channel.Channel);
-            }
-
+            activity.AddTag(MessagingAttributes.DestinationName, headers.Get("kafka_topic") ?? channel.Channel);
             activity.AddTag(MessagingAttributes.OperationType, "process");
             activity.AddTag(MessagingAttributes.OperationName, "process");
             activity.AddTagIfPresent(MessagingAttributes.MessageId, inbound.Message.MessageId);
@@ -51,6 +45,7 @@ internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry
             var attempt = headers.DeliveryAttempt + 1;
             if (_details)
             {
+                activity.AddTag(MessagingAttributes.Channel, channel.Channel); // the span's name has it too
                 activity.AddTagIfPresent(MessagingAttributes.ConversationId, headers.CorrelationId);
                 activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(inbound.Message.Body.Length));
                 activity.AddTagIfPresent(MessagingAttributes.KafkaKey, headers.Get("kafka_key"));
