@@ -12,7 +12,7 @@ namespace Conveyor.Benchmarks.Observability;
 /// <summary>
 /// What tracing adds to one message, without a transport: the outgoing path's Producer span (with the <c>traceparent</c>
 /// it writes) around a send that completes at once or at a later acknowledgement, as a broker's does; and the inbound
-/// pipeline's Consumer span for a received message carrying a <c>traceparent</c>. <see cref="Traced"/> wires the
+/// pipeline's Consumer span for a received message carrying a <c>traceparent</c>. <see cref="Tracing"/> wires the
 /// OpenTelemetry SDK with no exporter (<see cref="ConveyorOpenTelemetry"/>); untraced, the same calls take the plain
 /// path. The allocation column is the number to read: it does not depend on the machine's load.
 /// </summary>
@@ -31,13 +31,14 @@ public class TracedMessageBenchmarks
     private Conveyor.Inbound.InboundPipeline _pipeline = null!;
     private ConveyorOpenTelemetry? _telemetry;
 
-    /// <summary>Whether the OpenTelemetry SDK is wired (every span sampled in, no exporter).</summary>
-    [Params(false, true)]
-    public bool Traced { get; set; }
+    /// <summary>
+    /// <c>Off</c>: nothing listens. <c>Lean</c>: the OpenTelemetry SDK wired (every span sampled in, no exporter), the
+    /// default attributes. <c>Details</c>: the same with <c>Conveyor:Tracing:RecordMessageDetails</c>.
+    /// </summary>
+    [Params(TracingMode.Off, TracingMode.Lean, TracingMode.Details)]
+    public TracingMode Tracing { get; set; }
 
-    /// <summary><c>Conveyor:Tracing:RecordMessageDetails</c>.</summary>
-    [Params(false, true)]
-    public bool Details { get; set; }
+    private bool Traced => Tracing != TracingMode.Off;
 
     [GlobalSetup]
     public async Task Setup()
@@ -51,7 +52,7 @@ public class TracedMessageBenchmarks
             .Configure(o =>
             {
                 o.DeduplicateAsynchronousEndpoints = false; // a growing deduplication store would blur the allocation column
-                o.Tracing.RecordMessageDetails = Details;
+                o.Tracing.RecordMessageDetails = Tracing == TracingMode.Details;
             }));
         _services = services.BuildServiceProvider();
         _outgoing = _services.GetRequiredService<OutgoingTelemetry>();
@@ -124,6 +125,14 @@ public class TracedMessageBenchmarks
         }
 
         return new TransportMessage(headers, Body);
+    }
+
+    /// <summary>What listens to Conveyor's spans.</summary>
+    public enum TracingMode
+    {
+        Off,
+        Lean,
+        Details,
     }
 
     private sealed class Received(TransportMessage message) : InboundMessage(message, Channel)

@@ -42,18 +42,17 @@ internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry
                 activity.AddTag(MessagingAttributes.KafkaOffset, o);
             }
 
-            var attempt = headers.DeliveryAttempt + 1;
             if (_details)
             {
                 activity.AddTag(MessagingAttributes.Channel, channel.Channel); // the span's name has it too
                 activity.AddTagIfPresent(MessagingAttributes.ConversationId, headers.CorrelationId);
                 activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(inbound.Message.Body.Length));
                 activity.AddTagIfPresent(MessagingAttributes.KafkaKey, headers.Get("kafka_key"));
-                activity.AddTag(MessagingAttributes.Attempt, ActivityTags.Boxed(attempt));
             }
-            else if (attempt > 1)
+
+            if (_details || headers.DeliveryAttempt > 0)
             {
-                activity.AddTag(MessagingAttributes.Attempt, ActivityTags.Boxed(attempt));
+                activity.AddTag(MessagingAttributes.Attempt, ActivityTags.Boxed(headers.DeliveryAttempt + 1)); // by default, redeliveries only
             }
         }
 
