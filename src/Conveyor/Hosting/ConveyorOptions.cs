@@ -46,5 +46,5 @@ public sealed class ConveyorOptions
     public TimeSpan LagRefreshInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>What Conveyor's spans record (<c>Conveyor:Tracing</c>). Default: the lean set of attributes.</summary>
-    public Diagnostics.ConveyorTracingOptions Tracing { get; set; } = new();
+    public Diagnostics.ConveyorTracingOptions Tracing { get; } = new();
 }

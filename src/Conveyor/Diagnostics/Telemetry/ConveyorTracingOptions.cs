@@ -9,11 +9,11 @@ namespace Conveyor.Diagnostics;
 public sealed class ConveyorTracingOptions
 {
     /// <summary>
-    /// Also records, on every span, <c>messaging.message.conversation_id</c> (the correlation id),
-    /// <c>messaging.message.body.size</c>, <c>messaging.kafka.message.key</c> (received Kafka records),
-    /// <c>conveyor.channel</c> on Consumer spans (their name has it), <c>conveyor.endpoint</c> on Producer spans (the endpoint a message is for) and <c>conveyor.attempt</c> on
-    /// first attempts too (by default only a redelivery, attempt 2 and later, carries it). Each costs about 40 bytes per
-    /// span recorded. Default <see langword="false"/>.
+    /// Also records <c>messaging.message.conversation_id</c> (the correlation id) and <c>messaging.message.body.size</c>
+    /// on every span; <c>messaging.kafka.message.key</c> on received Kafka records; <c>conveyor.channel</c> on Consumer
+    /// spans (their name has it); <c>conveyor.endpoint</c> on Producer spans (the endpoint a message is for); and
+    /// <c>conveyor.attempt</c> on first attempts too (by default only a redelivery, attempt 2 and later, carries it).
+    /// Each costs about 40 bytes per span recorded. Default <see langword="false"/>.
     /// </summary>
     public bool RecordMessageDetails { get; set; }
 }
