@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Conveyor.Channels;
 using Conveyor.Channels.Database;
+using Conveyor.Compliance.Channels.Database;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.PostgreSql.Channels;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,35 +17,6 @@ public sealed class PostgreSqlChannelTests(TestDatabase database) : IClassFixtur
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly TestSchema _schema = new(database);
-
-    public sealed record ShipOrder(string Id);
-
-    public sealed record Work(int Number);
-
-    public sealed class Shipped
-    {
-        public ConcurrentQueue<string> Ids { get; } = new();
-    }
-
-    public sealed class Shipping(Shipped shipped)
-    {
-        [Asynchronous("shipping")]
-        [CommandHandler(EndpointId = "shipping.ship")]
-        public void Handle(ShipOrder order) => shipped.Ids.Enqueue(order.Id);
-    }
-
-    /// <summary>Records which host handled which number.</summary>
-    public sealed class Worker(Handled handled)
-    {
-        [Asynchronous("work")]
-        [CommandHandler(EndpointId = "work.do")]
-        public void Handle(Work work) => handled.Add(work.Number);
-    }
-
-    public sealed class Handled(string host, ConcurrentQueue<(string Host, int Number)> all)
-    {
-        public void Add(int number) => all.Enqueue((host, number));
-    }
 
     [Fact]
     public async Task CompetingHosts_OnOneSchema_HandleEachMessageOnce()
