@@ -84,7 +84,7 @@ internal static class KafkaRecords
     /// <summary>Whether a header is kept in base64 (one pass over the names, so that messages without such headers, nearly all, look up no marker per header).</summary>
     private static bool HasEncodedHeaders(MessageHeaders headers)
     {
-        foreach (var name in headers.Keys)
+        foreach (var (name, _) in headers)
         {
             if (name.StartsWith(HeaderEncodingPrefix, StringComparison.Ordinal))
             {
