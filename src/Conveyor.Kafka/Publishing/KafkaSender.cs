@@ -27,7 +27,7 @@ internal static class KafkaSender
         try
         {
             var lease = ConsumerEngine.Transactions.TransactionLease.Current;
-            var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
+            var delivery = Produce(producer, lease, destination, message, implied, onWritten, cancellationToken);
             var sent = new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken));
             return lease is null ? sent : lease.Watch(sent, destination.Topic, message.Body.Length);
         }
@@ -49,7 +49,7 @@ internal static class KafkaSender
         try
         {
             var lease = ConsumerEngine.Transactions.TransactionLease.Current;
-            var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
+            var delivery = Produce(producer, lease, destination, message, implied, onWritten, cancellationToken);
             var sent = new ValueTask(delivery, delivery.Await(cancellationToken));
             return lease is null ? sent : lease.Watch(sent, destination.Topic, message.Body.Length);
         }
@@ -61,6 +61,7 @@ internal static class KafkaSender
 
     private static KafkaDelivery Produce(
         IProducer<byte[]?, byte[]?> producer,
+        ConsumerEngine.Transactions.TransactionLease? lease,
         TopicPartition destination,
         TransportMessage message,
         ImpliedHeaders? implied,
@@ -69,8 +70,12 @@ internal static class KafkaSender
     {
         // Handling a record of an exactly-once consumer: the write joins that consumer's transaction, unless the broker
         // refused it for good in an earlier attempt of the record (sending it again would abort the transaction again).
-        ConsumerEngine.Transactions.TransactionLease.Current?.ThrowIfRefusedBefore(destination.Topic, message.MessageId, message.Body.Length);
-        producer = ConsumerEngine.Transactions.TransactionLease.ProducerFor(producer);
+        if (lease is not null)
+        {
+            lease.ThrowIfRefusedBefore(destination.Topic, message.MessageId, message.Body.Length);
+            producer = lease.ProducerForSend();
+        }
+
         var record = KafkaRecords.From(message, implied);
         var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
         while (true)
