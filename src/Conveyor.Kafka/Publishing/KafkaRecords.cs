@@ -66,8 +66,9 @@ internal static class KafkaRecords
             if (!name.StartsWith("kafka_", StringComparison.Ordinal)
                 && !(omitImpliedHeaders && IsImplied(name, value, message.Headers, timestamp.Type != TimestampType.NotAvailable, distributed, implied!)))
             {
-                headers.Add(name, anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? Convert.FromBase64String(value)
-                    : name == MessageHeaderNames.MessageId ? idBytes ??= Encoding.UTF8.GetBytes(value)
+                headers.Add(
+                    anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? new Header(name, Convert.FromBase64String(value))
+                    : name == MessageHeaderNames.MessageId ? new Header(name, idBytes ??= Encoding.UTF8.GetBytes(value))
                     : HeaderValues.Utf8(name, value));
             }
         }
