@@ -39,7 +39,10 @@ internal static class KafkaRecords
     /// channels' topics): <see cref="RestoreImplied"/> puts them back on receipt. Records for other consumers (named
     /// publishers, dead-letter topics) carry every header.
     /// </summary>
-    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null)
+    /// <param name="message">The message.</param>
+    /// <param name="implied">The headers the channel's records may leave off; null for records for other consumers.</param>
+    /// <param name="reuse">A record object to fill instead of making one, or null.</param>
+    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null, Message<byte[]?, byte[]?>? reuse = null)
     {
         var omitImpliedHeaders = implied is not null;
         var headers = new Headers();
@@ -73,13 +76,12 @@ internal static class KafkaRecords
             }
         }
 
-        return new Message<byte[]?, byte[]?>
-        {
-            Key = KeyBytes(message.Headers, idBytes),
-            Value = AsArray(message.Body),
-            Headers = headers,
-            Timestamp = timestamp,
-        };
+        var record = reuse ?? new Message<byte[]?, byte[]?>();
+        record.Key = KeyBytes(message.Headers, idBytes);
+        record.Value = AsArray(message.Body);
+        record.Headers = headers;
+        record.Timestamp = timestamp;
+        return record;
     }
 
     /// <summary>Whether a header is kept in base64 (one pass over the names, so that messages without such headers, nearly all, look up no marker per header).</summary>

@@ -15,6 +15,12 @@ internal static class KafkaSender
 {
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(1);
 
+    // One record object per thread, reused from send to send: Produce copies its key, value, headers and timestamp
+    // into librdkafka before it returns and keeps no reference to it, except in the ProduceException it throws, so a
+    // record whose Produce threw is never reused.
+    [ThreadStatic]
+    private static Message<byte[]?, byte[]?>? t_spareRecord;
+
     /// <summary>Sends and completes on the acknowledgement, with where the record was written.</summary>
     public static ValueTask<KafkaDeliveryResult> SendAsync(
         IProducer<byte[]?, byte[]?> producer,
@@ -76,7 +82,8 @@ internal static class KafkaSender
             producer = lease.ProducerForSend();
         }
 
-        var record = KafkaRecords.From(message, implied);
+        var record = KafkaRecords.From(message, implied, t_spareRecord);
+        t_spareRecord = null;
         var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
         while (true)
         {
@@ -84,6 +91,12 @@ internal static class KafkaSender
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 producer.Produce(destination, record, delivery.Handler);
+
+                // The spare holds nothing of this message.
+                record.Key = null;
+                record.Value = null;
+                record.Headers = null;
+                t_spareRecord = record;
                 return delivery;
             }
             catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
