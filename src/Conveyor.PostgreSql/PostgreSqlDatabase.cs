@@ -80,8 +80,17 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
     public void Dispose() => _dataSource.Dispose();
 
     /// <summary>Begins a unit of work: a pooled connection and a transaction on it.</summary>
+    /// <remarks>
+    /// Inside a database channel's batch transaction on this database, the message's unit of work is a part of it
+    /// (<see cref="Channels.PostgreSqlChannelBatch"/>); a unit of work begun while that one is open gets its own transaction.
+    /// </remarks>
     internal async ValueTask<PostgreSqlUnitOfWork> BeginUnitOfWorkAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
+        if (Channels.PostgreSqlChannelBatch.Current is { Member: null } batch && batch.Database == this)
+        {
+            return new PostgreSqlUnitOfWork(this, services, batch);
+        }
+
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -24,6 +24,9 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
     /// <summary>Configures the context's provider on the same database, with its own connection string.</summary>
     protected abstract void UseProvider(DbContextOptionsBuilder options);
 
+    /// <summary>Registers the channels "orders" and "placed": in-memory by default.</summary>
+    protected virtual void AddChannels(ConveyorBuilder conveyor) => conveyor.AddInMemoryChannel("orders").AddInMemoryChannel("placed");
+
     /// <summary>Registers the context: AddDbContext by default.</summary>
     protected virtual void AddContext(IServiceCollection services) => services.AddDbContext<ShopContext>(UseProvider);
 
@@ -231,8 +234,9 @@ public abstract class DbContextUnitOfWorkSuite : IAsyncLifetime
         AddContext(builder.Services);
         builder.Services.AddConveyor(c =>
         {
-            c.AddHandler<OrderHandlers>().AddInMemoryChannel("orders").AddInMemoryChannel("placed").AddInterceptor<PeekInterceptor>();
+            c.AddHandler<OrderHandlers>().AddInterceptor<PeekInterceptor>();
             UseStore(c);
+            AddChannels(c);
             c.UseEntityFrameworkCore<ShopContext>(configure);
         });
         _host = builder.Build();

@@ -52,3 +52,15 @@ public sealed class PostgreSqlPooledDbContextUnitOfWorkTests(TestDatabase databa
 {
     protected override void AddContext(IServiceCollection services) => services.AddDbContextPool<ShopContext>(UseProvider);
 }
+
+/// <summary>
+/// The suite with PostgreSQL database channels: each leased batch is handled in one transaction, the context's
+/// connection and transaction are the batch's, and the handler's SQL runs under the savepoint its unit of work takes
+/// when the context binds to it, so a failed message's rows roll back without the others'.
+/// </summary>
+public sealed class PostgreSqlChannelDbContextUnitOfWorkTests(TestDatabase database) : PostgreSqlDbContextUnitOfWorkTests(database)
+{
+    protected override void AddChannels(ConveyorBuilder conveyor) => conveyor
+        .AddPostgreSqlChannel("orders", o => o.PollInterval = TimeSpan.FromMilliseconds(20))
+        .AddPostgreSqlChannel("placed", o => o.PollInterval = TimeSpan.FromMilliseconds(20));
+}

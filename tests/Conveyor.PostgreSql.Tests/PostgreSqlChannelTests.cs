@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Conveyor.Channels;
 using Conveyor.Channels.Database;
+using Conveyor.Compliance.Channels.Database;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.PostgreSql.Channels;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,33 +18,34 @@ public sealed class PostgreSqlChannelTests(TestDatabase database) : IClassFixtur
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly TestSchema _schema = new(database);
 
-    public sealed record ShipOrder(string Id);
+    public sealed record Flaky(int Number);
 
-    public sealed record Work(int Number);
-
-    public sealed class Shipped
+    /// <summary>Fails the first attempt of every even number; the delayed retry succeeds.</summary>
+    public sealed class FlakyWorker(Attempts attempts)
     {
-        public ConcurrentQueue<string> Ids { get; } = new();
+        [Asynchronous("flaky")]
+        [CommandHandler(EndpointId = "flaky.do")]
+        [DelayedRetry(1, InitialDelayMs = 50)]
+        public void Handle(Flaky work)
+        {
+            if (attempts.Add(work.Number) == 1 && work.Number % 2 == 0)
+            {
+                throw new InvalidOperationException($"first attempt of {work.Number}");
+            }
+
+            attempts.Succeeded.Enqueue(work.Number);
+        }
     }
 
-    public sealed class Shipping(Shipped shipped)
+    public sealed class Attempts
     {
-        [Asynchronous("shipping")]
-        [CommandHandler(EndpointId = "shipping.ship")]
-        public void Handle(ShipOrder order) => shipped.Ids.Enqueue(order.Id);
-    }
+        private readonly ConcurrentDictionary<int, int> _counts = new();
 
-    /// <summary>Records which host handled which number.</summary>
-    public sealed class Worker(Handled handled)
-    {
-        [Asynchronous("work")]
-        [CommandHandler(EndpointId = "work.do")]
-        public void Handle(Work work) => handled.Add(work.Number);
-    }
+        public ConcurrentQueue<int> Succeeded { get; } = new();
 
-    public sealed class Handled(string host, ConcurrentQueue<(string Host, int Number)> all)
-    {
-        public void Add(int number) => all.Enqueue((host, number));
+        public int Add(int number) => _counts.AddOrUpdate(number, 1, (_, n) => n + 1);
+
+        public int Of(int number) => _counts.GetValueOrDefault(number);
     }
 
     [Fact]
@@ -75,6 +77,33 @@ public sealed class PostgreSqlChannelTests(TestDatabase database) : IClassFixtur
         await Task.WhenAll(runs).WaitAsync(Timeout);
         all.Select(x => x.Number).Order().ShouldBe(Enumerable.Range(0, Messages), "each message was handled once");
         (await _schema.CountAsync("SELECT COUNT(*) FROM conveyor_channel_messages;")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task DelayedRetries_InABatchTransaction_CommitWithTheBatch_AndEachMessageSucceedsOnce()
+    {
+        const int Messages = 6;
+        var attempts = new Attempts();
+        await using var provider = Build(c => c.AddHandler<FlakyWorker>().AddPostgreSqlChannel("flaky", o => o.PollInterval = TimeSpan.FromMilliseconds(20)), s => s.AddSingleton(attempts));
+        await provider.GetRequiredService<ICommandBus>().SendManyAsync(Enumerable.Range(0, Messages).Select(i => new Flaky(i)));
+
+        using var stop = new CancellationTokenSource();
+        var run = provider.GetRequiredService<IConsumerRunner>().RunAsync("flaky", cancellationToken: stop.Token);
+        try
+        {
+            await WaitUntilAsync(
+                async () => attempts.Succeeded.Count >= Messages && await _schema.CountAsync("SELECT COUNT(*) FROM conveyor_channel_messages;") == 0 || run.IsCompleted,
+                "every message succeeded and the table is empty");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        await run.WaitAsync(Timeout);
+        attempts.Succeeded.Order().ShouldBe(Enumerable.Range(0, Messages), "each message succeeded once");
+        Enumerable.Range(0, Messages).Select(attempts.Of).ShouldBe([2, 1, 2, 1, 2, 1], "an even number failed once, and its delayed retry was delivered");
+        (await provider.GetRequiredService<IDeadLetterStore>().ListAsync(new DeadLetterQuery(), default)).Items.ShouldBeEmpty();
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Text;
 using Conveyor.Channels;
 using Conveyor.Channels.Database;
+using Conveyor.Compliance.Channels.Database;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Outgoing;
 using Conveyor.Sqlite.Channels;
@@ -24,15 +25,6 @@ public sealed class SqliteChannelTests : IDisposable
 
     public sealed record PlaceOrder(string Id);
 
-    public sealed record ShipOrder(string Id);
-
-    public sealed record Work(int Number);
-
-    public sealed class Shipped
-    {
-        public ConcurrentQueue<string> Ids { get; } = new();
-    }
-
     /// <summary>Writes the order in the unit of work and sends it on to shipping, another database channel.</summary>
     public sealed class Orders(SqliteUnitOfWork unitOfWork, ICommandBus bus)
     {
@@ -45,26 +37,6 @@ public sealed class SqliteChannelTests : IDisposable
             await insert.ExecuteNonQueryAsync();
             await bus.SendAsync(new ShipOrder(order.Id));
         }
-    }
-
-    public sealed class Shipping(Shipped shipped)
-    {
-        [Asynchronous("shipping")]
-        [CommandHandler(EndpointId = "shipping.ship")]
-        public void Handle(ShipOrder order) => shipped.Ids.Enqueue(order.Id);
-    }
-
-    /// <summary>Records which host handled which number.</summary>
-    public sealed class Worker(Handled handled)
-    {
-        [Asynchronous("work")]
-        [CommandHandler(EndpointId = "work.do")]
-        public void Handle(Work work) => handled.Add(work.Number);
-    }
-
-    public sealed class Handled(string host, ConcurrentQueue<(string Host, int Number)> all)
-    {
-        public void Add(int number) => all.Enqueue((host, number));
     }
 
     [Fact]

@@ -62,11 +62,20 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
 
     public string Address => $"{database.Name} (conveyor_channel_messages)";
 
-    public bool InsertJoinsTransaction => Joined is not null;
+    public bool InsertJoinsTransaction => Joined is not null || Batch is not null;
 
     /// <summary>The unit of work of the message being handled, when it is this database's and open.</summary>
     private PostgreSqlUnitOfWork? Joined =>
         AmbientUnitOfWork<PostgreSqlUnitOfWork>.Current is { IsEnded: false } joined && joined.Database == database ? joined : null;
+
+    /// <summary>
+    /// The batch transaction of the message being handled, when it is this database's: a send outside the message's
+    /// unit of work (a delayed retry after it failed, a fan-out, a forward) commits with the batch's acknowledgements.
+    /// </summary>
+    private PostgreSqlChannelBatch? Batch => PostgreSqlChannelBatch.Current is { } batch && batch.Database == database ? batch : null;
+
+    public async ValueTask<IDatabaseChannelBatch?> BeginBatchAsync(string owner, IReadOnlyList<LeasedMessage> messages, CancellationToken cancellationToken) =>
+        await PostgreSqlChannelBatch.BeginAsync(database, owner, messages, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask InsertAsync(string channel, TransportMessage message, DateTimeOffset availableAt, Action committed, CancellationToken cancellationToken)
     {
@@ -75,23 +84,35 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
         if (Joined is { } joined)
         {
             // Rides with the unit of work's COMMIT: the row exists exactly when the handler's work does, at no round trip of its own.
-            var headers = StoredHeaders.Encode(message.Headers);
-            var body = message.Body.ToArray();
-            joined.OnCommitting(() =>
-            {
-                var insert = database.BatchCommand(Insert);
-                insert.Parameters.AddWithValue("channel", channel);
-                insert.Parameters.AddWithValue("headers", headers);
-                insert.Parameters.AddWithValue("body", body);
-                insert.Parameters.AddWithValue("available_at", availableAt.UtcTicks);
-                return insert;
-            });
+            joined.OnCommitting(InsertCommand(channel, message, availableAt));
             joined.Enlist(new OnCommit(committed));
+            return;
+        }
+
+        if (Batch is { } batch)
+        {
+            batch.OnCommitting(InsertCommand(channel, message, availableAt));
+            batch.Enlist(new OnCommit(committed));
             return;
         }
 
         await InsertManyAsync(channel, [new ChannelRow(message, availableAt)], cancellationToken).ConfigureAwait(false);
         committed();
+    }
+
+    private Func<NpgsqlBatchCommand> InsertCommand(string channel, TransportMessage message, DateTimeOffset availableAt)
+    {
+        var headers = StoredHeaders.Encode(message.Headers);
+        var body = message.Body.ToArray();
+        return () =>
+        {
+            var insert = database.BatchCommand(Insert);
+            insert.Parameters.AddWithValue("channel", channel);
+            insert.Parameters.AddWithValue("headers", headers);
+            insert.Parameters.AddWithValue("body", body);
+            insert.Parameters.AddWithValue("available_at", availableAt.UtcTicks);
+            return insert;
+        };
     }
 
     public async ValueTask InsertManyAsync(string channel, IReadOnlyList<ChannelRow> rows, CancellationToken cancellationToken)
@@ -153,6 +174,13 @@ internal sealed class PostgreSqlChannelStore(PostgreSqlDatabase database) : IDat
         if (unitOfWork is not PostgreSqlUnitOfWork { IsEnded: false } postgres || postgres.Database != database)
         {
             return ValueTask.FromResult(false);
+        }
+
+        // In a batch transaction the delete goes with the batch's, when the unit of work commits into it.
+        if (postgres.Batch is not null)
+        {
+            postgres.AcknowledgeWithBatch(id);
+            return ValueTask.FromResult(true);
         }
 
         // The acknowledgement rides with the COMMIT: no round trip of its own.

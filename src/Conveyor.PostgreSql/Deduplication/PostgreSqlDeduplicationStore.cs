@@ -1,3 +1,4 @@
+using Conveyor.PostgreSql.Channels;
 using Conveyor.Storage;
 using Conveyor.UnitOfWork;
 using Npgsql;
@@ -35,6 +36,15 @@ internal sealed class PostgreSqlDeduplicationStore(PostgreSqlDatabase database, 
         SELECT (SELECT COUNT(*) FROM inserted) + (SELECT COUNT(*) FROM taken_over);
         """;
 
+    // A database channel's batch claims the message ids of its messages ahead, sorted (so that two batches lock keys in
+    // the same order), with their expiry: the keys it returns are the batch's; a key taken already is claimed alone.
+    private const string ClaimAhead = """
+        INSERT INTO {schema}.conveyor_deduplication (endpoint_id, key, expires_at, pending_until)
+        SELECT @endpoint, k, @expires, NULL FROM unnest(@keys) AS k ORDER BY k
+        ON CONFLICT (endpoint_id, key) DO NOTHING
+        RETURNING key;
+        """;
+
     // Whether the key is there at all: a key the clean-up removed between the claim's insert and its update is claimed again.
     private const string Exists = "SELECT EXISTS (SELECT FROM {schema}.conveyor_deduplication WHERE endpoint_id = @endpoint AND key = @key);";
 
@@ -57,7 +67,12 @@ internal sealed class PostgreSqlDeduplicationStore(PostgreSqlDatabase database, 
             return null;
         }
 
-        if (!await ClaimAsync(postgres.Connection, postgres.Transaction, endpointId, key, pendingLease: null, cancellationToken).ConfigureAwait(false))
+        if (postgres.Batch is { } batch)
+        {
+            return await TryClaimInBatchAsync(batch, postgres, endpointId, key, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await ClaimAsync(postgres.OwnConnection, postgres.OwnTransaction, endpointId, key, pendingLease: null, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -72,6 +87,54 @@ internal sealed class PostgreSqlDeduplicationStore(PostgreSqlDatabase database, 
             return stamp;
         });
         return true;
+    }
+
+    /// <summary>
+    /// In a database channel's batch transaction: the first claim of an endpoint keyed by message id claims the keys of
+    /// the batch's remaining messages in one statement; a message takes its key from those, or claims it alone (a key
+    /// already there: a duplicate, or an expired one to take over). Claims are the batch's writes, not under the
+    /// member's savepoint: the batch deletes those no committed member kept, and stamps those claimed alone.
+    /// </summary>
+    private async ValueTask<bool> TryClaimInBatchAsync(PostgreSqlChannelBatch batch, PostgreSqlUnitOfWork member, string endpointId, string key, CancellationToken cancellationToken)
+    {
+        var claims = batch.Claims;
+        if (claims.TryUse(endpointId, key, member))
+        {
+            return true;
+        }
+
+        if (!claims.ClaimedAhead(endpointId) && key == batch.CurrentMessageId)
+        {
+            claims.MarkClaimedAhead(endpointId);
+            var keys = batch.RemainingMessageIds();
+            var expiresAt = ExpiresAtFromNow;
+            await batch.RunAsync(async (connection, transaction) =>
+            {
+                await using var command = database.Command(ClaimAhead, connection, transaction);
+                command.Parameters.AddWithValue("endpoint", endpointId);
+                command.Parameters.AddWithValue("expires", expiresAt);
+                command.Parameters.Add(new NpgsqlParameter("keys", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = keys });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    claims.Add(endpointId, reader.GetString(0), stamp: null);
+                }
+
+                return 0;
+            }).ConfigureAwait(false);
+            if (claims.TryUse(endpointId, key, member))
+            {
+                return true;
+            }
+        }
+
+        if (!await batch.RunAsync((connection, transaction) => ClaimAsync(connection, transaction, endpointId, key, pendingLease: null, cancellationToken)).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        claims.Add(endpointId, key, () => ExpiresAtFromNow);
+        return claims.TryUse(endpointId, key, member);
     }
 
     protected override ValueTask<(bool Claimed, bool PendingElsewhere)> ClaimPendingOnceAsync(string endpointId, string key, CancellationToken cancellationToken) =>

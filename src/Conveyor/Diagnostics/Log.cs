@@ -68,6 +68,9 @@ internal static partial class Log
     [LoggerMessage(1011, LogLevel.Warning, "Database channel {Channel} lost the lease of {Count} message(s) to another consumer, which delivers them; a handler slower than the lease may have handled one twice. Raise the channel's LeaseDuration above the slowest handler")]
     public static partial void DatabaseChannelLeaseLost(ILogger logger, string channel, int count);
 
+    [LoggerMessage(1012, LogLevel.Warning, "Database channel {Channel} rolled back a batch transaction holding {Acknowledged} handled message(s): they and the rest of their batch are delivered again, and none of their effects was kept")]
+    public static partial void DatabaseChannelBatchRolledBack(ILogger logger, Exception? error, string channel, int acknowledged);
+
     [LoggerMessage(1010, LogLevel.Debug, "Message {MessageId} for endpoint {EndpointId} received on channel {Channel} goes on to channel {Next}")]
     public static partial void ForwardedInChain(ILogger logger, string? messageId, string endpointId, string channel, string next);
 }

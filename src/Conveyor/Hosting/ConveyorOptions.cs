@@ -44,4 +44,7 @@ public sealed class ConveyorOptions
     /// an observation never waits on a broker). Default 15 seconds.
     /// </summary>
     public TimeSpan LagRefreshInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>What Conveyor's spans record (<c>Conveyor:Tracing</c>). Default: the lean set of attributes.</summary>
+    public Diagnostics.ConveyorTracingOptions Tracing { get; } = new();
 }

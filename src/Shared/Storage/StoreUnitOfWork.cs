@@ -21,12 +21,17 @@ namespace Conveyor.Storage;
 /// Commits the transaction, after the work queued for just before the commit ran; null commits it as it is. PostgreSQL
 /// sends its last writes in one batch with the <c>COMMIT</c>.
 /// </param>
+/// <param name="handOver">
+/// For a unit of work that is part of a larger transaction (a database channel's batch): takes the enlisted
+/// participants on commit, to tell them once that transaction commits or rolls back; null tells them at once.
+/// </param>
 internal sealed class StoreUnitOfWork<TConnection, TTransaction>(
     object owner,
     TConnection connection,
     TTransaction transaction,
     Func<TConnection, TTransaction, ValueTask> end,
-    Func<TTransaction, CancellationToken, Task>? commit = null)
+    Func<TTransaction, CancellationToken, Task>? commit = null,
+    Action<IUnitOfWorkParticipant>? handOver = null)
     where TConnection : DbConnection
     where TTransaction : DbTransaction
 {
@@ -92,7 +97,14 @@ internal sealed class StoreUnitOfWork<TConnection, TTransaction>(
         {
             foreach (var participant in _participants)
             {
-                await participant.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (handOver is not null)
+                {
+                    handOver(participant);
+                }
+                else
+                {
+                    await participant.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
     }

@@ -122,26 +122,27 @@ public abstract class ChannelCompliance : IAsyncLifetime
     {
         var channel = await NewChannelAsync();
         await channel.SendAsync(Message("a"), CancellationToken.None);
-        bool? revokedWhileHandled = null;
-        bool? handlerTokenCancelled = null;
+        var handled = new TaskCompletionSource<(bool Revoked, bool HandlerTokenCancelled)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var probe = new ReceiveProbe(Time)
         {
             Answer = (delivery, token) =>
             {
-                revokedWhileHandled = delivery.Message.Revoked.IsCancellationRequested;
-                handlerTokenCancelled = token.IsCancellationRequested;
+                handled.TrySetResult((delivery.Message.Revoked.IsCancellationRequested, token.IsCancellationRequested));
                 return ValueTask.FromResult(Acknowledgement.Completed);
             },
         };
 
-        await ReceiveUntilAsync(channel, probe, d => d.Count == 1, "the message arrived");
+        // Until the handler looked, not merely until the message arrived: the loop stops after this, and a stop gives
+        // the delivery up (Revoked is cancelled), which the handler must not see while nothing else gave it up.
+        await ReceiveUntilAsync(channel, probe, _ => handled.Task.IsCompleted, "the handler saw the message");
 
         var received = probe.Deliveries.Single().Message;
         received.ChannelName.ShouldBe(channel.Name);
         received.Position.ShouldNotBeNullOrWhiteSpace();
         received.ReadError.ShouldBeNull();
-        revokedWhileHandled.ShouldBe(false);
-        handlerTokenCancelled.ShouldBe(false);
+        var (revoked, handlerTokenCancelled) = await handled.Task;
+        revoked.ShouldBeFalse("Revoked was cancelled while the handler had the message, though nothing gave it up");
+        handlerTokenCancelled.ShouldBeFalse();
     }
 
     /// <summary>A completed message is gone: the next consumer does not get it again.</summary>

@@ -6,7 +6,8 @@ namespace Conveyor.Compliance.Channels;
 
 /// <summary>
 /// The handler a compliance test gives a receive loop: records every delivery in order, answers with what the test
-/// asked for, and lets the test wait until the deliveries meet a condition (checked on every delivery, not on a timer).
+/// asked for, and lets the test wait until the deliveries meet a condition (checked on every delivery and every answer,
+/// not on a timer).
 /// </summary>
 internal sealed class ReceiveProbe(TimeProvider time)
 {
@@ -37,18 +38,24 @@ internal sealed class ReceiveProbe(TimeProvider time)
     {
         var id = message.Message.MessageId ?? throw new InvalidOperationException($"A message without an id reached the handler at {message.Position}.");
         Delivery delivery;
-        TaskCompletionSource changed;
         lock (_gate)
         {
             var attempt = _attempts[id] = _attempts.GetValueOrDefault(id) + 1;
             delivery = new Delivery(id, message, time.GetUtcNow(), attempt);
             _deliveries.Add(delivery);
-            changed = _changed;
-            _changed = NewSignal();
         }
 
-        changed.TrySetResult();
-        return await Answer(delivery, cancellationToken).ConfigureAwait(false);
+        Signal();
+        try
+        {
+            return await Answer(delivery, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Again once answered: a condition on what the answer saw is checked as soon as it can hold, so a test that
+            // stops the loop on such a condition stops it after the answer, never while it runs.
+            Signal();
+        }
     }
 
     /// <summary>
@@ -94,6 +101,18 @@ internal sealed class ReceiveProbe(TimeProvider time)
                 await Task.WhenAny(changed, running, Task.Delay(TimeSpan.FromMilliseconds(10))).ConfigureAwait(false);
             }
         }
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            changed = _changed;
+            _changed = NewSignal();
+        }
+
+        changed.TrySetResult();
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

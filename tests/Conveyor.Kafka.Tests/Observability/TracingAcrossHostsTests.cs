@@ -101,18 +101,20 @@ public sealed class TracingAcrossHostsTests(KafkaTestCluster cluster) : IClassFi
         publish.GetTagItem("messaging.operation.type").ShouldBe("send");
         publish.GetTagItem("messaging.operation.name").ShouldBe("publish");
         publish.GetTagItem("messaging.destination.name").ShouldBe("order-events");
-        publish.GetTagItem("conveyor.endpoint").ShouldBe("orders.request_shipping");
+        publish.GetTagItem("conveyor.endpoint").ShouldBeNull("the endpoint a message is for is a detail (ConveyorTracingOptions.RecordMessageDetails)");
         send.GetTagItem("messaging.operation.name").ShouldBe("send");
 
         processEvent.GetTagItem("messaging.system").ShouldBe("kafka");
         processEvent.GetTagItem("messaging.operation.type").ShouldBe("process");
         processEvent.GetTagItem("messaging.destination.name").ShouldBe(eventsTopic);
-        processEvent.GetTagItem("conveyor.channel").ShouldBe("order-events");
+        processEvent.GetTagItem("conveyor.channel").ShouldBeNull("the channel is in the span's name; the attribute is a detail");
         processEvent.GetTagItem("conveyor.endpoint").ShouldBe("orders.request_shipping");
         processEvent.GetTagItem("conveyor.outcome").ShouldBe("handled");
         processEvent.GetTagItem("messaging.message.id").ShouldBe(publish.GetTagItem("messaging.message.id"));
         processEvent.GetTagItem("messaging.destination.partition.id").ShouldNotBeNull();
         processEvent.GetTagItem("messaging.kafka.offset").ShouldBe(0L);
+        processEvent.GetTagItem("messaging.kafka.message.key").ShouldBeNull("the key is a detail (ConveyorTracingOptions.RecordMessageDetails)");
+        processEvent.GetTagItem("conveyor.attempt").ShouldBeNull("a first attempt carries no attempt number by default");
         processCommand.GetTagItem("conveyor.endpoint").ShouldBe("shipping.ship");
         processCommand.GetTagItem("messaging.destination.name").ShouldBe(shippingTopic);
         processCommand.Status.ShouldBe(ActivityStatusCode.Unset);

@@ -28,6 +28,36 @@ internal static class KafkaTestData
     public static void Produce(KafkaTestCluster kafka, string topic, int partition, int count, Func<int, string?>? keyOf = null) =>
         Produce(kafka, topic, Enumerable.Range(0, count).Select(i => (partition, keyOf?.Invoke(i))));
 
+    /// <summary>
+    /// Reads a partition from its start to its end, as a reader outside any group does (read_committed, the client's
+    /// default): returns at the end-of-partition event, fails when that does not come within <see cref="Eventually.DefaultTimeout"/>.
+    /// </summary>
+    public static List<ConsumeResult<Ignore, TValue>> ReadToEnd<TValue>(KafkaTestCluster kafka, string topic, int partition = 0)
+    {
+        var config = kafka.ConsumerConfig("reader-" + Guid.NewGuid().ToString("N"));
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<Ignore, TValue>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, partition, Offset.Beginning));
+        var records = new List<ConsumeResult<Ignore, TValue>>();
+        var deadline = DateTime.UtcNow + Eventually.DefaultTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } record)
+            {
+                continue;
+            }
+
+            if (record.IsPartitionEOF)
+            {
+                return records;
+            }
+
+            records.Add(record);
+        }
+
+        throw new TimeoutException($"{topic} [{partition}] was not read to its end within {Eventually.DefaultTimeout.TotalSeconds:0} s");
+    }
+
     /// <summary>Reads committed offsets of a group without joining it.</summary>
     public static CommittedOffsetReader CommittedOffsets(KafkaTestCluster kafka, string groupId, string topic, int partitions) =>
         new(kafka, groupId, topic, partitions);

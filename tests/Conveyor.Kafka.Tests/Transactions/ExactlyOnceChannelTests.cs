@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Confluent.Kafka;
 using Conveyor.Failures.DeadLetters;
 using Conveyor.Kafka.Channels;
 using Conveyor.Kafka.Configuration;
 using Conveyor.Kafka.Tests.Configuration;
 using Conveyor.Kafka.Tests.Infrastructure;
+using Conveyor.Kafka.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Kafka.Tests.Transactions;
@@ -175,60 +177,16 @@ public sealed class ExactlyOnceChannelTests(KafkaTestCluster cluster) : IClassFi
         return (services, orders, shipments);
     }
 
-    private List<(long Offset, string Value)> ReadAll(string topic)
-    {
-        var config = cluster.ConsumerConfig("reader-" + Guid.NewGuid().ToString("N"));
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<Ignore, string>(config).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var records = new List<(long, string)>();
-        var deadline = DateTime.UtcNow + Eventually.DefaultTimeout;
-        while (DateTime.UtcNow < deadline)
+    private List<(long Offset, string Value)> ReadAll(string topic) =>
+        KafkaTestData.ReadToEnd<string>(cluster, topic).ConvertAll(record =>
         {
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (record is null)
-            {
-                continue;
-            }
-
-            if (record.IsPartitionEOF)
-            {
-                return records;
-            }
-
-            var shipped = System.Text.Json.JsonSerializer.Deserialize<OrderShipped>(record.Message.Value, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
-            records.Add((record.Offset.Value, $"{shipped.Sku}/{shipped.Number}"));
-        }
-
-        throw new TimeoutException($"{topic} was not read to its end");
-    }
+            var shipped = JsonSerializer.Deserialize<OrderShipped>(record.Message.Value, JsonSerializerOptions.Web)!;
+            return (record.Offset.Value, $"{shipped.Sku}/{shipped.Number}");
+        });
 
     /// <summary>The offset after the last record of a partition (0 when it has none): what a drained group commits.</summary>
-    private long LastRecordEnd(string topic, int partition)
-    {
-        var config = cluster.ConsumerConfig("last-" + Guid.NewGuid().ToString("N"));
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, partition, Offset.Beginning));
-        var end = 0L;
-        var deadline = DateTime.UtcNow + Eventually.DefaultTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } record)
-            {
-                continue;
-            }
-
-            if (record.IsPartitionEOF)
-            {
-                return end;
-            }
-
-            end = record.Offset.Value + 1;
-        }
-
-        throw new TimeoutException($"{topic} [{partition}] was not read to its end");
-    }
+    private long LastRecordEnd(string topic, int partition) =>
+        KafkaTestData.ReadToEnd<Ignore>(cluster, topic, partition) is [.., var last] ? last.Offset.Value + 1 : 0;
 
     // A transactional producer's commit marker takes an offset that no record has: the records' offsets and the end
     // offset leave gaps.

@@ -65,6 +65,7 @@ public sealed class HostIntegrationTests
             ["Conveyor:FinalFailureStrategy"] = "Stop",
             ["Conveyor:DeduplicationRetention"] = "00:05:00",
             ["Conveyor:HostedConsumers:0"] = "orders",
+            ["Conveyor:Tracing:RecordMessageDetails"] = "true",
         });
         builder.Services.AddConveyor(c => c.Configure(o => o.DefaultErrorChannel = "errors"));
         using var host = builder.Build();
@@ -75,5 +76,6 @@ public sealed class HostIntegrationTests
         options.DeduplicationRetention.ShouldBe(TimeSpan.FromMinutes(5));
         options.HostedConsumers.ShouldBe(["orders"]);
         options.DefaultErrorChannel.ShouldBe("errors");
+        options.Tracing.RecordMessageDetails.ShouldBeTrue();
     }
 }

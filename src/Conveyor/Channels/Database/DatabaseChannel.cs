@@ -13,10 +13,15 @@ namespace Conveyor.Channels.Database;
 /// <remarks>
 /// <para>
 /// A consumer leases a batch of available messages (an owner and an expiry on the database clock) in one statement,
-/// hands them to the handler one by one, and deletes each once it is completed: the acknowledgement. When the handler
-/// ran in a unit of work of the same database, the delete is made in that transaction, so it commits with the
-/// handler's writes and the messages it sent. A consumer that dies holding messages lets another take them once their
-/// lease runs out; the lease is renewed between messages.
+/// hands them to the handler one by one, and deletes each once it is completed: the acknowledgement. On a store with
+/// batch transactions (<see cref="IDatabaseChannelStore.BeginBatchAsync"/>, <see cref="DatabaseChannelOptions.TransactionPerBatch"/>)
+/// the batch is handled in one transaction: each message's unit of work on that database is a part of it, and the
+/// acknowledgements, claims and what the handlers wrote and sent commit together, a failed message's effects undone
+/// alone; the transaction is committed and a new one begun once older than
+/// <see cref="DatabaseChannelOptions.MaxTransactionDuration"/>. Otherwise, when the handler ran in a unit of work of the
+/// same database, the delete is made in that transaction, so it commits with the handler's writes and the messages it
+/// sent. A consumer that dies holding messages lets another take them once their lease runs out; the lease is renewed
+/// between messages.
 /// </para>
 /// <para>
 /// A message with a due time waits in its row (<c>available_at</c>), holding nothing up behind it, for any delay.
@@ -168,6 +173,7 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         long completed = 0;
         var finished = 0;
         var held = Stopwatch.StartNew();
+        var transaction = new BatchTransaction(this, owner);
         try
         {
             for (var i = 0; i < batch.Count; i++)
@@ -190,7 +196,13 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
                     }
                 }
 
-                var (acknowledgement, position) = await HandleAsync(batch[i], owner, handler).ConfigureAwait(false);
+                if (!await transaction.ReadyAsync(batch, i).ConfigureAwait(false))
+                {
+                    // A statement of the transaction's own failed: what it held goes back below, to be delivered again.
+                    break;
+                }
+
+                var (acknowledgement, position) = await HandleAsync(batch[i], owner, handler, transaction).ConfigureAwait(false);
                 switch (acknowledgement)
                 {
                     case Acknowledgement.Completed:
@@ -207,8 +219,11 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         }
         finally
         {
+            // What the transaction holds commits; when it cannot, every message of it goes back with what was not finished.
+            var committed = await transaction.EndAsync().ConfigureAwait(false);
+
             // Whatever of the batch was not finished goes back as it was, for the next consumer to take first.
-            if (finished < batch.Count)
+            if (finished < batch.Count || !committed)
             {
                 await _store.ReleaseAllAsync(owner, CancellationToken.None).ConfigureAwait(false);
             }
@@ -232,7 +247,7 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
         var acknowledgement = Acknowledgement.Stop;
         try
         {
-            (acknowledgement, _) = await HandleAsync(leased[0], owner, handler).ConfigureAwait(false);
+            (acknowledgement, _) = await HandleAsync(leased[0], owner, handler, null).ConfigureAwait(false);
             return acknowledgement;
         }
         finally
@@ -246,17 +261,26 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
 
     private static string NewOwner() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    /// <summary>Hands one leased row to the handler and deletes or releases it; a stop leaves it leased for the caller to hand back.</summary>
-    private async ValueTask<(Acknowledgement Acknowledgement, string Position)> HandleAsync(LeasedMessage row, string owner, InboundMessageHandler handler)
+    /// <summary>
+    /// Hands one leased row to the handler and deletes or releases it (the delete with the batch transaction's commit,
+    /// in one); a stop leaves it leased for the caller to hand back.
+    /// </summary>
+    private async ValueTask<(Acknowledgement Acknowledgement, string Position)> HandleAsync(LeasedMessage row, string owner, InboundMessageHandler handler, BatchTransaction? transaction)
     {
         var inbound = new Inbound(row, this, owner);
 
         // The row stays leased while it is handled, so the handler's token is never cancelled; a stop lets it finish.
-        var acknowledgement = await handler(inbound, CancellationToken.None).ConfigureAwait(false);
+        var acknowledgement = transaction is { IsOpen: true }
+            ? await transaction.HandleAsync(() => handler(inbound, CancellationToken.None)).ConfigureAwait(false)
+            : await handler(inbound, CancellationToken.None).ConfigureAwait(false);
         switch (acknowledgement)
         {
             case Acknowledgement.Completed:
-                if (!inbound.DeletedInUnitOfWork && !await _store.DeleteAsync(row.Id, owner, CancellationToken.None).ConfigureAwait(false))
+                if (transaction is { IsOpen: true })
+                {
+                    transaction.Acknowledge(row.Id);
+                }
+                else if (!inbound.DeletedInUnitOfWork && !await _store.DeleteAsync(row.Id, owner, CancellationToken.None).ConfigureAwait(false))
                 {
                     Log.DatabaseChannelLeaseLost(_logger, Name, 1);
                 }
@@ -287,6 +311,102 @@ public sealed class DatabaseChannel : IReceivingChannel, ITransactionalChannel
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The batch transactions of one leased batch (<see cref="DatabaseChannelOptions.TransactionPerBatch"/>): one begun
+    /// before the first message, committed and replaced once older than
+    /// <see cref="DatabaseChannelOptions.MaxTransactionDuration"/>, and committed at the end. Without a store that has
+    /// them (or with the option off) there is none, and each message is handled in a transaction of its own.
+    /// </summary>
+    private sealed class BatchTransaction(DatabaseChannel channel, string owner)
+    {
+        private readonly Stopwatch _age = new();
+        private IDatabaseChannelBatch? _open;
+        private int _start;
+        private int _index;
+        private int _acknowledged;
+        private bool _failed;
+        private bool _unsupported;
+
+        /// <summary>Whether a transaction is open for the current message.</summary>
+        public bool IsOpen => _open is not null;
+
+        /// <summary>
+        /// Makes sure a usable transaction is open for message <paramref name="index"/> of <paramref name="batch"/> (when
+        /// batch transactions are on); false when one failed, so that the rest of the batch goes back.
+        /// </summary>
+        public async ValueTask<bool> ReadyAsync(IReadOnlyList<LeasedMessage> batch, int index)
+        {
+            _index = index;
+            if (_failed || !channel._options.TransactionPerBatch)
+            {
+                return !_failed;
+            }
+
+            if (_open is { } open && (!open.IsUsable || _age.Elapsed > channel._options.MaxTransactionDuration) && !await EndAsync().ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (_open is null && !_unsupported)
+            {
+                IReadOnlyList<LeasedMessage> rest = index == 0 ? batch : [.. batch.Skip(index)];
+                _open = await channel._store.BeginBatchAsync(owner, rest, CancellationToken.None).ConfigureAwait(false);
+                _unsupported = _open is null;
+                _start = index;
+                _age.Restart();
+            }
+
+            return true;
+        }
+
+        /// <summary>Hands the current message to <paramref name="handle"/> inside the open transaction.</summary>
+        public ValueTask<Acknowledgement> HandleAsync(Func<ValueTask<Acknowledgement>> handle) => _open!.HandleAsync(_index - _start, handle);
+
+        /// <summary>Deletes the row with the open transaction's commit.</summary>
+        public void Acknowledge(long id)
+        {
+            _open!.Acknowledge(id);
+            _acknowledged++;
+        }
+
+        /// <summary>Commits the open transaction, or rolls it back when it cannot commit; false when anything it held was rolled back.</summary>
+        public async ValueTask<bool> EndAsync()
+        {
+            if (_open is not { } open)
+            {
+                return !_failed;
+            }
+
+            _open = null;
+            var acknowledged = _acknowledged;
+            _acknowledged = 0;
+            await using (open.ConfigureAwait(false))
+            {
+                try
+                {
+                    if (!open.IsUsable)
+                    {
+                        throw new InvalidOperationException("A statement of the batch transaction failed.");
+                    }
+
+                    var lost = await open.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (lost > 0)
+                    {
+                        Log.DatabaseChannelLeaseLost(channel._logger, channel.Name, lost);
+                    }
+
+                    return true;
+                }
+                catch (Exception e)
+                {
+                    Log.DatabaseChannelBatchRolledBack(channel._logger, e, channel.Name, acknowledged);
+                    _failed = true;
+                    return false;
+                }
+            }
+        }
+    }
 
     private sealed class Inbound(LeasedMessage row, DatabaseChannel channel, string owner) : InboundMessage(row.Message, channel.Name)
     {

@@ -30,6 +30,20 @@ public sealed class DatabaseChannelOptions
     /// </summary>
     public int SendBatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// Whether a consumer handles a leased batch in one transaction (on a store that supports it, PostgreSQL): the
+    /// batch's acknowledgements, deduplication claims and every message's writes and sends commit together, a failed
+    /// message's effects undone on their own. False gives every message a transaction of its own. Default true.
+    /// </summary>
+    public bool TransactionPerBatch { get; set; } = true;
+
+    /// <summary>
+    /// How long one batch transaction stays open at most (<see cref="TransactionPerBatch"/>): once it is older, the
+    /// consumer commits what it handled and goes on in a new one, so a slow handler does not hold locks and delay what
+    /// others handled for long. Default 1 second.
+    /// </summary>
+    public TimeSpan MaxTransactionDuration { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a released message (<see cref="Acknowledgement.Release"/>) waits before it is delivered again. Default 1 second.</summary>
     public TimeSpan ReleaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -60,6 +74,11 @@ public sealed class DatabaseChannelOptions
         if (SendBatchSize < 1)
         {
             errors.Add($"Database channel '{channel}': SendBatchSize {SendBatchSize} must be at least 1, e.g. 100.");
+        }
+
+        if (MaxTransactionDuration <= TimeSpan.Zero)
+        {
+            errors.Add($"Database channel '{channel}': MaxTransactionDuration {MaxTransactionDuration:c} must be positive, e.g. 00:00:01.");
         }
 
         if (ReleaseDelay < TimeSpan.Zero)

@@ -105,6 +105,17 @@ public interface IDatabaseChannelStore
     /// <returns>A task that completes once released.</returns>
     ValueTask ReleaseAllAsync(string owner, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Begins the one transaction a leased batch is handled in (<see cref="IDatabaseChannelBatch"/>), or null when this
+    /// store handles each message in a transaction of its own. The default is null.
+    /// </summary>
+    /// <param name="owner">The consumer holding the messages.</param>
+    /// <param name="messages">The messages the transaction is for, in the order they will be handled.</param>
+    /// <param name="cancellationToken">Cancels the begin.</param>
+    /// <returns>The open transaction, or null.</returns>
+    ValueTask<IDatabaseChannelBatch?> BeginBatchAsync(string owner, IReadOnlyList<LeasedMessage> messages, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IDatabaseChannelBatch?>(null);
+
     /// <summary>How many messages the channel holds, available or not.</summary>
     /// <param name="channel">The channel name.</param>
     /// <param name="cancellationToken">Cancels the query.</param>

@@ -3,6 +3,7 @@ using System.Globalization;
 using Conveyor.Channels;
 using Conveyor.Inbound;
 using Conveyor.Runtime;
+using Microsoft.Extensions.Options;
 
 namespace Conveyor.Diagnostics.Telemetry;
 
@@ -11,8 +12,10 @@ namespace Conveyor.Diagnostics.Telemetry;
 /// trace its headers carry, with retries and the final failure as span events; and the processing metrics. The pipeline
 /// asks <see cref="Enabled"/> first and takes its untraced path when nothing listens, so nothing is allocated then.
 /// </summary>
-internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels) : IInboundFailureObserver
+internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels, IOptions<ConveyorOptions> options) : IInboundFailureObserver
 {
+    private readonly bool _details = options.Value.Tracing.RecordMessageDetails;
+
     public bool Enabled => ConveyorActivitySource.Instance.HasListeners() || metrics.ProcessingEnabled;
 
     public InboundObservation Start(InboundMessage inbound)
@@ -30,20 +33,27 @@ internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry
             // AddTag, not SetTag: the span is new, so no attribute is there to replace and none needs looking up.
             activity.AddTag(MessagingAttributes.System, channel.System);
             activity.AddTag(MessagingAttributes.DestinationName, headers.Get("kafka_topic") ?? channel.Channel);
-            activity.AddTag(MessagingAttributes.Channel, channel.Channel);
             activity.AddTag(MessagingAttributes.OperationType, "process");
             activity.AddTag(MessagingAttributes.OperationName, "process");
             activity.AddTagIfPresent(MessagingAttributes.MessageId, inbound.Message.MessageId);
-            activity.AddTagIfPresent(MessagingAttributes.ConversationId, headers.CorrelationId);
-            activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(inbound.Message.Body.Length));
             activity.AddTagIfPresent(MessagingAttributes.PartitionId, headers.Get("kafka_partition"));
             if (headers.Get("kafka_offset") is { } offset && long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var o))
             {
                 activity.AddTag(MessagingAttributes.KafkaOffset, o);
             }
 
-            activity.AddTagIfPresent(MessagingAttributes.KafkaKey, headers.Get("kafka_key"));
-            activity.AddTag(MessagingAttributes.Attempt, ActivityTags.Boxed(headers.DeliveryAttempt + 1));
+            if (_details)
+            {
+                activity.AddTag(MessagingAttributes.Channel, channel.Channel); // the span's name has it too
+                activity.AddTagIfPresent(MessagingAttributes.ConversationId, headers.CorrelationId);
+                activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(inbound.Message.Body.Length));
+                activity.AddTagIfPresent(MessagingAttributes.KafkaKey, headers.Get("kafka_key"));
+            }
+
+            if (_details || headers.DeliveryAttempt > 0)
+            {
+                activity.AddTag(MessagingAttributes.Attempt, ActivityTags.Boxed(headers.DeliveryAttempt + 1)); // by default, redeliveries only
+            }
         }
 
         return new InboundObservation(metrics, activity, channel);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Conveyor.Outgoing;
+using Microsoft.Extensions.Options;
 
 namespace Conveyor.Diagnostics.Telemetry;
 
@@ -10,10 +11,13 @@ namespace Conveyor.Diagnostics.Telemetry;
 /// it) and names the failed attempt in <see cref="TraceContext.RetryOf"/>, which the next attempt links to. A dead letter
 /// keeps the message's headers as they were received, its trace context included: a replay continues that trace.
 /// Per message this allocates the span (and its attributes) and the <c>traceparent</c> value, nothing else: span names
-/// and metric tags come from <see cref="ChannelTelemetry"/>, and a send that completes synchronously needs no state machine.
+/// and metric tags come from <see cref="ChannelTelemetry"/>, a send that completes synchronously needs no state machine,
+/// and one that completes later (a broker's acknowledgement) is awaited by a pooled <see cref="PendingSend"/>.
 /// </summary>
-internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels)
+internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetry.Cache channels, IOptions<ConveyorOptions> options)
 {
+    private readonly bool _details = options.Value.Tracing.RecordMessageDetails;
+
     public bool Enabled => ConveyorActivitySource.Instance.HasListeners() || metrics.Sent.Enabled || metrics.DeadLetters.Enabled;
 
     public ValueTask SendAsync(OutgoingMessage outgoing, OutgoingDelegate path, CancellationToken cancellationToken)
@@ -35,7 +39,7 @@ internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetr
 
         if (!sending.IsCompletedSuccessfully)
         {
-            var waiting = AwaitAsync(sending, outgoing, activity, channel, operation);
+            var waiting = PendingSend.Await(sending, this, outgoing, activity, channel, operation);
             if (activity is not null)
             {
                 // The span stays current where the send goes on (it ends there); the caller goes on in its own.
@@ -49,22 +53,7 @@ internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetr
         return default;
     }
 
-    private async ValueTask AwaitAsync(ValueTask sending, OutgoingMessage outgoing, Activity? activity, ChannelTelemetry channel, Operation operation)
-    {
-        try
-        {
-            await sending.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Failed(activity, channel, operation, e);
-            throw;
-        }
-
-        Sent(outgoing, activity, channel, operation);
-    }
-
-    private static Activity? Start(OutgoingMessage outgoing, ChannelTelemetry channel, Operation operation)
+    private Activity? Start(OutgoingMessage outgoing, ChannelTelemetry channel, Operation operation)
     {
         var activity = ConveyorActivitySource.Instance.StartActivity(channel.SpanName(operation), ActivityKind.Producer);
         if (activity is null)
@@ -78,13 +67,23 @@ internal sealed class OutgoingTelemetry(ConveyorMetrics metrics, ChannelTelemetr
             // AddTag, not SetTag: the span is new, so no attribute is there to replace and none needs looking up.
             activity.AddTag(MessagingAttributes.System, channel.System);
             activity.AddTag(MessagingAttributes.DestinationName, channel.Channel);
-            activity.AddTag(MessagingAttributes.Channel, channel.Channel);
             activity.AddTag(MessagingAttributes.OperationType, "send");
             activity.AddTag(MessagingAttributes.OperationName, Operations.Names[(int)operation]);
             activity.AddTagIfPresent(MessagingAttributes.MessageId, message.MessageId);
-            activity.AddTagIfPresent(MessagingAttributes.ConversationId, message.Headers.CorrelationId);
-            activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(message.Body.Length));
-            activity.AddTagIfPresent(MessagingAttributes.Endpoint, outgoing.DeadLetter?.EndpointId ?? message.Headers.TargetEndpoint);
+            if (outgoing.DeadLetter is { } deadLetter)
+            {
+                activity.AddTag(MessagingAttributes.Endpoint, deadLetter.EndpointId);
+            }
+            else if (_details)
+            {
+                activity.AddTagIfPresent(MessagingAttributes.Endpoint, message.Headers.TargetEndpoint);
+            }
+
+            if (_details)
+            {
+                activity.AddTagIfPresent(MessagingAttributes.ConversationId, message.Headers.CorrelationId);
+                activity.AddTag(MessagingAttributes.BodySize, ActivityTags.Boxed(message.Body.Length));
+            }
         }
 
         switch (outgoing.Intent)
