@@ -4,9 +4,8 @@ using System.Diagnostics.Tracing;
 namespace Conveyor.Benchmarks.Kafka;
 
 /// <summary>
-/// Which types a phase allocates, from the runtime's allocation sampling (an event about every 100 KB allocated, with
-/// the type that crossed the mark): enough samples over a run of 100,000+ messages to rank the types per message.
-/// On with <c>CONVEYOR_BENCH_ALLOCATIONS=1</c>; the consume scenario prints the top types after each Conveyor phase.
+/// Which types a phase allocates: the runtime's allocation ticks (one event per ~100 KB allocated, naming the type of
+/// the object that crossed the mark), summed by type. A sample, not an exact count — enough to rank the types.
 /// </summary>
 internal sealed class AllocationSampler : EventListener
 {
@@ -14,22 +13,19 @@ internal sealed class AllocationSampler : EventListener
     private readonly ConcurrentDictionary<string, long> _bytes = new();
     private volatile bool _recording;
 
-    public static AllocationSampler? FromEnvironment() =>
-        Environment.GetEnvironmentVariable("CONVEYOR_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
-
     public void Start()
     {
         _bytes.Clear();
         _recording = true;
     }
 
-    /// <summary>The sampled bytes per type, scaled to <paramref name="messages"/>: the top <paramref name="count"/>.</summary>
-    public string Report(long messages, int count = 25)
+    /// <summary>The top <paramref name="count"/> types by sampled bytes, with their share per message.</summary>
+    public IEnumerable<string> Stop(int count, long messages)
     {
         _recording = false;
         var total = _bytes.Values.Sum();
-        return string.Join(Environment.NewLine, _bytes.OrderByDescending(e => e.Value).Take(count)
-            .Select(e => $"    {(double)e.Value / messages,7:0.0} B/msg  {100.0 * e.Value / total,5:0.0} %  {e.Key}"));
+        return _bytes.OrderByDescending(e => e.Value).Take(count)
+            .Select(e => $"    {e.Value * 100.0 / total,5:0.0} %  ~{(double)e.Value / messages,6:N0} B/msg  {e.Key}");
     }
 
     protected override void OnEventSourceCreated(EventSource source)
@@ -40,15 +36,15 @@ internal sealed class AllocationSampler : EventListener
         }
     }
 
-    protected override void OnEventWritten(EventWrittenEventArgs data)
+    protected override void OnEventWritten(EventWrittenEventArgs e)
     {
-        if (!_recording || data.EventName is null || !data.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || data.Payload is null)
+        if (!_recording || e.EventName is not { } name || !name.StartsWith("GCAllocationTick", StringComparison.Ordinal) || e.Payload is null || e.PayloadNames is null)
         {
             return;
         }
 
-        var amount = data.PayloadNames!.IndexOf("AllocationAmount64") is var i and >= 0 ? Convert.ToInt64(data.Payload[i], System.Globalization.CultureInfo.InvariantCulture) : 0;
-        var type = data.PayloadNames.IndexOf("TypeName") is var t and >= 0 ? data.Payload[t] as string ?? "?" : "?";
+        var type = e.PayloadNames.IndexOf("TypeName") is var t and >= 0 ? e.Payload[t] as string ?? "?" : "?";
+        var amount = e.PayloadNames.IndexOf("AllocationAmount64") is var a and >= 0 ? Convert.ToInt64(e.Payload[a], System.Globalization.CultureInfo.InvariantCulture) : 0;
         _bytes.AddOrUpdate(type, amount, (_, sum) => sum + amount);
     }
 }

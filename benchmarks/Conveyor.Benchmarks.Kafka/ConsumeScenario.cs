@@ -12,11 +12,11 @@ internal sealed record ConsumeRun(string Side, int Round, int Messages, Phase Co
 /// carrying the headers a Conveyor channel record carries (the same on both sides), then the raw loop or a Conveyor
 /// channel with a counting handler consumes and commits them, measured with the process's context switches. A line
 /// <c>consuming: SIDE round R</c> is printed as each consume phase starts, for a profiler to attach to
-/// (<c>perf record -p PID</c>).
+/// (<c>perf record -p PID</c>). With <c>--alloc-types</c> it ranks the types the Conveyor side allocated.
 /// </summary>
 internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
 {
-    private readonly AllocationSampler? _allocations = AllocationSampler.FromEnvironment();
+    private readonly AllocationSampler? _allocations = options.AllocationTypes ? new AllocationSampler() : null;
     private int _topics;
 
     public async Task<List<ConsumeRun>> RunAsync()
@@ -76,7 +76,7 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
                 var switches = ContextSwitches.Read() - before;
                 if (_allocations is not null && round > 0)
                 {
-                    Console.WriteLine($"  allocated by type (sampled), {side} round {round}:{Environment.NewLine}{_allocations.Report(messages)}");
+                    Console.WriteLine($"  allocated by type (sampled), {side} round {round}:{Environment.NewLine}{string.Join(Environment.NewLine, _allocations.Stop(25, messages))}");
                 }
 
                 await Task.Yield();

@@ -46,6 +46,13 @@ if (options.RunThroughput)
     Console.WriteLine($"Written to {path}");
 }
 
+if (options.RunProduce)
+{
+    Console.WriteLine();
+    Console.WriteLine($"== Produce only: {string.Join(", ", options.Sides)}; {options.Messages:N0} messages, {options.Partitions} partitions ==");
+    await new ProduceScenario(cluster, options).RunAsync();
+}
+
 if (options.RunKeyParallel)
 {
     var date = DateTimeOffset.UtcNow;

@@ -189,33 +189,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
 
                 Settle();
                 var clock = PhaseClock.Start();
-                if (batch)
-                {
-                    // As a high-rate producer would: batches of half the send window, the next one handed over while
-                    // the previous one's acknowledgements arrive, so at most a window of records is in flight, as in
-                    // the one-by-one run.
-                    var size = Math.Max(1, options.SendWindow / 2);
-                    Task previous = Task.CompletedTask;
-                    for (var start = 0; start < messages; start += size)
-                    {
-                        var orders = new OrderPlaced[Math.Min(size, messages - start)];
-                        for (var i = 0; i < orders.Length; i++)
-                        {
-                            orders[i] = OrderPlaced.Create(start + i);
-                        }
-
-                        var sending = bus.PublishManyAsync(orders).AsTask();
-                        await previous.ConfigureAwait(false);
-                        previous = sending;
-                    }
-
-                    await previous.ConfigureAwait(false);
-                }
-                else
-                {
-                    await ConveyorApp.SendWindowedAsync(messages, options.SendWindow, i => bus.PublishAsync(OrderPlaced.Create(i))).ConfigureAwait(false);
-                }
-
+                await PublishAsync(bus, messages, batch, options.SendWindow).ConfigureAwait(false);
                 var produce = clock.Stop();
 
                 Settle();
@@ -248,6 +222,38 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
                 Delete(name);
             }
         }
+    }
+
+    /// <summary>
+    /// Publishes orders 0..<paramref name="messages"/>-1 through <paramref name="bus"/>, completing when every one was
+    /// acknowledged: one by one with up to <paramref name="window"/> sends in flight, or with <c>PublishManyAsync</c>.
+    /// </summary>
+    public static async Task PublishAsync(IEventBus bus, int messages, bool batch, int window)
+    {
+        if (!batch)
+        {
+            await ConveyorApp.SendWindowedAsync(messages, window, i => bus.PublishAsync(OrderPlaced.Create(i))).ConfigureAwait(false);
+            return;
+        }
+
+        // As a high-rate producer would: batches of half the send window, the next one handed over while the previous
+        // one's acknowledgements arrive, so at most a window of records is in flight, as in the one-by-one run.
+        var size = Math.Max(1, window / 2);
+        Task previous = Task.CompletedTask;
+        for (var start = 0; start < messages; start += size)
+        {
+            var orders = new OrderPlaced[Math.Min(size, messages - start)];
+            for (var i = 0; i < orders.Length; i++)
+            {
+                orders[i] = OrderPlaced.Create(start + i);
+            }
+
+            var sending = bus.PublishManyAsync(orders).AsTask();
+            await previous.ConfigureAwait(false);
+            previous = sending;
+        }
+
+        await previous.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -334,7 +340,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
     }
 
     /// <summary>Starts each timed phase from the same state: no garbage pending from the previous one.</summary>
-    private static void Settle()
+    internal static void Settle()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();

@@ -209,7 +209,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     private Action<TopicPartition, long>? OnWrittenWhileReceiving => Volatile.Read(ref _receiving) > 0 ? _remember : null;
 
     private void Remember(TopicPartition partition, long offset) =>
-        _appended.AddOrUpdate(partition, offset + 1, (_, end) => Math.Max(end, offset + 1));
+        _appended.AddOrUpdate(partition, static (_, next) => next, static (_, end, next) => Math.Max(end, next), offset + 1);
 
     /// <summary>Takes one record through the channel's pull consumer (<see cref="KafkaPuller"/>).</summary>
     public ValueTask<Acknowledgement?> TryReceiveAsync(InboundMessageHandler handler, CancellationToken cancellationToken) =>

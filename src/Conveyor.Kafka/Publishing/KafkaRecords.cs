@@ -39,7 +39,10 @@ internal static class KafkaRecords
     /// channels' topics): <see cref="RestoreImplied"/> puts them back on receipt. Records for other consumers (named
     /// publishers, dead-letter topics) carry every header.
     /// </summary>
-    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null)
+    /// <param name="message">The message.</param>
+    /// <param name="implied">The headers the channel's records may leave off; null for records for other consumers.</param>
+    /// <param name="reuse">A record object to fill instead of making one, or null.</param>
+    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null, Message<byte[]?, byte[]?>? reuse = null)
     {
         var omitImpliedHeaders = implied is not null;
         var headers = new Headers();
@@ -47,7 +50,7 @@ internal static class KafkaRecords
         var timestamp = Timestamp.Default;
         if (omitImpliedHeaders && message.Headers.Get(MessageHeaderNames.Timestamp) is { } created
             && long.TryParse(created, NumberStyles.None, CultureInfo.InvariantCulture, out var createdMs)
-            && createdMs.ToString(CultureInfo.InvariantCulture) == created
+            && IsCanonical(createdMs, created)
             && Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - createdMs) <= RecentMilliseconds)
         {
             // The record's own timestamp carries the creation time. Only for a message created moments ago (nearly
@@ -57,28 +60,34 @@ internal static class KafkaRecords
         }
 
         var distributed = omitImpliedHeaders && message.Headers.Get(DistributedMapHeader) is not null;
+
+        // The id is written twice when it is also the key (nearly always): one array serves both, as Confluent.Kafka
+        // copies both into the record when it is produced.
+        byte[]? idBytes = null;
         foreach (var (name, value) in message.Headers)
         {
             if (!name.StartsWith("kafka_", StringComparison.Ordinal)
                 && !(omitImpliedHeaders && IsImplied(name, value, message.Headers, timestamp.Type != TimestampType.NotAvailable, distributed, implied!)))
             {
-                headers.Add(name, anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? Convert.FromBase64String(value) : Encoding.UTF8.GetBytes(value));
+                headers.Add(
+                    anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? new Header(name, Convert.FromBase64String(value))
+                    : name == MessageHeaderNames.MessageId ? new Header(name, idBytes ??= Encoding.UTF8.GetBytes(value))
+                    : HeaderValues.Utf8(name, value));
             }
         }
 
-        return new Message<byte[]?, byte[]?>
-        {
-            Key = KeyBytes(message.Headers),
-            Value = AsArray(message.Body),
-            Headers = headers,
-            Timestamp = timestamp,
-        };
+        var record = reuse ?? new Message<byte[]?, byte[]?>();
+        record.Key = KeyBytes(message.Headers, idBytes);
+        record.Value = AsArray(message.Body);
+        record.Headers = headers;
+        record.Timestamp = timestamp;
+        return record;
     }
 
     /// <summary>Whether a header is kept in base64 (one pass over the names, so that messages without such headers, nearly all, look up no marker per header).</summary>
     private static bool HasEncodedHeaders(MessageHeaders headers)
     {
-        foreach (var name in headers.Keys)
+        foreach (var (name, _) in headers)
         {
             if (name.StartsWith(HeaderEncodingPrefix, StringComparison.Ordinal))
             {
@@ -148,10 +157,19 @@ internal static class KafkaRecords
     /// had when it was consumed (so re-appends and retries stay on their key); else the message id.
     /// Aggregate-aware senders set the partition key header to the aggregate id.
     /// </summary>
-    public static byte[] KeyBytes(MessageHeaders headers) =>
+    /// <param name="headers">The message's headers.</param>
+    /// <param name="idBytes">The message id in UTF-8 when it was already encoded (for its header), else null.</param>
+    private static byte[] KeyBytes(MessageHeaders headers, byte[]? idBytes) =>
         headers.Get(MessageHeaderNames.PartitionKey) is { } partitionKey ? Encoding.UTF8.GetBytes(partitionKey)
         : headers.Get(KeyHeader) is { } consumedKey ? ConsumedKey(consumedKey, headers.Get(KeyEncodingHeader))
-        : Encoding.UTF8.GetBytes(headers.MessageId ?? MessageIds.New());
+        : idBytes ?? Encoding.UTF8.GetBytes(headers.MessageId ?? MessageIds.New());
+
+    /// <summary>Whether <paramref name="text"/> is how <paramref name="value"/> is written (no sign, no leading zeros), without formatting a string.</summary>
+    private static bool IsCanonical(long value, string text)
+    {
+        Span<char> formatted = stackalloc char[20];
+        return value.TryFormat(formatted, out var written, default, CultureInfo.InvariantCulture) && formatted[..written].SequenceEqual(text);
+    }
 
     /// <summary>The exact bytes of a consumed record's key, also when it was not text (a Java long or Avro key).</summary>
     private static byte[] ConsumedKey(string value, string? encoding) =>

@@ -15,6 +15,12 @@ internal static class KafkaSender
 {
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(1);
 
+    // One record object per thread, reused from send to send: Produce copies its key, value, headers and timestamp
+    // into librdkafka before it returns and keeps no reference to it, except in the ProduceException it throws, so a
+    // record whose Produce threw is never reused.
+    [ThreadStatic]
+    private static Message<byte[]?, byte[]?>? t_spareRecord;
+
     /// <summary>Sends and completes on the acknowledgement, with where the record was written.</summary>
     public static ValueTask<KafkaDeliveryResult> SendAsync(
         IProducer<byte[]?, byte[]?> producer,
@@ -27,7 +33,7 @@ internal static class KafkaSender
         try
         {
             var lease = ConsumerEngine.Transactions.TransactionLease.Current;
-            var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
+            var delivery = Produce(producer, lease, destination, message, implied, onWritten, cancellationToken);
             var sent = new ValueTask<KafkaDeliveryResult>(delivery, delivery.Await(cancellationToken));
             return lease is null ? sent : lease.Watch(sent, destination.Topic, message.Body.Length);
         }
@@ -49,7 +55,7 @@ internal static class KafkaSender
         try
         {
             var lease = ConsumerEngine.Transactions.TransactionLease.Current;
-            var delivery = Produce(producer, destination, message, implied, onWritten, cancellationToken);
+            var delivery = Produce(producer, lease, destination, message, implied, onWritten, cancellationToken);
             var sent = new ValueTask(delivery, delivery.Await(cancellationToken));
             return lease is null ? sent : lease.Watch(sent, destination.Topic, message.Body.Length);
         }
@@ -61,6 +67,7 @@ internal static class KafkaSender
 
     private static KafkaDelivery Produce(
         IProducer<byte[]?, byte[]?> producer,
+        ConsumerEngine.Transactions.TransactionLease? lease,
         TopicPartition destination,
         TransportMessage message,
         ImpliedHeaders? implied,
@@ -69,9 +76,14 @@ internal static class KafkaSender
     {
         // Handling a record of an exactly-once consumer: the write joins that consumer's transaction, unless the broker
         // refused it for good in an earlier attempt of the record (sending it again would abort the transaction again).
-        ConsumerEngine.Transactions.TransactionLease.Current?.ThrowIfRefusedBefore(destination.Topic, message.MessageId, message.Body.Length);
-        producer = ConsumerEngine.Transactions.TransactionLease.ProducerFor(producer);
-        var record = KafkaRecords.From(message, implied);
+        if (lease is not null)
+        {
+            lease.ThrowIfRefusedBefore(destination.Topic, message.MessageId, message.Body.Length);
+            producer = lease.ProducerForSend();
+        }
+
+        var record = KafkaRecords.From(message, implied, t_spareRecord);
+        t_spareRecord = null;
         var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
         while (true)
         {
@@ -79,6 +91,12 @@ internal static class KafkaSender
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 producer.Produce(destination, record, delivery.Handler);
+
+                // The spare holds nothing of this message.
+                record.Key = null;
+                record.Value = null;
+                record.Headers = null;
+                t_spareRecord = record;
                 return delivery;
             }
             catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)

@@ -8,10 +8,10 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
     private ConveyorRuntime Runtime => dispatcher.Runtime;
 
     public ValueTask SendAsync(object command, CancellationToken cancellationToken = default) =>
-        Discard(dispatcher.DispatchAsync(CommandFor(command), command, null, null, cancellationToken));
+        DispatchWithoutResult(CommandFor(command), command, null, null, cancellationToken);
 
     public ValueTask SendAsync(object command, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default) =>
-        Discard(dispatcher.DispatchAsync(CommandFor(command), command, metadata, null, cancellationToken));
+        DispatchWithoutResult(CommandFor(command), command, metadata, null, cancellationToken);
 
     public ValueTask<TResult> SendAsync<TResult>(object command, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
@@ -114,7 +114,7 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
         return endpoints.Length switch
         {
             0 => ValueTask.CompletedTask,
-            1 => Discard(dispatcher.DispatchAsync(endpoints[0], @event, metadata, routingKey, cancellationToken)),
+            1 => DispatchWithoutResult(endpoints[0], @event, metadata, routingKey, cancellationToken),
             _ => PublishToEachAsync(endpoints, @event, metadata, routingKey, cancellationToken),
         };
     }
@@ -170,7 +170,7 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
                 {
                     if (endpoint.Info.IsAsynchronous)
                     {
-                        var send = dispatcher.SendToAsync(endpoint, message, metadata, cancellationToken);
+                        var send = dispatcher.SendToAsync(endpoint, message, metadata, null, cancellationToken);
                         if (send.IsCompletedSuccessfully)
                         {
                             send.GetAwaiter().GetResult();
@@ -205,6 +205,15 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             throw new MessageBatchException(batch.Count, [.. failures.OrderBy(f => f.Index)]);
         }
     }
+
+    /// <summary>
+    /// Dispatches where no result is wanted: a send to an asynchronous endpoint returns the channel's task itself, an
+    /// in-process handler's result is discarded.
+    /// </summary>
+    private ValueTask DispatchWithoutResult(RuntimeEndpoint endpoint, object payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken) =>
+        endpoint.IsAsynchronous
+            ? dispatcher.SendToAsync(endpoint, payload, metadata, routingKey, cancellationToken)
+            : Discard(dispatcher.DispatchAsync(endpoint, payload, metadata, routingKey, cancellationToken));
 
     private static ValueTask Discard(ValueTask<object?> task)
     {

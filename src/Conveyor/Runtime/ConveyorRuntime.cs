@@ -143,20 +143,20 @@ internal sealed class ConveyorRuntime : IDisposable
 
     /// <summary>Event handlers for a payload type: by its type, base types and interfaces, and by its message name.</summary>
     public RuntimeEndpoint[] EventsFor(Type eventType) =>
-        _eventsByType.GetOrAdd(eventType, t =>
+        _eventsByType.GetOrAdd(eventType, static (t, endpoints) =>
         {
             var name = MessageNames.Of(t);
-            return [.. _eventEndpoints.Where(e =>
+            return [.. endpoints.Where(e =>
                 (e.PayloadType is not null && e.PayloadType != typeof(object) && e.PayloadType.IsAssignableFrom(t) && e.Info.Routing is null)
                 || (e.Info.Routing is not null && RoutingPattern.Matches(e.Info.Routing, name)))];
-        });
+        }, _eventEndpoints);
 
     /// <summary>Event handlers for a routing key or message name.</summary>
     public RuntimeEndpoint[] EventsFor(string routingKey) =>
-        _eventsByName.GetOrAdd(routingKey, key =>
-            [.. _eventEndpoints.Where(e =>
+        _eventsByName.GetOrAdd(routingKey, static (key, endpoints) =>
+            [.. endpoints.Where(e =>
                 (e.Info.Routing is not null && RoutingPattern.Matches(e.Info.Routing, key))
-                || (e.Info.Routing is null && e.PayloadType is not null && MessageNames.Of(e.PayloadType) == key))]);
+                || (e.Info.Routing is null && e.PayloadType is not null && MessageNames.Of(e.PayloadType) == key))], _eventEndpoints);
 
     /// <summary>
     /// Resolves every singleton handler class, so that one that cannot be constructed fails at start-up, and checks the

@@ -89,11 +89,11 @@ internal sealed class MessageDispatcher(ConveyorRuntime runtime, MessageSender s
 
     /// <summary>
     /// Sends <paramref name="endpoint"/> (asynchronous) a transport message, or holds it when a received message is
-    /// being handled; the task completes when the channel has it. For batches, which hand over every message before
-    /// awaiting any.
+    /// being handled; the task completes when the channel has it. The buses' way to an asynchronous endpoint: no
+    /// in-process result to adapt, so the channel's own task is returned as it is (no state machine per send).
     /// </summary>
-    public ValueTask SendToAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken) =>
-        SendAsync(endpoint, payload, metadata, null, HandlerContext.CurrentFor(HandlerContext.AsyncAmbient), cancellationToken);
+    public ValueTask SendToAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, CancellationToken cancellationToken) =>
+        SendAsync(endpoint, payload, metadata, routingKey, HandlerContext.CurrentFor(HandlerContext.AsyncAmbient), cancellationToken);
 
     private ValueTask SendAsync(RuntimeEndpoint endpoint, object? payload, IReadOnlyDictionary<string, string>? metadata, string? routingKey, HandlerContext? parent, CancellationToken cancellationToken)
     {

@@ -81,7 +81,7 @@ public sealed class KafkaTransactionsEngineTests(KafkaTestCluster kafka, ITestOu
 
             using (TransactionLease.Use(lease))
             {
-                await TransactionLease.ProducerFor(shared).ProduceAsync(outputTopic, Copy(record), cancellationToken);
+                await (TransactionLease.Current?.ProducerForSend() ?? shared).ProduceAsync(outputTopic, Copy(record), cancellationToken);
             }
 
             handled.Enqueue(record.Offset.Value);

@@ -76,16 +76,11 @@ internal sealed class TransactionLease
         }
     }
 
-    /// <summary>The producer a send on this async flow uses: the transaction's while a record of an exactly-once consumer is handled, else <paramref name="shared"/>.</summary>
-    public static IProducer<byte[]?, byte[]?> ProducerFor(IProducer<byte[]?, byte[]?> shared)
+    /// <summary>The transactional producer, for a send made while this lease is ambient: marks the transaction as written to.</summary>
+    public IProducer<byte[]?, byte[]?> ProducerForSend()
     {
-        if (Ambient.Value is not { } lease)
-        {
-            return shared;
-        }
-
-        lease._produced = true;
-        return lease.Producer;
+        _produced = true;
+        return Producer;
     }
 
     /// <summary>Makes <paramref name="lease"/> ambient until the returned scope is disposed; for sends made on another flow on the record's behalf.</summary>

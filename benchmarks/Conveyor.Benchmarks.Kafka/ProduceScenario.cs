@@ -1,0 +1,86 @@
+using Conveyor.Kafka.Embedded;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.Benchmarks.Kafka;
+
+/// <summary>
+/// The producing side alone, to profile and measure it apart from consuming: each round publishes N orders on a fresh
+/// topic with the raw loop, Conveyor one by one and Conveyor's <c>PublishManyAsync</c> (the sides
+/// <c>--sides</c> names), exactly as the throughput scenario's produce phase does, and prints the phase's rate, CPU
+/// and allocations per message. Nothing is consumed; no report file is written.
+/// </summary>
+internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
+{
+    private int _topics;
+
+    public async Task RunAsync()
+    {
+        var sides = new[] { Sides.Raw, Sides.Conveyor, Sides.ConveyorBatch }.Where(options.RunsSide).ToArray();
+        if (sides.Length == 0)
+        {
+            throw new ArgumentException("--scenario produce runs the sides raw, conveyor and conveyor-batch: name at least one of them in --sides.");
+        }
+
+        Console.WriteLine($"Warm-up: {string.Join(", ", sides)}, {options.WarmUpMessages:N0} messages each (not reported)...");
+        foreach (var side in sides)
+        {
+            await RunSideAsync(side, options.WarmUpMessages, sampler: null).ConfigureAwait(false);
+        }
+
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            for (var turn = 0; turn < sides.Length; turn++)
+            {
+                var side = sides[(round - 1 + turn) % sides.Length];
+                using var sampler = options.AllocationTypes ? new AllocationSampler() : null;
+                var phase = await RunSideAsync(side, options.Messages, sampler).ConfigureAwait(false);
+                Console.WriteLine(
+                    $"  round {round} {side,-18}: produce {phase.PerSecond(options.Messages),9:N0} msg/s; CPU µs/msg {phase.CpuMicrosecondsPerMessage(options.Messages):0.0}; alloc B/msg {phase.BytesPerMessage(options.Messages):N0}; GCs {phase.Gen0}/{phase.Gen1}/{phase.Gen2}");
+                foreach (var line in sampler?.Stop(20, options.Messages) ?? [])
+                {
+                    Console.WriteLine(line);
+                }
+            }
+        }
+    }
+
+    private async Task<Phase> RunSideAsync(string side, int messages, AllocationSampler? sampler)
+    {
+        var topic = $"produce-{Sides.Option(side)}-{Interlocked.Increment(ref _topics)}-{Guid.NewGuid():N}";
+        cluster.CreateTopic(topic, options.Partitions);
+        var group = $"{topic}-group";
+        try
+        {
+            if (side == Sides.Raw)
+            {
+                ThroughputScenario.Settle();
+                sampler?.Start();
+                return RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders);
+            }
+
+            var app = ConveyorApp.Build(cluster, topic, group, c => c.AddHandler<OrderPlacedHandler>(), s => s.AddSingleton(new HandledCounter()));
+            await using (app.ConfigureAwait(false))
+            {
+                var bus = app.GetRequiredService<IEventBus>();
+                ThroughputScenario.Settle();
+                sampler?.Start();
+                var clock = PhaseClock.Start();
+                await ThroughputScenario.PublishAsync(bus, messages, side == Sides.ConveyorBatch, options.SendWindow).ConfigureAwait(false);
+                return clock.Stop();
+            }
+        }
+        finally
+        {
+            foreach (var name in ConveyorApp.TopicsOf(topic, group))
+            {
+                try
+                {
+                    cluster.DeleteTopic(name);
+                }
+                catch (EmbeddedKafkaException)
+                {
+                }
+            }
+        }
+    }
+}
