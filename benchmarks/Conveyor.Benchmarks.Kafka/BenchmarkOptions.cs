@@ -78,7 +78,7 @@ internal sealed record BenchmarkOptions
     /// </summary>
     public bool RawHeaders { get; init; }
 
-    /// <summary>The produce scenario ranks the types each measured run allocates (sampled allocation ticks).</summary>
+    /// <summary>The produce and consume scenarios rank the types each measured run allocates (sampled allocation ticks).</summary>
     public bool AllocationTypes { get; init; }
 
     /// <summary>Where the markdown reports go; <c>benchmarks/results</c> of the repository by default.</summary>
@@ -96,6 +96,9 @@ internal sealed record BenchmarkOptions
 
     public bool RunBatch => Scenario is "batch";
 
+    /// <summary>The consuming side alone (raw and Conveyor), records written beforehand: for the consumer's CPU bar and profiling.</summary>
+    public bool RunConsume => Scenario is "consume";
+
     public bool RunProduce => Scenario is "produce";
 
     /// <summary>The PostgreSQL connection string, or a message saying how to give one.</summary>
@@ -109,9 +112,11 @@ internal sealed record BenchmarkOptions
           --messages N         messages per throughput run (default 100000)
           --partitions P       partitions of each throughput topic (default 24)
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
-          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | produce | all (default all; all runs no
-                               dbchannel, exactlyonce, batch or produce); produce: the producing side alone (raw, conveyor,
-                               conveyor-batch), nothing consumed and no report written, e.g. under a profiler
+          --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | produce | consume | all
+                               (default all; all runs no dbchannel, exactlyonce, batch, produce or consume); produce: the
+                               producing side alone (raw, conveyor, conveyor-batch), nothing consumed and no report
+                               written, e.g. under a profiler; consume: records written beforehand, the raw loop and
+                               Conveyor consuming them, with context switches, for --sides raw,conveyor
           --batch-messages N   messages per batch-handler run (scenario batch; default 20000)
           --batch-size B       MaxBatchSize of the batch-handler side (default 100)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
@@ -131,7 +136,7 @@ internal sealed record BenchmarkOptions
           --warmup N           messages of each side's warm-up run (default 100,000)
           --window W           sends in flight on the producing side (default 10000)
           --raw-headers        the raw loop writes the headers of a Conveyor record too (report: kafka-end-to-end-raw-with-headers.md)
-          --alloc-types        the produce scenario ranks the types each measured run allocates (sampled, ~100 KB a sample)
+          --alloc-types        the produce and consume scenarios rank the types each measured run allocates (sampled, ~100 KB a sample)
           --output DIR         where to write the markdown reports (default benchmarks/results)
         """;
 
@@ -219,7 +224,7 @@ internal sealed record BenchmarkOptions
     }
 
     private static string ScenarioName(string value) =>
-        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "batch" or "produce" or "all"
+        value is "throughput" or "keyparallel" or "outbox" or "dbchannel" or "exactlyonce" or "batch" or "produce" or "consume" or "all"
             ? value
-            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce, batch, produce or all, not '{value}'.");
+            : throw new ArgumentException($"--scenario takes throughput, keyparallel, outbox, dbchannel, exactlyonce, batch, produce, consume or all, not '{value}'.");
 }

@@ -132,6 +132,14 @@ if (options.RunBatch)
     Console.WriteLine($"Written to {path}");
 }
 
+if (options.RunConsume)
+{
+    Console.WriteLine();
+    Console.WriteLine($"== Consume only: {string.Join(", ", options.Sides)}; {options.Messages:N0} records written beforehand, {options.Partitions} partitions; load {Machine.LoadAverage()} ==");
+    _ = await new ConsumeScenario(cluster, options).RunAsync();
+    Console.WriteLine($"Load {Machine.LoadAverage()}");
+}
+
 return 0;
 
 static string? FindRepository()

@@ -36,20 +36,24 @@ internal sealed class KafkaInboundMessage : InboundMessage
         return new KafkaInboundMessage(message, channel, record, error, revoked) { Batch = batch, BatchIndex = batchIndex };
     }
 
-    /// <summary>Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata; reports what could not be read.</summary>
+    /// <summary>
+    /// Decodes a record's headers as UTF-8 and adds <c>kafka_*</c> metadata (on demand: its strings are made only when read,
+    /// see <see cref="RecordMetadataHeaders"/>); reports what could not be read.
+    /// </summary>
     public static (TransportMessage Message, string? ReadError) Decode(ConsumeResult<byte[]?, byte[]?> record)
     {
-        // The record's headers, the four implied ones and the five kafka_* ones: sized once, no rehash while filling.
+        // The record's headers and the four implied ones: sized once, no rehash while filling.
         var recordHeaders = record.Message.Headers;
-        var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 9);
+        var late = new RecordMetadataHeaders(record);
+        var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 4, late);
         string? error = null;
         var anyEncoded = false;
         for (var i = 0; i < (recordHeaders?.Count ?? 0); i++)
         {
             var header = recordHeaders![i];
-            if (header.Key.StartsWith(KafkaRecords.HeaderEncodingPrefix, StringComparison.Ordinal))
+            if (header.Key.StartsWith(KafkaRecords.HeaderEncodingPrefix, StringComparison.Ordinal) || late.Provides(header.Key))
             {
-                continue; // only markers this decoding sets, never a header that claims one
+                continue; // only markers this decoding sets, and the record's own metadata, never a header that claims to be them
             }
 
             var bytes = header.GetValueBytes() ?? [];
@@ -71,27 +75,8 @@ internal sealed class KafkaInboundMessage : InboundMessage
             }
         }
 
-        var timestamp = record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture);
-        KafkaRecords.RestoreImplied(headers, timestamp);
-        headers.Set("kafka_topic", record.Topic);
-        headers.Set("kafka_partition", PartitionText(record.Partition.Value));
-        headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));
-        headers.Set("kafka_timestamp", timestamp);
-        headers.Set(KafkaRecords.KeyHeader, null); // only the record's own key, never a header that claims to be it
-        headers.Set(KafkaRecords.KeyEncodingHeader, null);
-        if (record.Message.Key is { } key)
-        {
-            try
-            {
-                headers.Set(KafkaRecords.KeyHeader, StrictUtf8.GetString(key));
-            }
-            catch (DecoderFallbackException)
-            {
-                headers.Set(KafkaRecords.KeyHeader, Convert.ToBase64String(key));
-                headers.Set(KafkaRecords.KeyEncodingHeader, KafkaRecords.Base64);
-            }
-        }
-
+        // The creation time a channel record leaves to the record's timestamp is made on demand too.
+        late.RestoresTimestamp = KafkaRecords.RestoreImplied(headers);
         if (record.Message.Value is null)
         {
             error ??= $"Record {record.TopicPartitionOffset} has a null value (a tombstone); there is no payload to handle.";
@@ -105,6 +90,54 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
     private static string PartitionText(int partition) =>
         (uint)partition < (uint)PartitionTexts.Length ? PartitionTexts[partition] : partition.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The <c>kafka_*</c> headers of a consumed record — topic, partition, offset, timestamp and key (in base64 with
+    /// <c>kafka_key_encoding</c> when it is not UTF-8 text) — and the <c>timestamp</c> header a channel record leaves
+    /// to the record's own timestamp: made into strings only when a header of the message is read by name among them,
+    /// or the headers are enumerated or copied (a dead letter, a resend), not for every record. They replace headers of
+    /// the same names the record carried: only the record's own key, never a header that claims to be it.
+    /// </summary>
+    private sealed class RecordMetadataHeaders(ConsumeResult<byte[]?, byte[]?> record) : OnDemandHeaders
+    {
+        /// <summary>Whether the <c>timestamp</c> header is the record's timestamp (the record carried none).</summary>
+        public bool RestoresTimestamp { get; set; }
+
+        public override int Count => 7;
+
+        public override bool Provides(string name) => name switch
+        {
+            "kafka_topic" or "kafka_partition" or "kafka_offset" or "kafka_timestamp" or KafkaRecords.KeyHeader or KafkaRecords.KeyEncodingHeader => true,
+            MessageHeaderNames.Timestamp => RestoresTimestamp,
+            _ => false,
+        };
+
+        public override void AddTo(MessageHeaders headers)
+        {
+            var timestamp = record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture);
+            if (RestoresTimestamp)
+            {
+                headers.Set(MessageHeaderNames.Timestamp, timestamp);
+            }
+
+            headers.Set("kafka_topic", record.Topic);
+            headers.Set("kafka_partition", PartitionText(record.Partition.Value));
+            headers.Set("kafka_offset", record.Offset.Value.ToString(CultureInfo.InvariantCulture));
+            headers.Set("kafka_timestamp", timestamp);
+            if (record.Message.Key is { } key)
+            {
+                try
+                {
+                    headers.Set(KafkaRecords.KeyHeader, StrictUtf8.GetString(key));
+                }
+                catch (DecoderFallbackException)
+                {
+                    headers.Set(KafkaRecords.KeyHeader, Convert.ToBase64String(key));
+                    headers.Set(KafkaRecords.KeyEncodingHeader, KafkaRecords.Base64);
+                }
+            }
+        }
+    }
 
     public override async ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken)
     {

@@ -79,17 +79,7 @@ internal sealed class FlowControl(ConsumerRunContext context, ConsumerPause? pau
         var wanted = _bufferFull || held;
         if (wanted != _partitionsPaused || changed)
         {
-            Try(() =>
-            {
-                if (wanted)
-                {
-                    consumer.Pause(consumer.Assignment);
-                }
-                else
-                {
-                    consumer.Resume(consumer.Assignment);
-                }
-            });
+            SetPaused(consumer, wanted);
             _partitionsPaused = wanted;
             _heldBack.Clear();
         }
@@ -145,11 +135,19 @@ internal sealed class FlowControl(ConsumerRunContext context, ConsumerPause? pau
         return true;
     }
 
-    private void Try(Action action)
+    // Not a lambda: one capturing the consumer would be allocated on every call of MayConsume (once per record read).
+    private void SetPaused(IConsumer<byte[]?, byte[]?> consumer, bool paused)
     {
         try
         {
-            action();
+            if (paused)
+            {
+                consumer.Pause(consumer.Assignment);
+            }
+            else
+            {
+                consumer.Resume(consumer.Assignment);
+            }
         }
         catch (KafkaException exception)
         {

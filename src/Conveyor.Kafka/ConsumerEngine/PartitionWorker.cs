@@ -138,8 +138,17 @@ internal sealed partial class PartitionWorker : IDrainable
         while (!_isClosing && _dispatcher.TryTakeNext(out var key, out var record))
         {
             _running++;
-            _ = Task.Run(() => ProcessAsync(record, key));
+
+            // One small work item, rather than Task.Run's closure, delegate and task; no execution context flows from the
+            // poll thread (it holds nothing a handler reads).
+            ThreadPool.UnsafeQueueUserWorkItem(new RecordStart(this, record, key), preferLocal: false);
         }
+    }
+
+    /// <summary>Starts processing a record on a pool thread.</summary>
+    private sealed class RecordStart(PartitionWorker worker, ConsumeResult<byte[]?, byte[]?> record, RecordKey key) : IThreadPoolWorkItem
+    {
+        public void Execute() => _ = worker.ProcessAsync(record, key);
     }
 
     // Processes a record, then goes on with the next runnable one of this partition on the same task rather than

@@ -118,21 +118,17 @@ internal static class KafkaRecords
 
     /// <summary>
     /// Restores the headers <see cref="From"/> left out because their value was implied, on a record written by
-    /// Conveyor (one with an <c>id</c> header); <paramref name="recordTimestamp"/> is the record's timestamp in Unix
-    /// milliseconds, as text.
+    /// Conveyor (one with an <c>id</c> header). Returns whether its <c>timestamp</c> header is the record's timestamp,
+    /// which the caller adds (the record's metadata headers are made when read).
     /// </summary>
-    public static void RestoreImplied(MessageHeaders headers, string recordTimestamp)
+    public static bool RestoreImplied(MessageHeaders headers)
     {
         if (headers.MessageId is not { } id)
         {
-            return;
+            return false;
         }
 
-        if (headers.Get(MessageHeaderNames.Timestamp) is null)
-        {
-            headers.Set(MessageHeaderNames.Timestamp, recordTimestamp);
-        }
-
+        var timestampInRecord = headers.Get(MessageHeaderNames.Timestamp) is null;
         if (headers.ContentType is null)
         {
             headers.Set(MessageHeaderNames.ContentType, ImpliedContentType);
@@ -140,7 +136,7 @@ internal static class KafkaRecords
 
         if (headers.MessageName is not { } name)
         {
-            return;
+            return timestampInRecord;
         }
 
         if (headers.CorrelationId is null)
@@ -152,6 +148,8 @@ internal static class KafkaRecords
         {
             headers.Set(MessageHeaderNames.RoutingKey, name);
         }
+
+        return timestampInRecord;
     }
 
     /// <summary>

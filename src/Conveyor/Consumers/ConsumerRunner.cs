@@ -71,6 +71,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         // A stop ends the receive loop only: handlers already running keep an uncancelled token for ShutdownTimeout,
         // so in-flight messages finish and are acknowledged; after that they are cancelled and their messages kept.
         var abort = new CancellationTokenSource();
+        using var handlerTokens = new LinkedAbortTokens(abort.Token);
         var shutdownTimeout = runtime.Options.ShutdownTimeout;
         ITimer? grace = null;
         var onStop = limit.Token.Register(() => grace = time.CreateTimer(_ => CancelQuietly(abort), null, shutdownTimeout, Timeout.InfiniteTimeSpan));
@@ -116,8 +117,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
 
         async ValueTask<Acknowledgement> Handle(InboundMessage message, CancellationToken lost)
         {
-            using var linked = lost.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(lost, abort.Token) : null;
-            var result = await pipeline.ProcessAsync(message, linked?.Token ?? abort.Token).ConfigureAwait(false);
+            var result = await pipeline.ProcessAsync(message, handlerTokens.For(lost)).ConfigureAwait(false);
             if (result.Acknowledgement != Acknowledgement.Completed)
             {
                 return result.Acknowledgement;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Conveyor.UnitOfWork;
 
 namespace Conveyor.Deduplication;
@@ -16,14 +18,15 @@ namespace Conveyor.Deduplication;
 public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider time) : IDeduplicationStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<Entry, DateTimeOffset> _handled = [];
+    private readonly long _retention = retention.Ticks;
 
-    // Claims whose unit of work has not ended yet; a second claim of the key waits for the first to end.
-    private readonly Dictionary<Entry, Claim> _pending = [];
+    // Every key claimed or remembered, in one table: a claim looks its key up once, and its commit once more.
+    private readonly Dictionary<Entry, Slot> _keys = [];
+    private int _pending;
 
     // Keys in the order they were committed; with one retention for all, that is also the order they expire in,
     // so forgetting is a walk from the head that stops at the first key still remembered.
-    private readonly Queue<(Entry Key, DateTimeOffset Expires)> _expiries = new();
+    private readonly Queue<(Entry Key, long Expires)> _expiries = new();
 
     /// <summary>How many committed keys are held now (expired ones included until they are forgotten).</summary>
     public int Count
@@ -32,7 +35,7 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         {
             lock (_gate)
             {
-                return _handled.Count;
+                return _keys.Count - _pending;
             }
         }
     }
@@ -42,25 +45,29 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     {
         ArgumentNullException.ThrowIfNull(unitOfWork);
         var entry = Entry.Of(endpointId, key);
-        Claim? claim;
+        Claim claim;
         Task ended;
         while (true)
         {
             lock (_gate)
             {
-                if (_handled.TryGetValue(entry, out var expires) && expires > time.GetUtcNow())
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, entry, out var exists);
+                if (exists && slot.Pending is { } pending)
+                {
+                    ended = pending.WaitForEnd();
+                }
+                else if (exists && slot.Expires > time.GetUtcNow().UtcTicks)
                 {
                     return false;
                 }
-
-                if (!_pending.TryGetValue(entry, out claim))
+                else
                 {
+                    // New, or remembered past its retention and not forgotten yet: claimed anew.
                     claim = new Claim(this, entry);
-                    _pending.Add(entry, claim);
+                    slot.Pending = claim;
+                    _pending++;
                     break;
                 }
-
-                ended = claim.WaitForEnd();
             }
 
             // Committed: the loop finds the key handled. Rolled back: the loop claims it (unless a third claim came first).
@@ -86,51 +93,63 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(RemoveExpired(time.GetUtcNow()));
+            return ValueTask.FromResult(RemoveExpired(time.GetUtcNow().UtcTicks));
         }
     }
 
-    private void End(Claim claim, Entry entry, bool committed)
+    // Returns the claim's waiters' source, read under the same lock that ends the claim.
+    private TaskCompletionSource? End(Claim claim, Entry entry, bool committed)
     {
         lock (_gate)
         {
             // A unit of work that ends twice ends its claim once; by then the key may be claimed by another.
-            if (!_pending.TryGetValue(entry, out var pending) || pending != claim)
+            ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_keys, entry);
+            if (Unsafe.IsNullRef(ref slot) || slot.Pending != claim)
             {
-                return;
+                return claim.Waiters;
             }
 
-            _pending.Remove(entry);
-            if (committed)
+            _pending--;
+            if (!committed)
             {
-                var now = time.GetUtcNow();
-                var expires = now + retention;
-                _handled[entry] = expires;
-                _expiries.Enqueue((entry, expires));
-
-                // Forgetting as keys are committed keeps the store bounded even where nothing calls RemoveExpiredAsync.
-                RemoveExpired(now);
+                // Claimed only when new or past its retention: nothing of it is to be remembered. An expiry still queued
+                // for an earlier commit finds no key when it is due.
+                _keys.Remove(entry);
+                return claim.Waiters;
             }
+
+            var now = time.GetUtcNow().UtcTicks;
+            var expires = now > long.MaxValue - _retention ? long.MaxValue : now + _retention;
+            slot = new Slot(expires, null);
+            _expiries.Enqueue((entry, expires));
+
+            // Forgetting as keys are committed keeps the store bounded even where nothing calls RemoveExpiredAsync.
+            RemoveExpired(now);
+            return claim.Waiters;
         }
     }
 
-    private int RemoveExpired(DateTimeOffset now)
+    private int RemoveExpired(long now)
     {
         var removed = 0;
         while (_expiries.TryPeek(out var oldest) && oldest.Expires <= now)
         {
             _expiries.Dequeue();
 
-            // A key claimed again after it expired has a later expiry in the map: only forget it when this entry is the latest.
-            if (_handled.TryGetValue(oldest.Key, out var latest) && latest == oldest.Expires)
+            // A key committed again after it expired has a later expiry, and one claimed again is pending: only forget
+            // it when this is its latest commit and nobody holds it.
+            if (_keys.TryGetValue(oldest.Key, out var latest) && latest.Expires == oldest.Expires && latest.Pending is null)
             {
-                _handled.Remove(oldest.Key);
+                _keys.Remove(oldest.Key);
                 removed++;
             }
         }
 
         return removed;
     }
+
+    /// <summary>A key's state: when it is forgotten once committed (UTC ticks), and the claim holding it now, if any.</summary>
+    private record struct Slot(long Expires, Claim? Pending);
 
     /// <summary>An endpoint and a key: a UUID key in its lower-case form as a <see cref="Guid"/>, any other as its text.</summary>
     private readonly record struct Entry(string Endpoint, Guid Id, string? Text)
@@ -153,6 +172,9 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         // of the unit of work that ends this claim.
         private TaskCompletionSource? _ended;
 
+        /// <summary>Under the store's gate: the waiters' source, if any waits.</summary>
+        public TaskCompletionSource? Waiters => _ended;
+
         /// <summary>Under the store's gate, while the claim is pending.</summary>
         public Task WaitForEnd() => (_ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
@@ -168,18 +190,7 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
             return ValueTask.CompletedTask;
         }
 
-        public void End(bool committed)
-        {
-            store.End(this, entry, committed);
-
-            // Once the claim left the pending set no waiter can create the source any more, so this read sees every waiter's.
-            TaskCompletionSource? ended;
-            lock (store._gate)
-            {
-                ended = _ended;
-            }
-
-            ended?.TrySetResult();
-        }
+        // Once the claim left the pending set no waiter can create the source any more, so the one read as it ended holds every waiter.
+        public void End(bool committed) => store.End(this, entry, committed)?.TrySetResult();
     }
 }

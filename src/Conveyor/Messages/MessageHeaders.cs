@@ -20,6 +20,10 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
     private int _count;
     private int _version;
 
+    // Headers a transport adds only when read (e.g. Kafka's kafka_offset): added on the first read of one of them, an
+    // enumeration, a count, a copy, or a change of one of them. Null once added, or when there are none.
+    private volatile Channels.OnDemandHeaders? _onDemand;
+
     /// <summary>Creates empty headers.</summary>
     public MessageHeaders() => _entries = [];
 
@@ -49,6 +53,15 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
             Append(name, value);
         }
     }
+
+    /// <summary>
+    /// Creates empty headers with room for <paramref name="capacity"/> entries, for a transport that adds
+    /// <paramref name="onDemand"/> headers only when they are read.
+    /// </summary>
+    /// <param name="capacity">The expected number of headers, the on-demand ones not counted.</param>
+    /// <param name="onDemand">Headers made when first read.</param>
+    public MessageHeaders(int capacity, Channels.OnDemandHeaders onDemand)
+        : this(capacity) => _onDemand = onDemand ?? throw new ArgumentNullException(nameof(onDemand));
 
     private MessageHeaders(KeyValuePair<string, string>[] entries, int count)
     {
@@ -110,7 +123,14 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
     }
 
     /// <inheritdoc />
-    public int Count => _count;
+    public int Count
+    {
+        get
+        {
+            AddOnDemand();
+            return _count;
+        }
+    }
 
     /// <summary>Returns the value of <paramref name="name"/>, or <see langword="null"/>.</summary>
     /// <param name="name">The header name.</param>
@@ -147,6 +167,7 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
     /// <returns>The copy.</returns>
     public MessageHeaders Clone()
     {
+        AddOnDemand();
         // Room for a few more: a copy is usually made to add headers (a retry's attempt, a dead letter's reason).
         var entries = new KeyValuePair<string, string>[_count + 4];
         Array.Copy(_entries, entries, _count);
@@ -171,7 +192,11 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
 
     /// <summary>Enumerates the headers without allocating.</summary>
     /// <returns>The enumerator.</returns>
-    public Enumerator GetEnumerator() => new(this);
+    public Enumerator GetEnumerator()
+    {
+        AddOnDemand();
+        return new(this);
+    }
 
     IEnumerator<KeyValuePair<string, string>> IEnumerable<KeyValuePair<string, string>>.GetEnumerator() => GetEnumerator();
 
@@ -180,8 +205,15 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
     private int IndexOf(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (_onDemand is { } onDemand && onDemand.Provides(name))
+        {
+            Add(onDemand);
+        }
+
+        // Bounded by the array read: adding on-demand headers replaces the array, and another thread may read meanwhile.
         var entries = _entries;
-        for (var i = 0; i < _count; i++)
+        var count = Math.Min(_count, entries.Length);
+        for (var i = 0; i < count; i++)
         {
             if (string.Equals(entries[i].Key, name))
             {
@@ -201,6 +233,36 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
 
         _entries[_count++] = new KeyValuePair<string, string>(name, value);
         _version++;
+    }
+
+    private void AddOnDemand()
+    {
+        if (_onDemand is { } onDemand)
+        {
+            Add(onDemand);
+        }
+    }
+
+    // Into a copy, published once complete: a reader of other headers on another thread keeps reading the previous
+    // array, which is never changed, as it could read these headers concurrently before (changes never could).
+    private void Add(Channels.OnDemandHeaders onDemand)
+    {
+        lock (onDemand)
+        {
+            if (_onDemand is null)
+            {
+                return;
+            }
+
+            var entries = new KeyValuePair<string, string>[_count + onDemand.Count];
+            Array.Copy(_entries, entries, _count);
+            var merged = new MessageHeaders(entries, _count);
+            onDemand.AddTo(merged);
+            _entries = merged._entries;
+            _count = merged._count;
+            _version++;
+            _onDemand = null;
+        }
     }
 
     /// <summary>Enumerates <see cref="MessageHeaders"/> in the order the headers were first set.</summary>

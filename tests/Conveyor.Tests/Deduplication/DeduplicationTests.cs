@@ -149,6 +149,29 @@ public sealed class DeduplicationTests
     }
 
     [Fact]
+    public async Task InMemoryStore_AKeyClaimedAgainAfterExpiry_ThenRolledBack_IsClaimableAndForgottenCleanly()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var store = new InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), clock);
+        await ClaimAndCommit(store, "e", "a");
+        clock.Advance(TimeSpan.FromMinutes(11));
+
+        // Claimed again past its retention while its first expiry is still queued, then rolled back.
+        var unitOfWork = new InMemoryUnitOfWork(NoServices);
+        (await store.TryClaimAsync("e", "a", unitOfWork, default)).ShouldBeTrue();
+        await store.RemoveExpiredAsync(default); // its first expiry comes due while the claim holds it
+        await unitOfWork.RollbackAsync(default);
+
+        store.Count.ShouldBe(0, "the rolled-back claim remembers nothing");
+        (await ClaimAndCommit(store, "e", "a")).ShouldBeTrue();
+        (await ClaimAndCommit(store, "e", "a")).ShouldBeFalse();
+        store.Count.ShouldBe(1);
+        clock.Advance(TimeSpan.FromMinutes(11));
+        (await store.RemoveExpiredAsync(default)).ShouldBe(1);
+        store.Count.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task InMemoryStore_UuidKeys_RememberedPerEndpoint_AndNotConfusedWithTheirUpperCaseOrOtherText()
     {
         var store = new InMemoryDeduplicationStore(TimeSpan.FromMinutes(10), TimeProvider.System);
