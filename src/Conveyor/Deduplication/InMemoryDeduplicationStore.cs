@@ -5,20 +5,32 @@ using Conveyor.UnitOfWork;
 namespace Conveyor.Deduplication;
 
 /// <summary>
-/// Deduplication in process memory, forgetting keys after the retention window. It only protects one process:
-/// use a database store when several instances consume the same channel.
+/// Deduplication in process memory, forgetting keys after the retention window or, sooner, once more than
+/// <c>capacity</c> keys are remembered (the oldest first). It only protects one process and forgets on restart:
+/// use a database store when duplicates must be caught across instances, restarts or longer windows.
 /// </summary>
 /// <remarks>
 /// A key that is a UUID (the default key, the message id) is held as a <see cref="Guid"/>, not as its string: the
 /// entries live inline in the store's arrays, so a busy consumer's hundreds of thousands of remembered keys are a
 /// few large arrays rather than as many small objects for the garbage collector to promote and trace.
 /// </remarks>
+/// <remarks>
+/// The capacity bounds the memory a busy consumer's remembered keys take (about 100 bytes each): at 1,000 messages a
+/// second, 24 hours of keys would be 86 million of them. The duplicates one process can meet — a record redelivered
+/// after a failed commit or a rebalance, a producer's retry — arrive within seconds or minutes of the original, which
+/// the most recent keys cover.
+/// </remarks>
 /// <param name="retention">How long a key is remembered after the unit of work that claimed it committed.</param>
 /// <param name="time">The clock.</param>
-public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider time) : IDeduplicationStore
+/// <param name="capacity">The most committed keys remembered at once; the oldest are forgotten first beyond it.</param>
+public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider time, int capacity = InMemoryDeduplicationStore.DefaultCapacity) : IDeduplicationStore
 {
+    /// <summary>The capacity when none is given: 100,000 keys, about 10 MB.</summary>
+    public const int DefaultCapacity = 100_000;
+
     private readonly Lock _gate = new();
     private readonly long _retention = retention.Ticks;
+    private readonly int _capacity = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The capacity must be at least one key.");
 
     // Every key claimed or remembered, in one table: a claim looks its key up once, and its commit once more.
     private readonly Dictionary<Entry, Slot> _keys = [];
@@ -125,6 +137,11 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
 
             // Forgetting as keys are committed keeps the store bounded even where nothing calls RemoveExpiredAsync.
             RemoveExpired(now);
+            while (_expiries.Count > _capacity)
+            {
+                Forget(_expiries.Dequeue());
+            }
+
             return claim.Waiters;
         }
     }
@@ -134,18 +151,26 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         var removed = 0;
         while (_expiries.TryPeek(out var oldest) && oldest.Expires <= now)
         {
-            _expiries.Dequeue();
-
-            // A key committed again after it expired has a later expiry, and one claimed again is pending: only forget
-            // it when this is its latest commit and nobody holds it.
-            if (_keys.TryGetValue(oldest.Key, out var latest) && latest.Expires == oldest.Expires && latest.Pending is null)
+            if (Forget(_expiries.Dequeue()))
             {
-                _keys.Remove(oldest.Key);
                 removed++;
             }
         }
 
         return removed;
+    }
+
+    private bool Forget((Entry Key, long Expires) oldest)
+    {
+        // A key committed again after it expired has a later expiry, and one claimed again is pending: only forget
+        // it when this is its latest commit and nobody holds it.
+        if (_keys.TryGetValue(oldest.Key, out var latest) && latest.Expires == oldest.Expires && latest.Pending is null)
+        {
+            _keys.Remove(oldest.Key);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>A key's state: when it is forgotten once committed (UTC ticks), and the claim holding it now, if any.</summary>

@@ -30,6 +30,13 @@ public sealed class ConveyorOptions
     /// <summary>How long handled keys are remembered for deduplication. Default 24 hours.</summary>
     public TimeSpan DeduplicationRetention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// The most handled keys the in-memory deduplication store (the default, without a database store) remembers at
+    /// once; beyond it the oldest are forgotten before their retention ends, which bounds its memory (about 100 bytes a
+    /// key). Default 100,000. A database store keeps every key for <see cref="DeduplicationRetention"/>.
+    /// </summary>
+    public int InMemoryDeduplicationCapacity { get; set; } = Deduplication.InMemoryDeduplicationStore.DefaultCapacity;
+
     /// <summary>Consumers the hosted service runs, by channel or endpoint name. Default: every channel that has endpoints.</summary>
     public IList<string>? HostedConsumers { get; set; }
 

@@ -23,6 +23,11 @@ internal sealed class ConveyorOptionsValidator : IValidateOptions<ConveyorOption
             errors.Add($"{Section}:DeduplicationRetention: {options.DeduplicationRetention:c} is not positive. Set how long handled message keys are remembered, e.g. \"1.00:00:00\".");
         }
 
+        if (options.InMemoryDeduplicationCapacity < 1)
+        {
+            errors.Add($"{Section}:InMemoryDeduplicationCapacity: {options.InMemoryDeduplicationCapacity} is less than one key. Set how many handled message keys the in-memory deduplication store remembers at most, e.g. 100000.");
+        }
+
         if (options.LagRefreshInterval <= TimeSpan.Zero)
         {
             errors.Add($"{Section}:LagRefreshInterval: {options.LagRefreshInterval:c} is not positive. Set how old the consumer lag gauge's reading may be, e.g. \"00:00:15\".");

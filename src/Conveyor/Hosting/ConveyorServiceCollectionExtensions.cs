@@ -55,8 +55,11 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
-        services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(
-            sp.GetRequiredService<IOptions<Conveyor.ConveyorOptions>>().Value.DeduplicationRetention, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IDeduplicationStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<Conveyor.ConveyorOptions>>().Value;
+            return new InMemoryDeduplicationStore(options.DeduplicationRetention, sp.GetRequiredService<TimeProvider>(), options.InMemoryDeduplicationCapacity);
+        });
         services.TryAddSingleton<Conveyor.Handlers.IHandlerInvokerFactory, Conveyor.Handlers.ExpressionHandlerInvokerFactory>();
         services.TryAddSingleton<IUnitOfWorkFactory, InMemoryUnitOfWorkFactory>();
         services.TryAddScoped<UnitOfWorkAccessor>();

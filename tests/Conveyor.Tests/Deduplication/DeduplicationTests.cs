@@ -132,6 +132,39 @@ public sealed class DeduplicationTests
     }
 
     [Fact]
+    public async Task InMemoryStore_BeyondItsCapacity_ForgetsTheOldestKeysFirst_WithinTheirRetention()
+    {
+        var store = new InMemoryDeduplicationStore(TimeSpan.FromHours(24), TimeProvider.System, capacity: 3);
+        foreach (var key in new[] { "a", "b", "c", "d", "e" })
+        {
+            (await ClaimAndCommit(store, "e", key)).ShouldBeTrue();
+        }
+
+        store.Count.ShouldBe(3, "five keys committed, three remembered at most");
+        (await ClaimAndCommit(store, "e", "e")).ShouldBeFalse("the newest keys are remembered");
+        (await ClaimAndCommit(store, "e", "d")).ShouldBeFalse();
+        (await ClaimAndCommit(store, "e", "c")).ShouldBeFalse();
+        (await ClaimAndCommit(store, "e", "a")).ShouldBeTrue("the oldest key was forgotten to stay within the capacity");
+        store.Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task InMemoryStore_CapacityFromOptions_BoundsTheDefaultStore()
+    {
+        await using var services = new ServiceCollection()
+            .AddConveyor(c => c.Configure(o => o.InMemoryDeduplicationCapacity = 2))
+            .BuildServiceProvider();
+        var store = services.GetRequiredService<IDeduplicationStore>().ShouldBeOfType<InMemoryDeduplicationStore>();
+
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await ClaimAndCommit(store, "e", key);
+        }
+
+        store.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task InMemoryStore_ExpiredKeys_ForgottenAsKeysAreCommitted_AndAKeyClaimedAgainAfterExpiryKept()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();

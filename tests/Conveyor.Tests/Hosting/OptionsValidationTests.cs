@@ -52,6 +52,17 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task ZeroInMemoryDeduplicationCapacity_HostStart_FailsNamingTheKeyAndAnExample()
+    {
+        using var host = Build(new() { ["Conveyor:InMemoryDeduplicationCapacity"] = "0" });
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());
+
+        error.Message.ShouldContain("Conveyor:InMemoryDeduplicationCapacity: 0 is less than one key.");
+        error.Message.ShouldContain("e.g. 100000");
+    }
+
+    [Fact]
     public async Task UnparsableRootValue_HostStart_FailsNamingTheKeyAndTheExpectedFormat()
     {
         using var host = Build(new() { ["Conveyor:FinalFailureStrategy"] = "Retry", ["Conveyor:DeduplicationRetention"] = "a day" });
