@@ -4,6 +4,7 @@ using Conveyor.Channels;
 using Conveyor.Channels.Database;
 using Conveyor.Deduplication;
 using Conveyor.UnitOfWork;
+using static Conveyor.Compliance.UnitOfWork.UnitOfWorkSql;
 
 namespace Conveyor.Compliance.Channels;
 
@@ -246,27 +247,5 @@ public abstract class DatabaseChannelTransactionCompliance : IAsyncLifetime
         {
             await unitOfWork.RollbackAsync(default);
         }
-    }
-
-    private static async Task ExecuteAsync(IDbUnitOfWork unitOfWork, string sql, string? id = null)
-    {
-        using var command = Command(unitOfWork, sql, id);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static DbCommand Command(IDbUnitOfWork unitOfWork, string sql, string? id)
-    {
-        var command = unitOfWork.Connection.CreateCommand();
-        command.Transaction = unitOfWork.Transaction;
-        command.CommandText = sql;
-        if (id is not null)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@id";
-            parameter.Value = id;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
     }
 }

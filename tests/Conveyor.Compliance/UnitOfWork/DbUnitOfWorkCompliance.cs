@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Conveyor.Deduplication;
 using Conveyor.UnitOfWork;
+using static Conveyor.Compliance.UnitOfWork.UnitOfWorkSql;
 
 namespace Conveyor.Compliance.UnitOfWork;
 
@@ -117,27 +118,5 @@ public abstract class DbUnitOfWorkCompliance : UnitOfWorkCompliance
         {
             await unitOfWork.RollbackAsync(default);
         }
-    }
-
-    private static async Task ExecuteAsync(IDbUnitOfWork unitOfWork, string sql, string? id = null)
-    {
-        using var command = Command(unitOfWork, sql, id);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static DbCommand Command(IDbUnitOfWork unitOfWork, string sql, string? id)
-    {
-        var command = unitOfWork.Connection.CreateCommand();
-        command.Transaction = unitOfWork.Transaction;
-        command.CommandText = sql;
-        if (id is not null)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@id";
-            parameter.Value = id;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
     }
 }
