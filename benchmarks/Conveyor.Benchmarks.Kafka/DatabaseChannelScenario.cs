@@ -102,7 +102,7 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         }
         finally
         {
-            await DropSchemaAsync(schema);
+            await PostgreSqlSchemas.DropAsync(options.RequirePostgreSql(), schema);
         }
     }
 
@@ -154,8 +154,8 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         finally
         {
             host.Dispose();
-            await DropSchemaAsync(schema);
-            await DropSchemaAsync(schema + "_queues");
+            await PostgreSqlSchemas.DropAsync(options.RequirePostgreSql(), schema);
+            await PostgreSqlSchemas.DropAsync(options.RequirePostgreSql(), schema + "_queues");
         }
     }
 
@@ -216,15 +216,6 @@ internal sealed class DatabaseChannelScenario(BenchmarkOptions options)
         await clear.ExecuteNonQueryAsync();
         await using var count = new NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database();", connection);
         return (long)(await count.ExecuteScalarAsync())!;
-    }
-
-    private async Task DropSchemaAsync(string schema)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(options.RequirePostgreSql());
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE;", connection);
-        await drop.ExecuteNonQueryAsync();
     }
 }
 

@@ -123,21 +123,12 @@ internal sealed class OutboxScenario(EmbeddedKafkaCluster cluster, BenchmarkOpti
 
             if (postgres)
             {
-                await DropSchemaAsync(schema);
+                await PostgreSqlSchemas.DropAsync(options.RequirePostgreSql(), schema);
             }
 
             // Only the channel's topic was written (nothing is consumed or retried here).
             cluster.DeleteTopic(topic);
         }
-    }
-
-    private async Task DropSchemaAsync(string schema)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(options.RequirePostgreSql());
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE;", connection);
-        await drop.ExecuteNonQueryAsync();
     }
 
     private const string Events = "order-events";
