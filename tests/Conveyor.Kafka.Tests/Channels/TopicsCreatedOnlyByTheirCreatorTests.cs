@@ -15,11 +15,20 @@ public sealed class TopicsCreatedOnlyByTheirCreatorTests(KafkaTestCluster cluste
 {
     public sealed record Reserve(string Sku);
 
+    public sealed record Remind(string Sku);
+
     public sealed class Stock
     {
         [Asynchronous("stock")]
         [CommandHandler(EndpointId = "stock.reserve")]
         public void Handle(Reserve command)
+        {
+        }
+
+        [Asynchronous("stock")]
+        [CommandHandler(EndpointId = "stock.remind")]
+        [Delayed(60_000)]
+        public void Handle(Remind command)
         {
         }
     }
@@ -52,5 +61,20 @@ public sealed class TopicsCreatedOnlyByTheirCreatorTests(KafkaTestCluster cluste
         after.GetValueOrDefault(deadLetterTopic).ShouldBe(1, "the consumer's start created the dead-letter topic with the topic's partitions");
         (await services.GetRequiredService<IKafkaLag>().GetLagAsync("stock")).Select(p => (p.Topic, p.Partition, p.Lag))
             .ShouldBe([(topic, 0, 0L), (retryTopic, 0, 0L)], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Bug_ADelayedSendBeforeTheConsumerStarts_CreatesTheRetryTopicWithTheTopicsPartitions()
+    {
+        var topic = await cluster.CreateTopicAsync(1);
+        var retryTopic = $"{topic}.g-{topic}.retry";
+        await using var services = ConveyorOnKafka.Build(cluster, c => c.AddHandler<Stock>().AddKafkaChannel("stock", topic, $"g-{topic}"));
+
+        // Due in a minute: it waits in the group's retry topic, which this send creates (DefaultPartitions is 3 here).
+        await services.GetRequiredService<ICommandBus>().SendAsync(new Remind("a"));
+
+        cluster.ListTopics().GetValueOrDefault(retryTopic).ShouldBe(1, "the retry topic has as many partitions as the topic it serves");
+        var lag = await services.GetRequiredService<IKafkaLag>().GetLagAsync("stock");
+        lag.Single(p => p.Topic == retryTopic).HighWatermark.ShouldBe(1, "the reminder waits there");
     }
 }
