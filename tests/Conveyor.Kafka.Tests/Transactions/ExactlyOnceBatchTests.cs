@@ -4,6 +4,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Conveyor.Kafka.Tests.Infrastructure;
 using Conveyor.Kafka.Tests.Support;
+using Conveyor.UnitOfWork;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Kafka.Tests.Transactions;
@@ -65,6 +66,61 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
         public void Handle(Shipped shipped) => _ = shipped;
     }
 
+    /// <summary>
+    /// A database-like unit of work whose first <c>failures</c> commits fail after the handler's sends (a constraint, a
+    /// lost connection), rolling back what enlisted in it, as a database unit of work does.
+    /// </summary>
+    public sealed class FailingCommits(int failures) : IUnitOfWorkFactory
+    {
+        private int _commits;
+
+        public int Failures { get; } = failures;
+
+        public int Commits => Volatile.Read(ref _commits);
+
+        public ValueTask<IUnitOfWork> BeginAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IUnitOfWork>(new Work(this, services));
+
+        private sealed class Work(FailingCommits owner, IServiceProvider services) : IUnitOfWork
+        {
+            private readonly List<IUnitOfWorkParticipant> _participants = [];
+            private bool _ended;
+
+            public IServiceProvider Services => services;
+
+            public void Enlist(IUnitOfWorkParticipant participant) => _participants.Add(participant);
+
+            public async ValueTask CommitAsync(CancellationToken cancellationToken)
+            {
+                if (Interlocked.Increment(ref owner._commits) <= owner.Failures)
+                {
+                    await RollbackAsync(cancellationToken);
+                    throw new InvalidOperationException("the database refused the commit");
+                }
+
+                _ended = true;
+                foreach (var participant in _participants)
+                {
+                    await participant.CommitAsync(cancellationToken);
+                }
+            }
+
+            public async ValueTask RollbackAsync(CancellationToken cancellationToken)
+            {
+                if (_ended)
+                {
+                    return;
+                }
+
+                _ended = true;
+                foreach (var participant in _participants)
+                {
+                    await participant.RollbackAsync(cancellationToken);
+                }
+            }
+        }
+    }
+
     [Fact]
     public async Task BatchHandler_ItsSendsAndItsRecordsOffsets_CommitInTheTransaction_EachOutputOnce()
     {
@@ -99,6 +155,31 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
         deadLetters[0].Payload.ShouldNotBeNull().ShouldContain("\"o-2\"");
         deadLetters[0].Header(MessageHeaderNames.ExceptionMessage).ShouldBe("order o-2 has a negative amount");
         Committed(input, 1).ShouldBe(5, "the offsets committed with the outputs and the dead letter");
+    }
+
+    [Fact]
+    public async Task UnitOfWorkRollsBackAfterTheBatchsSends_TheTransactionAborts_NothingOfItCommits_TheRecordsComeAgain()
+    {
+        var (input, output) = await TopicsAsync(partitions: 1);
+        await ProduceAsync(input, Enumerable.Range(0, 4).Select(i => Good(i)));
+        var calls = new Calls("one");
+        var database = new FailingCommits(failures: 1);
+        await using (var failing = Build(input, output, calls, size: 4, wait: TimeSpan.FromMinutes(5), s => s.AddSingleton<IUnitOfWorkFactory>(database)))
+        {
+            var error = await Should.ThrowAsync<ConveyorException>(() => failing.RunUntilEmpty(Bulk));
+            error.Message.ShouldContain("an attempt that wrote into it failed afterwards (its unit of work rolled back)");
+        }
+
+        database.Commits.ShouldBe(5, "the batch's unit of work failed after its sends went into the transaction; each record alone then succeeded, in the same transaction");
+        Committed(input, 1).ShouldBe(0, "the aborted transaction committed no offset: the batch's records were not finished");
+
+        calls.Batches.Select(b => b.Length).ShouldBe([4, 1, 1, 1, 1]);
+        calls.Batches.Clear();
+        await using var services = Build(input, output, calls, size: 4, wait: TimeSpan.FromMinutes(5), s => s.AddSingleton<IUnitOfWorkFactory>(database));
+        (await services.RunUntilEmpty(Bulk)).Finished.ShouldBe(4);
+
+        calls.Batches.Select(b => string.Join(",", b)).ShouldBe(["o-0,o-1,o-2,o-3"], "the records came again, as one batch");
+        Committed(input, 1).ShouldBe(4);
     }
 
     [Fact]
@@ -153,11 +234,15 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
     private async Task<(string Input, string Output)> TopicsAsync(int partitions) =>
         (await cluster.CreateTopicAsync(partitions, purpose: "orders"), await cluster.CreateTopicAsync(1, purpose: "shipped"));
 
-    private ServiceProvider Build(string input, string output, Calls calls, int size, TimeSpan wait) =>
+    private ServiceProvider Build(string input, string output, Calls calls, int size, TimeSpan wait, Action<IServiceCollection>? services = null) =>
         ConveyorOnKafka.Build(
             cluster,
             c => c.AddHandler<BulkShipping>().AddHandler<ShipmentsSink>().AddKafkaChannel(ShipmentsChannel, output, $"g-{output}"),
-            s => s.AddSingleton(calls),
+            s =>
+            {
+                s.AddSingleton(calls);
+                services?.Invoke(s);
+            },
             o => o.Consumers[Bulk] = new KafkaChannelOptions
             {
                 Topic = input,

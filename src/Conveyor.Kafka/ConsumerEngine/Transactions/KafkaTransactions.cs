@@ -174,7 +174,7 @@ internal sealed class KafkaTransactions : IDisposable
         lock (_gate)
         {
             _inside--;
-            if (!completed && lease.Produced)
+            if ((!completed && lease.Produced) || lease.FailedAttemptWrote)
             {
                 _doomed = true;
             }
@@ -259,7 +259,7 @@ internal sealed class KafkaTransactions : IDisposable
 
         if (doomed)
         {
-            Abort("a record wrote into the transaction and did not complete (it failed, was cancelled or its partition was lost)");
+            Abort("a record wrote into the transaction and did not complete (it failed, was cancelled or its partition was lost), or an attempt that wrote into it failed afterwards (its unit of work rolled back)");
             return null;
         }
 
