@@ -66,7 +66,7 @@ internal sealed class KafkaInboundMessage : InboundMessage
             var bytes = header.GetValueBytes() ?? [];
             try
             {
-                headers.Set(header.Key, StrictUtf8.GetString(bytes));
+                headers.Set(header.Key, RepeatedValues.Repeats(header.Key) ? RepeatedValues.Decode(bytes) : StrictUtf8.GetString(bytes));
                 if (anyEncoded)
                 {
                     headers.Set(KafkaRecords.HeaderEncodingPrefix + header.Key, null); // a later header of the same name was text
@@ -90,6 +90,39 @@ internal sealed class KafkaInboundMessage : InboundMessage
         }
 
         return (new TransportMessage(headers, record.Message.Value ?? []), error);
+    }
+
+    /// <summary>
+    /// The values of the headers that repeat from record to record — the message name, content type, kind and target
+    /// endpoint — decoded once: a record whose value has the bytes of one decoded before gets the same string. A
+    /// direct-mapped cache of a few slots, each an immutable entry replaced as a whole, so that readers on several
+    /// threads need no lock; a value that misses (first seen, or its slot taken by another) is decoded as before.
+    /// </summary>
+    private static class RepeatedValues
+    {
+        private static readonly Entry?[] Slots = new Entry?[64];
+
+        public static bool Repeats(string name) =>
+            name is MessageHeaderNames.MessageName or MessageHeaderNames.ContentType or MessageHeaderNames.MessageKind or MessageHeaderNames.TargetEndpoint;
+
+        /// <summary>The value as text; throws <see cref="DecoderFallbackException"/> when it is not UTF-8.</summary>
+        public static string Decode(byte[] bytes)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(bytes);
+            var slot = hash.ToHashCode() & (Slots.Length - 1);
+            if (Volatile.Read(ref Slots[slot]) is { } known && known.Bytes.AsSpan().SequenceEqual(bytes))
+            {
+                return known.Text;
+            }
+
+            // The record's own array: Confluent.Kafka makes one per header value and never changes it.
+            var text = StrictUtf8.GetString(bytes);
+            Volatile.Write(ref Slots[slot], new Entry(bytes, text));
+            return text;
+        }
+
+        private sealed record Entry(byte[] Bytes, string Text);
     }
 
     // Partition numbers as text, made once: one string fewer per record.
