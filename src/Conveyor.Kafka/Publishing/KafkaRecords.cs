@@ -41,11 +41,11 @@ internal static class KafkaRecords
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="implied">The headers the channel's records may leave off; null for records for other consumers.</param>
-    /// <param name="reuse">A record object to fill instead of making one, or null.</param>
-    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null, Message<byte[]?, byte[]?>? reuse = null)
+    /// <param name="reuse">Record objects to fill instead of making new ones (<see cref="ReusableRecord"/>), or null.</param>
+    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null, ReusableRecord? reuse = null)
     {
         var omitImpliedHeaders = implied is not null;
-        var headers = new Headers();
+        var headers = reuse?.EmptyHeaders() ?? new RecordHeaders(new Headers(), null);
         var anyEncoded = HasEncodedHeaders(message.Headers);
         var timestamp = Timestamp.Default;
         if (omitImpliedHeaders && message.Headers.Get(MessageHeaderNames.Timestamp) is { } created
@@ -69,17 +69,25 @@ internal static class KafkaRecords
             if (!name.StartsWith("kafka_", StringComparison.Ordinal)
                 && !(omitImpliedHeaders && IsImplied(name, value, message.Headers, timestamp.Type != TimestampType.NotAvailable, distributed, implied!)))
             {
-                headers.Add(
-                    anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? new Header(name, Convert.FromBase64String(value))
-                    : name == MessageHeaderNames.MessageId ? new Header(name, idBytes ??= Encoding.UTF8.GetBytes(value))
-                    : HeaderValues.Utf8(name, value));
+                if (anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64)
+                {
+                    headers.Add(new Header(name, Convert.FromBase64String(value)));
+                }
+                else if (name == MessageHeaderNames.MessageId)
+                {
+                    headers.AddMessageId(idBytes ??= Encoding.UTF8.GetBytes(value));
+                }
+                else
+                {
+                    headers.Add(HeaderValues.Utf8(name, value));
+                }
             }
         }
 
-        var record = reuse ?? new Message<byte[]?, byte[]?>();
+        var record = reuse?.Record ?? new Message<byte[]?, byte[]?>();
         record.Key = KeyBytes(message.Headers, idBytes);
         record.Value = AsArray(message.Body);
-        record.Headers = headers;
+        record.Headers = headers.Headers;
         record.Timestamp = timestamp;
         return record;
     }
@@ -179,4 +187,95 @@ internal static class KafkaRecords
         MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : body.ToArray();
+
+    /// <summary>The headers of one record as they are filled: Confluent.Kafka's <see cref="Confluent.Kafka.Headers"/>, added to through its backing list when it is reused.</summary>
+    internal readonly struct RecordHeaders(Headers headers, ReusableRecord? reuse)
+    {
+        public Headers Headers => headers;
+
+        public void Add(Header header)
+        {
+            if (reuse is null)
+            {
+                headers.Add(header);
+            }
+            else
+            {
+                reuse.Add(header);
+            }
+        }
+
+        public void AddMessageId(byte[] id)
+        {
+            if (reuse is null)
+            {
+                headers.Add(new Header(MessageHeaderNames.MessageId, id));
+            }
+            else
+            {
+                reuse.AddMessageId(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The objects of a record that one thread fills anew for every record it produces — the record, its header list
+    /// and its message id header — instead of making them per record: Confluent.Kafka's <c>Produce</c> copies the key,
+    /// the value, the headers and the timestamp into librdkafka before it returns, and its delivery report (with
+    /// <c>delivery.report.fields</c> leaving out the headers, Conveyor's default) refers to none of them. A record whose
+    /// <c>Produce</c> threw is not reused: the exception refers to it.
+    /// </summary>
+    internal sealed class ReusableRecord
+    {
+        private readonly Headers _headers = new();
+
+        // The list behind Confluent.Kafka's Headers, which has no Clear; a Headers that is not backed by a List (another
+        // version of the client) is made anew for each record instead.
+        private readonly List<IHeader>? _list;
+        private readonly MessageIdHeader _id = new();
+
+        public ReusableRecord() => _list = _headers.BackingList as List<IHeader>;
+
+        /// <summary>The record, its key, value and headers set by <see cref="From"/>.</summary>
+        public Message<byte[]?, byte[]?> Record { get; } = new();
+
+        /// <summary>Forgets the last record's key, value and headers (after it was produced), so that they are not kept alive.</summary>
+        public void Clear()
+        {
+            Record.Key = null;
+            Record.Value = null;
+            Record.Headers = null;
+            _list?.Clear();
+            _id.Value = [];
+        }
+
+        internal RecordHeaders EmptyHeaders()
+        {
+            if (_list is null)
+            {
+                return new RecordHeaders(new Headers(), null);
+            }
+
+            _list.Clear();
+            return new RecordHeaders(_headers, this);
+        }
+
+        internal void Add(IHeader header) => _list!.Add(header);
+
+        internal void AddMessageId(byte[] id)
+        {
+            _id.Value = id;
+            _list!.Add(_id);
+        }
+
+        /// <summary>The record's message id header, its value set per record.</summary>
+        private sealed class MessageIdHeader : IHeader
+        {
+            public byte[] Value { get; set; } = [];
+
+            public string Key => MessageHeaderNames.MessageId;
+
+            public byte[] GetValueBytes() => Value;
+        }
+    }
 }
