@@ -12,6 +12,26 @@ namespace Conveyor.Kafka.Publishing;
 internal sealed class ImpliedHeaders(string channel, IChannelRouting? routing)
 {
     /// <summary>Whether the record of a message addressed to <paramref name="endpointId"/> reaches it without naming it.</summary>
-    public bool TargetEndpoint(string endpointId, MessageHeaders headers) =>
-        routing?.ImpliesTargetEndpoint(channel, endpointId, headers.RoutingKey ?? headers.MessageName) == true;
+    /// <param name="endpointId">The endpoint the message is addressed to.</param>
+    /// <param name="name">The message's routing key, else its name.</param>
+    public bool TargetEndpoint(string endpointId, string? name)
+    {
+        ref var last = ref t_last;
+        if (ReferenceEquals(last.Channel, this) && ReferenceEquals(last.EndpointId, endpointId) && ReferenceEquals(last.Name, name))
+        {
+            return last.Implied;
+        }
+
+        var implied = routing?.ImpliesTargetEndpoint(channel, endpointId, name) == true;
+        last = new LastAnswer(this, endpointId, name, implied);
+        return implied;
+    }
+
+    // The last answer on this thread, matched by reference: a thread that sends one kind of message asks the same
+    // question for every record, with the same strings (the endpoint's id, the message name), so the routing's table,
+    // keyed by the three strings' contents, is not hashed per record.
+    [ThreadStatic]
+    private static LastAnswer t_last;
+
+    private readonly record struct LastAnswer(ImpliedHeaders Channel, string EndpointId, string? Name, bool Implied);
 }
