@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Conveyor.Channels;
 
 namespace Conveyor.Kafka.Publishing;
@@ -16,22 +17,22 @@ internal sealed class ImpliedHeaders(string channel, IChannelRouting? routing)
     /// <param name="name">The message's routing key, else its name.</param>
     public bool TargetEndpoint(string endpointId, string? name)
     {
-        ref var last = ref t_last;
-        if (ReferenceEquals(last.Channel, this) && ReferenceEquals(last.EndpointId, endpointId) && ReferenceEquals(last.Name, name))
+        var slot = (RuntimeHelpers.GetHashCode(endpointId) ^ (name is null ? 0 : RuntimeHelpers.GetHashCode(name))) & (_answers.Length - 1);
+        if (_answers[slot] is { } answer && ReferenceEquals(answer.EndpointId, endpointId) && ReferenceEquals(answer.Name, name))
         {
-            return last.Implied;
+            return answer.Implied;
         }
 
         var implied = routing?.ImpliesTargetEndpoint(channel, endpointId, name) == true;
-        last = new LastAnswer(this, endpointId, name, implied);
+        _answers[slot] = new Answer(endpointId, name, implied);
         return implied;
     }
 
-    // The last answer on this thread, matched by reference: a thread that sends one kind of message asks the same
-    // question for every record, with the same strings (the endpoint's id, the message name), so the routing's table,
-    // keyed by the three strings' contents, is not hashed per record.
-    [ThreadStatic]
-    private static LastAnswer t_last;
+    // The latest answers, found by the strings' identity: a channel's records ask the same few questions with the same
+    // strings (the endpoints' ids, the message names), so the routing's table, keyed by the strings' contents, is not
+    // hashed for every record. A slot taken by another question, or a string made per message (a routing key), only
+    // asks the routing again. Answers are immutable, so a slot is read and replaced without a lock.
+    private readonly Answer?[] _answers = new Answer?[16];
 
-    private readonly record struct LastAnswer(ImpliedHeaders Channel, string EndpointId, string? Name, bool Implied);
+    private sealed record Answer(string EndpointId, string? Name, bool Implied);
 }
