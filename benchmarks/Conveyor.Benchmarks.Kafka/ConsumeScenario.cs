@@ -110,13 +110,13 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
         GC.Collect();
     }
 
-    private readonly record struct Switches(long Voluntary, long Involuntary)
+    internal readonly record struct Switches(long Voluntary, long Involuntary)
     {
         public static Switches operator -(Switches a, Switches b) => new(a.Voluntary - b.Voluntary, a.Involuntary - b.Involuntary);
     }
 
     /// <summary>The process's context switches so far, every thread's including those that ended (<c>getrusage(RUSAGE_SELF)</c>).</summary>
-    private static partial class ContextSwitches
+    internal static partial class ContextSwitches
     {
         public static Switches Read()
         {

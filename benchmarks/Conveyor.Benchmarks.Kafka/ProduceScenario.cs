@@ -33,9 +33,9 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
             {
                 var side = sides[(round - 1 + turn) % sides.Length];
                 using var sampler = options.AllocationTypes ? new AllocationSampler() : null;
-                var phase = await RunSideAsync(side, options.Messages, sampler).ConfigureAwait(false);
+                var (phase, switches) = await RunSideAsync(side, options.Messages, sampler).ConfigureAwait(false);
                 Console.WriteLine(
-                    $"  round {round} {side,-18}: produce {phase.PerSecond(options.Messages),9:N0} msg/s; CPU µs/msg {phase.CpuMicrosecondsPerMessage(options.Messages):0.0}; alloc B/msg {phase.BytesPerMessage(options.Messages):N0}; GCs {phase.Gen0}/{phase.Gen1}/{phase.Gen2}");
+                    $"  round {round} {side,-18}: produce {phase.PerSecond(options.Messages),9:N0} msg/s; CPU µs/msg {phase.CpuMicrosecondsPerMessage(options.Messages):0.0}; alloc B/msg {phase.BytesPerMessage(options.Messages):N0}; GCs {phase.Gen0}/{phase.Gen1}/{phase.Gen2}; context switches per 1,000 msg: voluntary {1000.0 * switches.Voluntary / options.Messages:0.0}, involuntary {1000.0 * switches.Involuntary / options.Messages:0.0}");
                 foreach (var line in sampler?.Stop(20, options.Messages) ?? [])
                 {
                     Console.WriteLine(line);
@@ -44,7 +44,8 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
         }
     }
 
-    private async Task<Phase> RunSideAsync(string side, int messages, AllocationSampler? sampler)
+    /// <summary>One side's produce phase, with the process's context switches during it (every thread's).</summary>
+    private async Task<(Phase Phase, ConsumeScenario.Switches Switches)> RunSideAsync(string side, int messages, AllocationSampler? sampler)
     {
         var topic = $"produce-{Sides.Option(side)}-{Interlocked.Increment(ref _topics)}-{Guid.NewGuid():N}";
         cluster.CreateTopic(topic, options.Partitions);
@@ -55,7 +56,9 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
             {
                 ThroughputScenario.Settle();
                 sampler?.Start();
-                return RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders);
+                var before = ConsumeScenario.ContextSwitches.Read();
+                var produced = RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders);
+                return (produced, ConsumeScenario.ContextSwitches.Read() - before);
             }
 
             var app = ConveyorApp.Build(cluster, topic, group, c => c.AddHandler<OrderPlacedHandler>(), s => s.AddSingleton(new HandledCounter()));
@@ -64,9 +67,11 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
                 var bus = app.GetRequiredService<IEventBus>();
                 ThroughputScenario.Settle();
                 sampler?.Start();
+                var before = ConsumeScenario.ContextSwitches.Read();
                 var clock = PhaseClock.Start();
                 await ThroughputScenario.PublishAsync(bus, messages, side == Sides.ConveyorBatch, options.SendWindow).ConfigureAwait(false);
-                return clock.Stop();
+                var published = clock.Stop();
+                return (published, ConsumeScenario.ContextSwitches.Read() - before);
             }
         }
         finally
