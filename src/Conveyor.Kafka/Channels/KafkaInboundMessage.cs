@@ -28,6 +28,8 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
     public override string? ReadError => _readError;
 
+    public override MessageOrigin Origin => new(_record.Topic, PartitionText(_record.Partition.Value), _record.Offset.Value);
+
     public override CancellationToken Revoked => _revoked;
 
     public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel, CancellationToken revoked, InboundBatch? batch = null, int batchIndex = 0)
