@@ -21,6 +21,21 @@ public sealed class ForwardingHandler(IEventBus bus, HandledCounter counter)
     }
 }
 
+/// <summary>The same as a batch handler: one event per order of the batch, published together.</summary>
+public sealed class BatchForwardingHandler(IEventBus bus, HandledCounter counter)
+{
+    [Asynchronous(ConveyorApp.Channel)]
+    [EventHandler(EndpointId = "bench.order-placed.forward-batch")]
+    public async Task Handle(IReadOnlyList<OrderPlaced> orders)
+    {
+        await bus.PublishManyAsync(orders.Select(o => new OrderForwarded(o.Sequence, o.OrderId)).ToList()).ConfigureAwait(false);
+        foreach (var order in orders)
+        {
+            counter.Handle(order);
+        }
+    }
+}
+
 /// <summary>Declares where <see cref="OrderForwarded"/> goes; the scenario does not consume it.</summary>
 public sealed class ForwardedHandler
 {
@@ -37,19 +52,22 @@ internal sealed record ExactlyOnceRun(string Mode, int Round, int Messages, Phas
 /// <summary>
 /// Consume-process-produce at least once against exactly once: N orders are published (not timed), then the channel's
 /// consumer handles them, each handler publishing one event to a second Kafka channel; timed until every order is
-/// handled and committed. Exactly once: the consumer's transactions carry the events and the offsets. Rounds alternate
-/// which mode goes first.
+/// handled and committed. Exactly once: the consumer's transactions carry the events and the offsets. Each mode runs
+/// with a handler of one order per call and with a batch handler (its batch's events published together). Rounds
+/// rotate which mode goes first.
 /// </summary>
 internal sealed class ExactlyOnceScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
 {
     public const string Forwarded = "bench-forwarded";
     private const string AtLeastOnce = "at least once";
     private const string ExactlyOnce = "exactly once";
+    private const string BatchAtLeastOnce = "batch, at least once";
+    private const string BatchExactlyOnce = "batch, exactly once";
     private int _topics;
 
     public async Task<List<ExactlyOnceRun>> RunAsync()
     {
-        string[] modes = [AtLeastOnce, ExactlyOnce];
+        string[] modes = [AtLeastOnce, ExactlyOnce, BatchAtLeastOnce, BatchExactlyOnce];
         Console.WriteLine($"Warm-up: {options.WarmUpMessages:N0} messages each (not reported)...");
         foreach (var mode in modes)
         {
@@ -63,7 +81,7 @@ internal sealed class ExactlyOnceScenario(EmbeddedKafkaCluster cluster, Benchmar
             {
                 var run = await RunModeAsync(modes[(round - 1 + turn) % modes.Length], round, options.Messages).ConfigureAwait(false);
                 runs.Add(run);
-                Console.WriteLine($"  round {round} {run.Mode,-14}: {run.Consume.PerSecond(run.Messages),9:N0} msg/s consume-process-produce; CPU µs/msg {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.0}; forwarded {run.Forwarded:N0}");
+                Console.WriteLine($"  round {round} {run.Mode,-21}: {run.Consume.PerSecond(run.Messages),9:N0} msg/s consume-process-produce; CPU µs/msg {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.0}; forwarded {run.Forwarded:N0}");
             }
         }
 
@@ -73,7 +91,7 @@ internal sealed class ExactlyOnceScenario(EmbeddedKafkaCluster cluster, Benchmar
     public static string Report(List<ExactlyOnceRun> runs, BenchmarkOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{options.Messages:N0} orders over {options.Partitions} partitions per run; each handler publishes one event to a second Kafka channel ({options.Partitions} partitions). Timed: from starting the consumer until every order was handled and its offset committed. Default consumer options (commit interval 1 s, batch 5,000: one transaction per commit). {options.Rounds} rounds after a warm-up, the modes alternating which goes first.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{options.Messages:N0} orders over {options.Partitions} partitions per run; each handler publishes one event to a second Kafka channel ({options.Partitions} partitions). Timed: from starting the consumer until every order was handled and its offset committed. Default consumer options (commit interval 1 s, batch 5,000: one transaction per commit). The batch modes: a batch handler (`IReadOnlyList<OrderPlaced>`, default `MaxBatchSize` 100 and `MaxBatchWait` 100 ms) publishing its batch's events with `PublishManyAsync`. {options.Rounds} rounds after a warm-up, the modes rotating which goes first.");
         text.AppendLine();
         text.AppendLine("| Mode | Round | msg/s | CPU µs/msg | Allocated B/msg |");
         text.AppendLine("|---|---:|---:|---:|---:|");
@@ -83,23 +101,29 @@ internal sealed class ExactlyOnceScenario(EmbeddedKafkaCluster cluster, Benchmar
         }
 
         double Median(string mode, Func<ExactlyOnceRun, double> value) => Stats.Median(runs.Where(r => r.Mode == mode).Select(value));
-        var atLeast = Median(AtLeastOnce, r => r.Consume.PerSecond(r.Messages));
-        var exactly = Median(ExactlyOnce, r => r.Consume.PerSecond(r.Messages));
-        var cpuAtLeast = Median(AtLeastOnce, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages));
-        var cpuExactly = Median(ExactlyOnce, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages));
         text.AppendLine();
         text.AppendLine("| Median | msg/s | CPU µs/msg |");
         text.AppendLine("|---|---:|---:|");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| at least once | {atLeast:N0} | {cpuAtLeast:0.0} |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| exactly once | {exactly:N0} | {cpuExactly:0.0} |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| exactly once / at least once | {exactly / atLeast:0.00}x | {cpuExactly / cpuAtLeast:0.00}x |");
+        foreach (var (handler, atLeastMode, exactlyMode) in new[] { ("one by one", AtLeastOnce, ExactlyOnce), ("batch", BatchAtLeastOnce, BatchExactlyOnce) })
+        {
+            var atLeast = Median(atLeastMode, r => r.Consume.PerSecond(r.Messages));
+            var exactly = Median(exactlyMode, r => r.Consume.PerSecond(r.Messages));
+            var cpuAtLeast = Median(atLeastMode, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages));
+            var cpuExactly = Median(exactlyMode, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages));
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {atLeastMode} | {atLeast:N0} | {cpuAtLeast:0.0} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {exactlyMode} | {exactly:N0} | {cpuExactly:0.0} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {handler}: exactly once / at least once | {exactly / atLeast:0.00}x | {cpuExactly / cpuAtLeast:0.00}x |");
+        }
+
         return text.ToString();
     }
 
     private async Task<ExactlyOnceRun> RunModeAsync(string mode, int round, int messages)
     {
         var n = Interlocked.Increment(ref _topics);
-        var suffix = $"{(mode == ExactlyOnce ? "eos" : "alo")}-{n}-{Guid.NewGuid():N}";
+        var exactlyOnce = mode is ExactlyOnce or BatchExactlyOnce;
+        var batches = mode is BatchAtLeastOnce or BatchExactlyOnce;
+        var suffix = $"{(exactlyOnce ? "eos" : "alo")}{(batches ? "-batch" : "")}-{n}-{Guid.NewGuid():N}";
         var input = $"eos-in-{suffix}";
         var output = $"eos-out-{suffix}";
         var group = $"{input}-group";
@@ -112,9 +136,9 @@ internal sealed class ExactlyOnceScenario(EmbeddedKafkaCluster cluster, Benchmar
                 cluster,
                 input,
                 group,
-                c => c.AddHandler<ForwardingHandler>().AddHandler<ForwardedHandler>().AddKafkaChannel(Forwarded, output, $"{output}-group"),
+                c => (batches ? c.AddHandler<BatchForwardingHandler>() : c.AddHandler<ForwardingHandler>()).AddHandler<ForwardedHandler>().AddKafkaChannel(Forwarded, output, $"{output}-group"),
                 s => s.AddSingleton(counter),
-                channel: o => o.ExactlyOnce = mode == ExactlyOnce);
+                channel: o => o.ExactlyOnce = exactlyOnce);
             await using (app.ConfigureAwait(false))
             {
                 var bus = app.GetRequiredService<IEventBus>();

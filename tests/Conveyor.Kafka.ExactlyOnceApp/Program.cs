@@ -6,22 +6,23 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 // An exactly-once consumer as a user writes it: [KafkaConsumer(ExactlyOnce = true)] on foreign JSON records, whose
-// handler publishes one event per record to a Kafka channel. The kill test runs it with commits an hour apart (every
-// write stays in the open transaction) and SIGKILLs it, then runs it again to the end of the input.
-if (args.Length != 7)
+// handler publishes one event per record to a Kafka channel — one record per call, or a batch of them per call (an
+// eighth argument "batch"). The kill test runs it with commits an hour apart (every write stays in the open
+// transaction) and SIGKILLs it, then runs it again to the end of the input.
+if (args.Length is not (7 or 8))
 {
-    Console.Error.WriteLine("usage: Conveyor.Kafka.ExactlyOnceApp <bootstrap servers> <input topic> <output topic> <group> <transactional id> <commit interval ms> <stop when empty: true|false>");
+    Console.Error.WriteLine("usage: Conveyor.Kafka.ExactlyOnceApp <bootstrap servers> <input topic> <output topic> <group> <transactional id> <commit interval ms> <stop when empty: true|false> [batch]");
     return 2;
 }
 
 var (bootstrap, input, output, group, transactionalId) = (args[0], args[1], args[2], args[3], args[4]);
 var commitInterval = TimeSpan.FromMilliseconds(int.Parse(args[5], CultureInfo.InvariantCulture));
 var stopWhenEmpty = bool.Parse(args[6]);
+var batches = args is [.., "batch"];
 
 var services = new ServiceCollection();
 services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
-services.AddConveyor(c => c
-    .AddHandler<WorkHandler>()
+services.AddConveyor(c => (batches ? c.AddHandler<BatchWorkHandler>() : c.AddHandler<WorkHandler>())
     .AddHandler<DoneSink>()
     .UseKafka(kafka =>
     {
@@ -34,7 +35,7 @@ services.AddConveyor(c => c
             Topic = input,
             GroupId = group,
             TransactionalId = transactionalId,
-            Consuming = new KafkaConsumerOptions { CommitInterval = commitInterval, CommitBatchSize = 1_000_000 },
+            Consuming = new KafkaConsumerOptions { CommitInterval = commitInterval, CommitBatchSize = 1_000_000, MaxBatchSize = 10 },
         };
     })
     .AddKafkaChannel(ExactlyOnceContract.Output, output, $"{group}.done"));
@@ -62,6 +63,26 @@ internal sealed class WorkHandler(IEventBus events)
     {
         await events.PublishAsync(new Done(work.Number, Environment.ProcessId));
         Console.Out.WriteLine(ExactlyOnceContract.Handled + work.Number.ToString(CultureInfo.InvariantCulture));
+        Console.Out.Flush();
+    }
+}
+
+/// <summary>The same as a batch handler: one <see cref="Done"/> per <see cref="Work"/> of the batch, in the consumer's transaction.</summary>
+internal sealed class BatchWorkHandler(IEventBus events)
+{
+    [KafkaConsumer(ExactlyOnceContract.Endpoint, "configured", ExactlyOnce = true)]
+    public async Task Handle(IReadOnlyList<Work> batch)
+    {
+        foreach (var work in batch)
+        {
+            await events.PublishAsync(new Done(work.Number, Environment.ProcessId));
+        }
+
+        foreach (var work in batch)
+        {
+            Console.Out.WriteLine(ExactlyOnceContract.Handled + work.Number.ToString(CultureInfo.InvariantCulture));
+        }
+
         Console.Out.Flush();
     }
 }

@@ -59,11 +59,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             RetriesWaitInPlace = settings.RetryMode == KafkaRetryMode.Blocking,
             ReportsLag = true,
             CanPause = true,
-
-            // Under exactly-once each record enters the consumer's transaction on its own call, and which transaction a
-            // batch handler's sends and its records' offsets would commit in is not designed yet: start-up refuses a
-            // batch handler on such a channel.
-            DeliversBatches = !settings.ExactlyOnce,
+            DeliversBatches = true,
         };
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
         _sendTopics = [sendTopic];
@@ -270,7 +266,9 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 : HandleAsync(record, KafkaInboundMessage.From(record, this, revoked), token, revoked);
 
         // A batch for batch handlers: every record goes to the pipeline at once, marked with the batch, which runs the
-        // handler once for all of them and answers each record's call when it is done.
+        // handler once for all of them and answers each record's call when it is done. Under exactly-once the batch
+        // enters the transaction as one unit, once it is due: its lease is ambient on every record's call, so the batch
+        // handler's sends and those of its record-by-record fallback go through the transactional producer.
         async ValueTask<RecordOutcome[]> ProcessBatch(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken token, CancellationToken revoked)
         {
             var outcomes = new RecordOutcome[records.Count];
@@ -281,10 +279,38 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             }
 
             var batch = new InboundBatch(records.Count);
-            var running = new Task<RecordOutcome>[records.Count];
+            var inbound = new KafkaInboundMessage[records.Count];
             for (var i = 0; i < records.Count; i++)
             {
-                running[i] = HandleAsync(records[i], KafkaInboundMessage.From(records[i], this, revoked, batch, i), token, revoked).AsTask();
+                inbound[i] = KafkaInboundMessage.From(records[i], this, revoked, batch, i);
+            }
+
+            TransactionLease? lease = null;
+            if (transactions is not null)
+            {
+                // The batch handler runs when its last record is due: a batch of retries not yet due waits outside the
+                // transaction, holding no commit, as a single retry does.
+                var due = inbound.Max(m => m.Message.DeliverAt);
+                if (due is { } at && at - Time.GetUtcNow() is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait, Time, revoked).ConfigureAwait(false);
+                }
+
+                lease = await transactions.EnterAsync(records, revoked).ConfigureAwait(false);
+                if (lease is null)
+                {
+                    Array.Fill(outcomes, RecordOutcome.Release);
+                    return outcomes;
+                }
+            }
+
+            var running = new Task<RecordOutcome>[records.Count];
+            using (TransactionLease.Use(lease))
+            {
+                for (var i = 0; i < records.Count; i++)
+                {
+                    running[i] = HandleAsync(records[i], inbound[i], token, revoked, entered: lease is not null).AsTask();
+                }
             }
 
             for (var i = 0; i < running.Length; i++)
@@ -295,7 +321,8 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             return outcomes;
         }
 
-        async ValueTask<RecordOutcome> HandleAsync(ConsumeResult<byte[]?, byte[]?> record, KafkaInboundMessage inbound, CancellationToken token, CancellationToken revoked)
+        // entered: the record is in the transaction already, with its batch (whose lease is ambient).
+        async ValueTask<RecordOutcome> HandleAsync(ConsumeResult<byte[]?, byte[]?> record, KafkaInboundMessage inbound, CancellationToken token, CancellationToken revoked, bool entered = false)
         {
             if (inbound.Message.DeliverAt is { } due && due - Time.GetUtcNow() is { Ticks: > 0 } wait)
             {
@@ -313,7 +340,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             }
 
             Acknowledgement acknowledgement;
-            if (transactions is null)
+            if (transactions is null || entered)
             {
                 acknowledgement = await handler(inbound, token).ConfigureAwait(false);
             }

@@ -32,6 +32,13 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
     public override CancellationToken Revoked => _revoked;
 
+    /// <summary>Under exactly-once, a unit of work that rolls back after its attempt sent into the transaction dooms it.</summary>
+    public override ValueTask AcknowledgeInAsync(UnitOfWork.IUnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        ConsumerEngine.Transactions.TransactionLease.Current?.WatchCommit(unitOfWork);
+        return ValueTask.CompletedTask;
+    }
+
     public static KafkaInboundMessage From(ConsumeResult<byte[]?, byte[]?> record, KafkaChannel channel, CancellationToken revoked, InboundBatch? batch = null, int batchIndex = 0)
     {
         var (message, error) = Decode(record);

@@ -136,6 +136,13 @@ internal sealed class KafkaConsumerEngine
             Shutdown(consumer, partitions, committer);
         }
 
+        // The last commit, on the way out, failed the run (an exactly-once transaction aborted): the run did not end as
+        // it was going to, and says so.
+        if (reason is ConsumerStopReason.Idle or ConsumerStopReason.Cancelled && _context.StopError is not null)
+        {
+            reason = ConsumerStopReason.ProcessorFailed;
+        }
+
         Log.Stopped(logger, reason, _context.Completed);
         Exception? error = reason == ConsumerStopReason.FatalError && _fatalError is { } fatal
             ? new KafkaException(fatal)

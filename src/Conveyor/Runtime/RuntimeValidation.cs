@@ -22,7 +22,7 @@ internal static class RuntimeValidation
 
             if (!channel.Capabilities.DeliversBatches)
             {
-                errors.Add($"{info.EndpointId}: takes a batch (IReadOnlyList<{info.PayloadType!.Name}>), but channel '{name}' delivers one message at a time (a database channel does, and so does a Kafka channel with ExactlyOnce). Consume a Kafka channel without ExactlyOnce, or take one {info.PayloadType.Name}.");
+                errors.Add($"{info.EndpointId}: takes a batch (IReadOnlyList<{info.PayloadType!.Name}>), but channel '{name}' delivers one message at a time (a database channel does). Consume a Kafka channel, or take one {info.PayloadType.Name}.");
             }
 
             foreach (var single in descriptors.Where(d => d.Batch is null && d.Info.Channel == name && d.Info.Kind != EndpointKind.Query))

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Conveyor.Kafka.Tests.Batching;
 
 /// <summary>
-/// A batch handler on a Kafka channel (<c>[Asynchronous]</c>), and the start-up checks: a batch handler needs a channel
+/// A batch handler on a Kafka channel (<c>[Asynchronous]</c>), also an exactly-once one, and the start-up checks: a batch handler needs a channel
 /// that delivers batches, a channel is consumed in batches or one by one, and the limits must make sense.
 /// </summary>
 public sealed class KafkaBatchChannelTests(KafkaTestCluster cluster) : IClassFixture<KafkaTestCluster>
@@ -105,12 +105,25 @@ public sealed class KafkaBatchChannelTests(KafkaTestCluster cluster) : IClassFix
     }
 
     [Fact]
-    public void BatchHandler_OnAnExactlyOnceKafkaChannel_FailsAtStartUp()
+    public async Task BatchHandler_OnAnExactlyOnceKafkaChannel_GetsItsBatches_OffsetsCommittedInTheTransactions()
     {
-        var error = Should.Throw<ConveyorConfigurationException>(() =>
-            ConveyorOnKafka.Build(cluster, c => c.AddHandler<BulkProjection>().AddKafkaChannel(Channel, "bulk-orders-eos", "g-bulk-orders-eos", o => o.ExactlyOnce = true), s => s.AddSingleton(new Placed())));
+        var topic = await cluster.CreateTopicAsync(1);
+        var placed = new Placed();
+        await using var services = ConveyorOnKafka.Build(
+            cluster,
+            c => c.AddHandler<BulkProjection>().AddKafkaChannel(Channel, topic, $"g-{topic}", o =>
+            {
+                o.ExactlyOnce = true;
+                o.TransactionalId = $"tx-{topic}";
+                o.Consuming = new KafkaConsumerOptions { MaxBatchSize = 10, MaxBatchWait = TimeSpan.FromMinutes(5) };
+            }),
+            s => s.AddSingleton(placed));
+        await services.GetRequiredService<IEventBus>().PublishManyAsync(Enumerable.Range(0, 20).Select(i => new OrderPlaced($"o-{i}")).ToList());
 
-        error.Message.ShouldContain("orders.projection: takes a batch (IReadOnlyList<OrderPlaced>), but channel 'bulk-orders' delivers one message at a time (a database channel does, and so does a Kafka channel with ExactlyOnce).");
+        (await services.RunUntilEmpty(Channel)).Finished.ShouldBe(20);
+
+        placed.Batches.Select(b => b.Length).ShouldBe([10, 10]);
+        Channels.KafkaConsumerAttributeTests.Committed(cluster, $"g-{topic}", topic, 1).ShouldBe(20);
     }
 
     [Fact]

@@ -11,7 +11,8 @@ using Conveyor.Kafka.Tests.Support;
 namespace Conveyor.Kafka.Tests.Transactions;
 
 /// <summary>
-/// An exactly-once consumer SIGKILLed mid-transaction (<c>Conveyor.Kafka.ExactlyOnceApp</c>), then restarted with the
+/// An exactly-once consumer SIGKILLed mid-transaction (<c>Conveyor.Kafka.ExactlyOnceApp</c>), handling one record per
+/// call or a batch of them (batches of 10: the kill falls after several batches, with one in flight), then restarted with the
 /// same transactional id. On a broker, a read_committed reader then sees each output once: the killed transaction is
 /// aborted by the restart's InitTransactions. The embedded cluster does not isolate transactions
 /// (docs/embedded-kafka.md), so the test proves what it can show: the killed instance committed no offset, the
@@ -25,7 +26,12 @@ public sealed class ExactlyOnceProcessKillTests(KafkaTestCluster cluster) : ICla
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [EmbeddedKafkaFact]
-    public async Task SigkillMidTransaction_NothingOfItCommits_TheRestartedInstanceWritesEveryOutputOnce()
+    public Task SigkillMidTransaction_NothingOfItCommits_TheRestartedInstanceWritesEveryOutputOnce() => KillAndRestartAsync(batches: false);
+
+    [EmbeddedKafkaFact]
+    public Task SigkillMidBatch_NothingOfTheTransactionCommits_TheRestartedInstanceWritesEveryOutputOnce() => KillAndRestartAsync(batches: true);
+
+    private async Task KillAndRestartAsync(bool batches)
     {
         var input = await cluster.CreateTopicAsync(Partitions, purpose: "work");
         var output = await cluster.CreateTopicAsync(Partitions, purpose: "done");
@@ -39,7 +45,7 @@ public sealed class ExactlyOnceProcessKillTests(KafkaTestCluster cluster) : ICla
         embedded.CreateTopic($"{input}.dead-letter", Partitions);
 
         // The victim commits once an hour: everything it writes stays in its open transaction until it is killed.
-        var victim = StartApp(input, output, group, transactionalId, commitIntervalMs: 3_600_000, stopWhenEmpty: false);
+        var victim = StartApp(input, output, group, transactionalId, commitIntervalMs: 3_600_000, stopWhenEmpty: false, batches);
         var victimPid = victim.Id;
         try
         {
@@ -64,7 +70,7 @@ public sealed class ExactlyOnceProcessKillTests(KafkaTestCluster cluster) : ICla
         killedWrites.ShouldNotBeEmpty("the victim wrote into its open transaction before it was killed");
 
         // The successor: the same transactional id (fences the victim's producer, aborts its transaction on a broker).
-        var successor = StartApp(input, output, group, transactionalId, commitIntervalMs: 200, stopWhenEmpty: true);
+        var successor = StartApp(input, output, group, transactionalId, commitIntervalMs: 200, stopWhenEmpty: true, batches);
         var errors = successor.StandardError.ReadToEndAsync();
         var lines = await successor.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromMinutes(2));
         await successor.WaitForExitAsync();
@@ -92,10 +98,10 @@ public sealed class ExactlyOnceProcessKillTests(KafkaTestCluster cluster) : ICla
         producer.Flush(Eventually.DefaultTimeout).ShouldBe(0, "every work record written");
     }
 
-    private Process StartApp(string input, string output, string group, string transactionalId, int commitIntervalMs, bool stopWhenEmpty)
+    private Process StartApp(string input, string output, string group, string transactionalId, int commitIntervalMs, bool stopWhenEmpty, bool batches)
     {
         var path = typeof(ExactlyOnceProcessKillTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ExactlyOnceAppPath").Value!;
-        string[] arguments = [cluster.BootstrapServers, input, output, group, transactionalId, commitIntervalMs.ToString(CultureInfo.InvariantCulture), stopWhenEmpty ? "true" : "false"];
+        string[] arguments = [cluster.BootstrapServers, input, output, group, transactionalId, commitIntervalMs.ToString(CultureInfo.InvariantCulture), stopWhenEmpty ? "true" : "false", .. batches ? ["batch"] : Array.Empty<string>()];
         return DotnetApp.Start(path, arguments, redirectStandardInput: false);
     }
 

@@ -8,6 +8,8 @@ namespace Conveyor.Kafka.ConsumerEngine;
 /// (at once while the consumer's buffer is more than half full);
 /// one batch of the partition runs at a time (whatever the ordering mode), so partition and key order hold across
 /// batches. Offsets of a batch are marked finished only when the whole batch is.
+/// Under exactly-once the batch processor enters the batch into the consumer's transaction as one unit; its records
+/// leave it together once their offsets are marked, so a commit holds all of a batch's writes and offsets or none.
 /// </summary>
 internal sealed partial class PartitionWorker
 {
@@ -89,9 +91,20 @@ internal sealed partial class PartitionWorker
     {
         var outcomes = await ProcessBatchOnceAsync(batching, records).ConfigureAwait(false);
 
+        // The batch's leading completed records are finished together; under exactly-once they then leave the
+        // transaction, all of the batch at once (those not completed too: a released one enters again alone).
+        var finished = CompleteLeading(records, outcomes);
+        if (_context.Transactions is { } transactions)
+        {
+            for (var i = 0; i < records.Count; i++)
+            {
+                transactions.Exit(records[i], completed: i < finished);
+            }
+        }
+
         // A record the layer above released (it could not finish it now) goes again alone, in order, as one-by-one
         // records do: after a backoff, holding what follows. When the partition closes it is given up at once.
-        for (var i = 0; i < outcomes.Length; i++)
+        for (var i = finished; i < outcomes.Length; i++)
         {
             if (outcomes[i] == RecordOutcome.Release)
             {
@@ -102,9 +115,16 @@ internal sealed partial class PartitionWorker
             {
                 break; // nothing behind an unfinished record runs
             }
+
+            lock (_gate)
+            {
+                _offsets.Completed(records[i].Offset.Value);
+            }
+
+            _context.Transactions?.Exit(records[i], completed: true);
         }
 
-        FinishBatch(records, outcomes);
+        FinishBatch(outcomes);
     }
 
     private async ValueTask<RecordOutcome[]> ProcessBatchOnceAsync(Batching.RecordBatching batching, List<ConsumeResult<byte[]?, byte[]?>> records)
@@ -162,27 +182,31 @@ internal sealed partial class PartitionWorker
         }
     }
 
-    // Completed records may be committed (the tracker never passes an unfinished one); the partition's next batch may
-    // start only when every record of this one completed. Otherwise nothing behind it runs, as for a single record.
-    private void FinishBatch(List<ConsumeResult<byte[]?, byte[]?>> records, RecordOutcome[] outcomes)
+    // Marks finished the batch's records that completed, up to the first one that did not; returns that one's index (the
+    // batch's count when all completed). Completed records may be committed: the tracker never passes an unfinished one.
+    private int CompleteLeading(List<ConsumeResult<byte[]?, byte[]?>> records, RecordOutcome[] outcomes)
     {
-        var allCompleted = true;
+        lock (_gate)
+        {
+            var i = 0;
+            for (; i < records.Count && outcomes[i] == RecordOutcome.Completed; i++)
+            {
+                _offsets.Completed(records[i].Offset.Value);
+            }
+
+            return i;
+        }
+    }
+
+    // The partition's next batch may start only when every record of this one completed. Otherwise nothing behind it
+    // runs, as for a single record.
+    private void FinishBatch(RecordOutcome[] outcomes)
+    {
+        var allCompleted = Array.TrueForAll(outcomes, outcome => outcome == RecordOutcome.Completed);
         bool drained;
         lock (_gate)
         {
             _running--;
-            for (var i = 0; i < records.Count; i++)
-            {
-                if (outcomes[i] == RecordOutcome.Completed && allCompleted)
-                {
-                    _offsets.Completed(records[i].Offset.Value);
-                }
-                else
-                {
-                    allCompleted = false;
-                }
-            }
-
             if (allCompleted)
             {
                 _dispatcher.Complete(RecordKey.Null);

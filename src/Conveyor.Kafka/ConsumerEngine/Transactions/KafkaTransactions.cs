@@ -90,7 +90,20 @@ internal sealed class KafkaTransactions : IDisposable
     /// <see cref="Exit"/> once the record's outcome is recorded, its offset included: a commit never sees a record whose
     /// writes are in the transaction but whose offset is not yet marked finished.
     /// </summary>
-    public async ValueTask<TransactionLease?> EnterAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken)
+    public ValueTask<TransactionLease?> EnterAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken cancellationToken) =>
+        EnterAsync(record, null, cancellationToken);
+
+    /// <summary>
+    /// Enters the records of a batch into the open transaction together, as one unit: one lease for all of them (the
+    /// batch handler's sends, and those of its record-by-record fallback, go through it), each record counted inside
+    /// until the partition worker calls <see cref="Exit"/> for it. A commit therefore waits for the whole batch, and
+    /// never holds part of one.
+    /// </summary>
+    public ValueTask<TransactionLease?> EnterAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> batch, CancellationToken cancellationToken) =>
+        EnterAsync(null, batch, cancellationToken);
+
+    private async ValueTask<TransactionLease?> EnterAsync(
+        ConsumeResult<byte[]?, byte[]?>? record, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>>? batch, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -110,16 +123,7 @@ internal sealed class KafkaTransactions : IDisposable
                         _open = true;
                     }
 
-                    _inside++;
-                    var refusedBefore = _refusedSends.Find(record.TopicPartitionOffset);
-                    if (refusedBefore is not null)
-                    {
-                        Log.TransactionReplaysRefusal(_logger, TransactionalId, record.Topic, record.Partition.Value, record.Offset.Value, refusedBefore.Topic, refusedBefore.Error.Message);
-                    }
-
-                    var lease = new TransactionLease(_producer, refusedBefore);
-                    _leases[record] = lease;
-                    return lease;
+                    return Admit(record, batch);
                 }
 
                 reopened = _reopened.Task;
@@ -129,7 +133,37 @@ internal sealed class KafkaTransactions : IDisposable
         }
     }
 
-    /// <summary>The record leaves the transaction, if it entered it; one that wrote into it and did not complete dooms it.</summary>
+    // Under the lock, with the transaction open: one lease for the record, or for every record of the batch. A refusal an
+    // earlier attempt of any of them met applies to the lease's sends.
+    private TransactionLease Admit(ConsumeResult<byte[]?, byte[]?>? record, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>>? batch)
+    {
+        var count = batch?.Count ?? 1;
+        RefusedSend? refusedBefore = null;
+        for (var i = 0; i < count; i++)
+        {
+            var entering = batch is null ? record! : batch[i];
+            if (_refusedSends.Find(entering.TopicPartitionOffset) is { } refused)
+            {
+                Log.TransactionReplaysRefusal(_logger, TransactionalId, entering.Topic, entering.Partition.Value, entering.Offset.Value, refused.Topic, refused.Error.Message);
+                refusedBefore ??= refused;
+            }
+        }
+
+        var lease = new TransactionLease(_producer, refusedBefore);
+        for (var i = 0; i < count; i++)
+        {
+            _leases[batch is null ? record! : batch[i]] = lease;
+        }
+
+        _inside += count;
+        return lease;
+    }
+
+    /// <summary>
+    /// The record leaves the transaction, if it entered it; one that wrote into it and did not complete dooms it. A record
+    /// of a batch shares the batch's lease: one that did not complete dooms the transaction if the batch, or any record
+    /// of its fallback, wrote anything (which record a write was for is not known).
+    /// </summary>
     public void Exit(ConsumeResult<byte[]?, byte[]?> record, bool completed)
     {
         if (!_leases.TryRemove(record, out var lease))
@@ -140,7 +174,7 @@ internal sealed class KafkaTransactions : IDisposable
         lock (_gate)
         {
             _inside--;
-            if (!completed && lease.Produced)
+            if ((!completed && lease.Produced) || lease.FailedAttemptWrote)
             {
                 _doomed = true;
             }
@@ -225,7 +259,7 @@ internal sealed class KafkaTransactions : IDisposable
 
         if (doomed)
         {
-            Abort("a record wrote into the transaction and did not complete (it failed, was cancelled or its partition was lost)");
+            Abort("a record wrote into the transaction and did not complete (it failed, was cancelled or its partition was lost), or an attempt that wrote into it failed afterwards (its unit of work rolled back)");
             return null;
         }
 
