@@ -5,9 +5,9 @@ namespace Conveyor.Benchmarks.Kafka;
 
 /// <summary>
 /// The producing side alone, to profile and measure it apart from consuming: each round publishes N orders on a fresh
-/// topic with the raw loop, Conveyor one by one and Conveyor's <c>PublishManyAsync</c> (the sides
-/// <c>--sides</c> names), exactly as the throughput scenario's produce phase does, and prints the phase's rate, CPU
-/// and allocations per message. Nothing is consumed; no report file is written.
+/// topic with the raw loop, Conveyor one by one, Conveyor's <c>PublishManyAsync</c> and Conveyor one by one with the
+/// OpenTelemetry SDK wired (the sides <c>--sides</c> names), exactly as the throughput scenario's produce phase does,
+/// and prints the phase's rate, CPU and allocations per message. Nothing is consumed; no report file is written.
 /// </summary>
 internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
 {
@@ -15,10 +15,10 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
 
     public async Task RunAsync()
     {
-        var sides = new[] { Sides.Raw, Sides.Conveyor, Sides.ConveyorBatch }.Where(options.RunsSide).ToArray();
+        var sides = new[] { Sides.Raw, Sides.Conveyor, Sides.ConveyorBatch, Sides.ConveyorTraced }.Where(options.RunsSide).ToArray();
         if (sides.Length == 0)
         {
-            throw new ArgumentException("--scenario produce runs the sides raw, conveyor and conveyor-batch: name at least one of them in --sides.");
+            throw new ArgumentException("--scenario produce runs the sides raw, conveyor, conveyor-batch and conveyor-traced: name at least one of them in --sides.");
         }
 
         Console.WriteLine($"Warm-up: {string.Join(", ", sides)}, {options.WarmUpMessages:N0} messages each (not reported)...");
@@ -61,6 +61,8 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
                 return (produced, ConsumeScenario.ContextSwitches.Read() - before);
             }
 
+            // Wired for this run only, as in the throughput scenario: the SDK's listeners are process-wide.
+            using var telemetry = side == Sides.ConveyorTraced ? new ConveyorOpenTelemetry() : null;
             var app = ConveyorApp.Build(cluster, topic, group, c => c.AddHandler<OrderPlacedHandler>(), s => s.AddSingleton(new HandledCounter()));
             await using (app.ConfigureAwait(false))
             {
