@@ -114,9 +114,10 @@ internal sealed record BenchmarkOptions
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
           --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | produce | consume | all
                                (default all; all runs no dbchannel, exactlyonce, batch, produce or consume); produce: the
-                               producing side alone (raw, conveyor, conveyor-batch), nothing consumed and no report
-                               written, e.g. under a profiler; consume: records written beforehand, the raw loop and
-                               Conveyor consuming them, with context switches, for --sides raw,conveyor
+                               producing side alone (raw, conveyor, conveyor-batch, conveyor-traced), nothing consumed
+                               and no report written, e.g. under a profiler; consume: records written beforehand, the
+                               raw loop and Conveyor consuming them, with context switches, for --sides raw,conveyor
+                               (and conveyor-traced: the SDK wired, each record carrying a traceparent)
           --batch-messages N   messages per batch-handler run (scenario batch; default 20000)
           --batch-size B       MaxBatchSize of the batch-handler side (default 100)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)

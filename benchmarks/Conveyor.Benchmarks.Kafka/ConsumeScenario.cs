@@ -12,7 +12,9 @@ internal sealed record ConsumeRun(string Side, int Round, int Messages, Phase Co
 /// carrying the headers a Conveyor channel record carries (the same on both sides), then the raw loop or a Conveyor
 /// channel with a counting handler consumes and commits them, measured with the process's context switches. A line
 /// <c>consuming: SIDE round R</c> is printed as each consume phase starts, for a profiler to attach to
-/// (<c>perf record -p PID</c>). With <c>--alloc-types</c> it ranks the types the Conveyor side allocated.
+/// (<c>perf record -p PID</c>). With <c>--alloc-types</c> it ranks the types the Conveyor side allocated. The
+/// <c>conveyor-traced</c> side consumes with the OpenTelemetry SDK wired, records that carry a <c>traceparent</c> each
+/// as a traced producer's do.
 /// </summary>
 internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, BenchmarkOptions options)
 {
@@ -21,7 +23,7 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
 
     public async Task<List<ConsumeRun>> RunAsync()
     {
-        var sides = new[] { Sides.Raw, Sides.Conveyor }.Where(options.RunsSide).ToArray();
+        var sides = new[] { Sides.Raw, Sides.Conveyor, Sides.ConveyorTraced }.Where(options.RunsSide).ToArray();
         Console.WriteLine($"Warm-up: {string.Join(", ", sides)}, {options.WarmUpMessages:N0} messages each (not reported)...");
         foreach (var side in sides)
         {
@@ -36,7 +38,7 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
                 var run = await RunSideAsync(sides[(round - 1 + turn) % sides.Length], round, options.Messages).ConfigureAwait(false);
                 runs.Add(run);
                 Console.WriteLine(
-                    $"  round {round} {run.Side,-9}: consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s; CPU µs/msg {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.00}; alloc B/msg {run.Consume.BytesPerMessage(run.Messages):N0}; context switches per 1,000 msg: voluntary {1000.0 * run.VoluntarySwitches / run.Messages:0.0}, involuntary {1000.0 * run.InvoluntarySwitches / run.Messages:0.0}; gen0 {run.Consume.Gen0}");
+                    $"  round {round} {run.Side,-15}: consume {run.Consume.PerSecond(run.Messages),9:N0} msg/s; CPU µs/msg {run.Consume.CpuMicrosecondsPerMessage(run.Messages):0.00}; alloc B/msg {run.Consume.BytesPerMessage(run.Messages):N0}; context switches per 1,000 msg: voluntary {1000.0 * run.VoluntarySwitches / run.Messages:0.0}, involuntary {1000.0 * run.InvoluntarySwitches / run.Messages:0.0}; gen0 {run.Consume.Gen0}");
             }
         }
 
@@ -50,7 +52,8 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
         cluster.CreateTopic(topic, options.Partitions);
         try
         {
-            RawKafka.Produce(cluster.BootstrapServers, topic, messages, withConveyorHeaders: true);
+            var traced = side == Sides.ConveyorTraced;
+            RawKafka.Produce(cluster.BootstrapServers, topic, messages, withConveyorHeaders: true, withTraceParent: traced);
             var counter = new HandledCounter();
             if (side == Sides.Raw)
             {
@@ -62,6 +65,7 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
                 return new ConsumeRun(side, round, messages, consume, switches.Voluntary, switches.Involuntary);
             }
 
+            using var telemetry = traced ? new ConveyorOpenTelemetry() : null;
             var app = ConveyorApp.Build(cluster, topic, group, c => c.AddHandler<OrderPlacedHandler>(), s => s.AddSingleton(counter));
             await using (app.ConfigureAwait(false))
             {
@@ -110,13 +114,13 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
         GC.Collect();
     }
 
-    private readonly record struct Switches(long Voluntary, long Involuntary)
+    internal readonly record struct Switches(long Voluntary, long Involuntary)
     {
         public static Switches operator -(Switches a, Switches b) => new(a.Voluntary - b.Voluntary, a.Involuntary - b.Involuntary);
     }
 
     /// <summary>The process's context switches so far, every thread's including those that ended (<c>getrusage(RUSAGE_SELF)</c>).</summary>
-    private static partial class ContextSwitches
+    internal static partial class ContextSwitches
     {
         public static Switches Read()
         {

@@ -40,7 +40,8 @@ internal static class RawKafka
         HeartbeatIntervalMs = 500,
     };
 
-    public static Phase Produce(string bootstrapServers, string topic, int messages, bool withConveyorHeaders)
+    /// <param name="withTraceParent">Each record also carries a <c>traceparent</c> of its own, as a traced Conveyor producer writes.</param>
+    public static Phase Produce(string bootstrapServers, string topic, int messages, bool withConveyorHeaders, bool withTraceParent = false)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(ProducerConfig(bootstrapServers)).Build();
         long delivered = 0;
@@ -65,7 +66,7 @@ internal static class RawKafka
             {
                 Key = Encoding.UTF8.GetBytes(order.OrderId),
                 Value = JsonSerializer.SerializeToUtf8Bytes(order, Json.Options),
-                Headers = withConveyorHeaders ? ConveyorLikeHeaders(order) : null,
+                Headers = withConveyorHeaders ? ConveyorLikeHeaders(order, withTraceParent) : null,
             };
             while (true)
             {
@@ -98,11 +99,20 @@ internal static class RawKafka
     /// The headers the benchmark's Conveyor channel record carries, with values of the same sizes (see FirstRecordSize in
     /// the report): its id and message name; the timestamp, kind, target endpoint and JSON content type are implied.
     /// </summary>
-    private static Headers ConveyorLikeHeaders(OrderPlaced order) => new()
+    private static Headers ConveyorLikeHeaders(OrderPlaced order, bool withTraceParent)
     {
-        { MessageHeaderNames.MessageId, Encoding.UTF8.GetBytes(order.OrderId) },
-        { MessageHeaderNames.MessageName, "bench.order-placed"u8.ToArray() },
-    };
+        var headers = new Headers
+        {
+            { MessageHeaderNames.MessageId, Encoding.UTF8.GetBytes(order.OrderId) },
+            { MessageHeaderNames.MessageName, "bench.order-placed"u8.ToArray() },
+        };
+        if (withTraceParent)
+        {
+            headers.Add("traceparent", Encoding.UTF8.GetBytes($"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01"));
+        }
+
+        return headers;
+    }
 
     public static Phase Consume(string bootstrapServers, string topic, string groupId, int messages, Action<OrderPlaced> handle)
     {

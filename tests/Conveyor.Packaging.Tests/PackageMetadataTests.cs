@@ -19,7 +19,7 @@ public sealed class PackageMetadataTests(PackagesFixture packages)
         [
             "Microsoft.Extensions.Configuration.Binder", "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.Hosting.Abstractions",
             "Microsoft.Extensions.Logging", "Microsoft.Extensions.Options.ConfigurationExtensions",
-            "Microsoft.Extensions.Diagnostics.HealthChecks", "Microsoft.Extensions.Diagnostics.HealthChecks.Abstractions",
+            "Microsoft.Extensions.Diagnostics.HealthChecks", "Microsoft.Extensions.Diagnostics.HealthChecks.Abstractions", "System.IO.Hashing",
         ],
         ["Conveyor.Kafka"] = ["Conveyor", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],
         ["Conveyor.Kafka.Embedded"] = ["Conveyor.Kafka", "Confluent.Kafka", "Microsoft.Extensions.Logging.Abstractions"],

@@ -139,6 +139,8 @@ public class TracedMessageBenchmarks
     {
         public override string Position => "bench[3]@123456";
 
+        public override MessageOrigin Origin => new(Channel, "3", 123456); // as a Kafka channel gives it
+
         public override ValueTask ResendAsync(TransportMessage message, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 

@@ -238,7 +238,8 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
         var engine = new KafkaConsumerEngine(
             Settings.Consumer, topics, Process, Settings.Consuming, _loggers.CreateLogger<KafkaConsumerEngine>(), new StatusObserver(_status, Name), Time,
             appendedEnd: partition => _appended.TryGetValue(partition, out var end) ? end : -1, pause: options.Pause, transactions: transactions,
-            batching: options.Batched ? new RecordBatching(Settings.Consuming.MaxBatchSize!.Value, Settings.Consuming.MaxBatchWait!.Value, ProcessBatch) : null);
+            batching: options.Batched ? new RecordBatching(Settings.Consuming.MaxBatchSize!.Value, Settings.Consuming.MaxBatchWait!.Value, ProcessBatch) : null,
+            deferredTopic: Settings.RetryTopic);
         Interlocked.Increment(ref _receiving);
         KafkaConsumerRunResult result;
         try

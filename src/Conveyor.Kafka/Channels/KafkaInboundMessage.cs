@@ -28,6 +28,8 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
     public override string? ReadError => _readError;
 
+    public override MessageOrigin Origin => new(_record.Topic, PartitionText(_record.Partition.Value), _record.Offset.Value);
+
     public override CancellationToken Revoked => _revoked;
 
     /// <summary>Under exactly-once, a unit of work that rolls back after its attempt sent into the transaction dooms it.</summary>
@@ -55,18 +57,38 @@ internal sealed class KafkaInboundMessage : InboundMessage
         var headers = new MessageHeaders((recordHeaders?.Count ?? 0) + 4, late);
         string? error = null;
         var anyEncoded = false;
+        var traceParentAsText = false;
         for (var i = 0; i < (recordHeaders?.Count ?? 0); i++)
         {
             var header = recordHeaders![i];
+            var bytes = header.GetValueBytes() ?? [];
+            if (header.Key == RecordMetadataHeaders.TraceParent)
+            {
+                // Kept as bytes, made a string only when read: tracing parses the bytes. The last one counts, as below.
+                late.TraceParentBytes = null;
+                if (Ascii.IsValid(bytes))
+                {
+                    if (traceParentAsText)
+                    {
+                        headers.Set(header.Key, null);
+                        traceParentAsText = false;
+                    }
+
+                    late.TraceParentBytes = bytes;
+                    continue;
+                }
+
+                traceParentAsText = true;
+            }
+
             if (header.Key.StartsWith(KafkaRecords.HeaderEncodingPrefix, StringComparison.Ordinal) || late.Provides(header.Key))
             {
                 continue; // only markers this decoding sets, and the record's own metadata, never a header that claims to be them
             }
 
-            var bytes = header.GetValueBytes() ?? [];
             try
             {
-                headers.Set(header.Key, StrictUtf8.GetString(bytes));
+                headers.Set(header.Key, RepeatedValues.Repeats(header.Key) ? RepeatedValues.Decode(bytes) : StrictUtf8.GetString(bytes));
                 if (anyEncoded)
                 {
                     headers.Set(KafkaRecords.HeaderEncodingPrefix + header.Key, null); // a later header of the same name was text
@@ -92,6 +114,39 @@ internal sealed class KafkaInboundMessage : InboundMessage
         return (new TransportMessage(headers, record.Message.Value ?? []), error);
     }
 
+    /// <summary>
+    /// The values of the headers that repeat from record to record — the message name, content type, kind and target
+    /// endpoint — decoded once: a record whose value has the bytes of one decoded before gets the same string. A
+    /// direct-mapped cache of a few slots, each an immutable entry replaced as a whole, so that readers on several
+    /// threads need no lock; a value that misses (first seen, or its slot taken by another) is decoded as before.
+    /// </summary>
+    private static class RepeatedValues
+    {
+        private static readonly Entry?[] Slots = new Entry?[64];
+
+        public static bool Repeats(string name) =>
+            name is MessageHeaderNames.MessageName or MessageHeaderNames.ContentType or MessageHeaderNames.MessageKind or MessageHeaderNames.TargetEndpoint;
+
+        /// <summary>The value as text; throws <see cref="DecoderFallbackException"/> when it is not UTF-8.</summary>
+        public static string Decode(byte[] bytes)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(bytes);
+            var slot = hash.ToHashCode() & (Slots.Length - 1);
+            if (Volatile.Read(ref Slots[slot]) is { } known && known.Bytes.AsSpan().SequenceEqual(bytes))
+            {
+                return known.Text;
+            }
+
+            // The record's own array: Confluent.Kafka makes one per header value and never changes it.
+            var text = StrictUtf8.GetString(bytes);
+            Volatile.Write(ref Slots[slot], new Entry(bytes, text));
+            return text;
+        }
+
+        private sealed record Entry(byte[] Bytes, string Text);
+    }
+
     // Partition numbers as text, made once: one string fewer per record.
     private static readonly string[] PartitionTexts = [.. Enumerable.Range(0, 256).Select(p => p.ToString(CultureInfo.InvariantCulture))];
 
@@ -100,27 +155,45 @@ internal sealed class KafkaInboundMessage : InboundMessage
 
     /// <summary>
     /// The <c>kafka_*</c> headers of a consumed record — topic, partition, offset, timestamp and key (in base64 with
-    /// <c>kafka_key_encoding</c> when it is not UTF-8 text) — and the <c>timestamp</c> header a channel record leaves
-    /// to the record's own timestamp: made into strings only when a header of the message is read by name among them,
+    /// <c>kafka_key_encoding</c> when it is not UTF-8 text) — the <c>timestamp</c> header a channel record leaves
+    /// to the record's own timestamp, and its <c>traceparent</c> (which tracing reads as bytes, see
+    /// <see cref="TryGetUtf8"/>): made into strings only when a header of the message is read by name among them,
     /// or the headers are enumerated or copied (a dead letter, a resend), not for every record. They replace headers of
     /// the same names the record carried: only the record's own key, never a header that claims to be it.
     /// </summary>
     private sealed class RecordMetadataHeaders(ConsumeResult<byte[]?, byte[]?> record) : OnDemandHeaders
     {
+        public const string TraceParent = "traceparent";
+
         /// <summary>Whether the <c>timestamp</c> header is the record's timestamp (the record carried none).</summary>
         public bool RestoresTimestamp { get; set; }
 
-        public override int Count => 7;
+        /// <summary>The record's <c>traceparent</c> header (ASCII), or null.</summary>
+        public byte[]? TraceParentBytes { get; set; }
+
+        public override int Count => 8;
 
         public override bool Provides(string name) => name switch
         {
             "kafka_topic" or "kafka_partition" or "kafka_offset" or "kafka_timestamp" or KafkaRecords.KeyHeader or KafkaRecords.KeyEncodingHeader => true,
             MessageHeaderNames.Timestamp => RestoresTimestamp,
+            TraceParent => TraceParentBytes is not null,
             _ => false,
         };
 
+        public override bool TryGetUtf8(string name, out ReadOnlySpan<byte> value)
+        {
+            value = name == TraceParent ? TraceParentBytes : null;
+            return name == TraceParent && TraceParentBytes is not null;
+        }
+
         public override void AddTo(MessageHeaders headers)
         {
+            if (TraceParentBytes is { } traceParent)
+            {
+                headers.Set(TraceParent, Encoding.ASCII.GetString(traceParent));
+            }
+
             var timestamp = record.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture);
             if (RestoresTimestamp)
             {

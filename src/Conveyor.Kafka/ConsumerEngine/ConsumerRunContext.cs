@@ -75,15 +75,18 @@ internal sealed class ConsumerRunContext
 
     public void Accepted() => Interlocked.Increment(ref _outstanding);
 
-    public void Finished(bool completed)
+    public void Finished(bool completed) => Finished(completed ? 1 : 0, 1);
+
+    /// <summary><paramref name="finished"/> records done, of which <paramref name="completed"/> completed: counted at once, as a partition's run of records ends.</summary>
+    public void Finished(int completed, int finished)
     {
-        if (completed)
+        if (completed > 0)
         {
-            Interlocked.Increment(ref _completed);
-            Interlocked.Increment(ref _completedSinceCommit);
+            Interlocked.Add(ref _completed, completed);
+            Interlocked.Add(ref _completedSinceCommit, completed);
         }
 
-        Released(1);
+        Released(finished);
     }
 
     public void Dropped(int count) => Released(count);

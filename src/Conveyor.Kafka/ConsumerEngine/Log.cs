@@ -87,8 +87,8 @@ internal static partial class Log
     [LoggerMessage(3124, LogLevel.Warning, "{Topic} [{Partition}]: the group's committed offset {Committed} is below the log start offset {LogStart}; {Skipped} records were deleted (retention or size limits) before this group read them")]
     public static partial void RecordsDeletedUnread(ILogger logger, string topic, int partition, long committed, long logStart, long skipped);
 
-    [LoggerMessage(3125, LogLevel.Warning, "Could not read the committed offsets of {Partitions} to check for records deleted unread")]
-    public static partial void RetentionCheckFailed(ILogger logger, string partitions, Exception exception);
+    [LoggerMessage(3125, LogLevel.Warning, "Could not read the committed offsets of {Partitions}: records deleted unread are not checked, and librdkafka looks up where they start")]
+    public static partial void CommittedReadFailed(ILogger logger, string partitions, Exception exception);
 
     [LoggerMessage(3150, LogLevel.Information, "Exactly-once: transactional producer {TransactionalId} initialised; earlier producers with this id are fenced")]
     public static partial void TransactionsStarted(ILogger logger, string transactionalId);

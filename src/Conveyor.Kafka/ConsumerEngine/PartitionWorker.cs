@@ -154,12 +154,15 @@ internal sealed partial class PartitionWorker : IDrainable
     // Processes a record, then goes on with the next runnable one of this partition on the same task rather than
     // queueing it to the thread pool (a hop per record); after a run of records it queues the next one, so that a
     // partition with a long backlog does not hold a pool thread while others wait.
+    // The run's records are counted to the consumer's totals (shared by every partition's threads) once, as the run
+    // ends, rather than with three interlocked writes per record.
     private async Task ProcessAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key)
     {
+        var counted = new RunCount();
         for (var inline = 0; ; inline++)
         {
             var outcome = await ProcessWithReleasesAsync(record, key).ConfigureAwait(false);
-            var more = Finish(record, key, outcome, continueInline: inline < MaxInline, out var next, out var nextKey);
+            var more = Finish(record, key, outcome, continueInline: inline < MaxInline, ref counted, out var next, out var nextKey);
             if (outcome == RecordOutcome.Completed)
             {
                 _context.Transactions?.Exit(record, completed: true);
@@ -249,12 +252,14 @@ internal sealed partial class PartitionWorker : IDrainable
 
     // Completed: the offset may be committed and the key's next record may run. Release (given up because
     // the worker closes) and Stop: neither happens, so nothing behind the record runs or is committed.
-    // Returns true with the next record when the caller is to process it itself.
+    // Returns true with the next record when the caller is to process it itself; else the run ends, and its records
+    // (those in counted and this one) are counted to the consumer's totals.
     private bool Finish(
         ConsumeResult<byte[]?, byte[]?> record,
         RecordKey key,
         RecordOutcome outcome,
         bool continueInline,
+        ref RunCount counted,
         out ConsumeResult<byte[]?, byte[]?>? next,
         out RecordKey nextKey)
     {
@@ -283,12 +288,30 @@ internal sealed partial class PartitionWorker : IDrainable
             drained = _isClosing && _running == 0;
         }
 
-        _context.Finished(completed);
+        counted.Finished++;
+        if (completed)
+        {
+            counted.Completed++;
+        }
+
+        if (taken)
+        {
+            return true;
+        }
+
+        _context.Finished(counted.Completed, counted.Finished);
         if (drained)
         {
             _drained.TrySetResult();
         }
 
-        return taken;
+        return false;
+    }
+
+    /// <summary>The records of a run not yet counted to the consumer's totals.</summary>
+    private struct RunCount
+    {
+        public int Completed;
+        public int Finished;
     }
 }

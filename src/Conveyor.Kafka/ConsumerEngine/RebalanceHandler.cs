@@ -12,19 +12,28 @@ internal sealed class RebalanceHandler(
     FlowControl flow,
     GuardedObserver observer,
     RetentionGapDetector retentionGaps,
+    StartPositions startPositions,
     ConsumerRunContext context,
     Transactions.KafkaTransactions? transactions = null)
 {
-    public void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> assigned)
+    /// <summary>
+    /// Sets up the assigned partitions' workers and returns where each starts reading (see <see cref="StartPositions"/>);
+    /// librdkafka's default for every partition if anything here fails.
+    /// </summary>
+    public IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> assigned)
     {
+        var start = StartPositions.Default(assigned);
         Guard(nameof(OnAssigned), () =>
         {
             Log.PartitionsAssigned(context.Logger, Describe.Partitions(assigned));
             partitions.Add(assigned);
-            retentionGaps.Assigned(consumer, assigned);
+            var committed = startPositions.ReadCommitted(consumer, assigned);
+            retentionGaps.Assigned(committed);
+            start = startPositions.Of(assigned, committed);
             flow.AssignmentChanged();
             observer.PartitionsAssigned(assigned);
         });
+        return start;
     }
 
     /// <summary>

@@ -5,30 +5,23 @@ namespace Conveyor.Kafka.ConsumerEngine;
 /// <summary>
 /// Notices records deleted before this group read them: when a partition's committed offset lies below the log start
 /// offset (retention, or the embedded cluster's size limits, removed them), the consumer jumps ahead by
-/// <c>auto.offset.reset</c> without an error. The committed offsets are read once per assignment; the first record
-/// of each partition is then compared with the log start offset librdkafka cached from the fetch, without another
-/// request. Used only on the poll thread.
+/// <c>auto.offset.reset</c> without an error. The committed offsets are read once per assignment (by
+/// <see cref="StartPositions"/>); the first record of each partition is then compared with the log start offset
+/// librdkafka cached from the fetch, without another request. Used only on the poll thread.
 /// </summary>
 internal sealed class RetentionGapDetector(ConsumerRunContext context)
 {
-    private static readonly TimeSpan CommittedTimeout = TimeSpan.FromSeconds(5);
     private readonly Dictionary<TopicPartition, long> _committed = [];
 
-    public void Assigned(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyList<TopicPartition> partitions)
+    /// <summary>Remembers the committed offsets of a new assignment (null when they could not be read: nothing is checked).</summary>
+    public void Assigned(IReadOnlyList<TopicPartitionOffset>? committed)
     {
-        try
+        foreach (var offset in committed ?? [])
         {
-            foreach (var committed in consumer.Committed(partitions, CommittedTimeout))
+            if (offset.Offset.Value >= 0)
             {
-                if (committed.Offset.Value >= 0)
-                {
-                    _committed[committed.TopicPartition] = committed.Offset.Value;
-                }
+                _committed[offset.TopicPartition] = offset.Offset.Value;
             }
-        }
-        catch (KafkaException exception)
-        {
-            Log.RetentionCheckFailed(context.Logger, Describe.Partitions(partitions), exception);
         }
     }
 

@@ -36,7 +36,9 @@ internal static class DeliveryCompletions
 
     private static void Schedule()
     {
-        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        // Read first: during a burst a drainer asks for a helper before every continuation, and one is nearly always
+        // queued already; a failed exchange would still take the cache line from the threads that read it.
+        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static _ => Drain(), (object?)null, preferLocal: false);
         }

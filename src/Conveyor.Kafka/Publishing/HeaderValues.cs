@@ -17,32 +17,50 @@ internal static class HeaderValues
     private const int Limit = 4_096;
     private static readonly ConcurrentDictionary<(string Name, string Value), Header> Encoded = new();
 
+    // The last value of each repeating header on this thread, matched by reference: a thread that sends one kind of
+    // message repeats the same strings (the message name of its type, the endpoint's id), so the shared table, keyed
+    // by the strings' contents, is not hashed for every record.
+    [ThreadStatic]
+    private static Last[]? t_last;
+
     /// <summary>The header <paramref name="name"/> = <paramref name="value"/> in UTF-8, shared when the header repeats its values.</summary>
     public static Header Utf8(string name, string value)
     {
-        if (!Repeats(name))
+        var slot = Slot(name);
+        if (slot < 0)
         {
             return new Header(name, Encoding.UTF8.GetBytes(value));
         }
 
-        if (Encoded.TryGetValue((name, value), out var header))
+        ref var last = ref (t_last ??= new Last[5])[slot];
+        if (ReferenceEquals(last.Value, value))
         {
-            return header;
+            return last.Header!;
         }
 
-        header = new Header(name, Encoding.UTF8.GetBytes(value));
-        if (Encoded.Count < Limit)
+        if (!Encoded.TryGetValue((name, value), out var header))
         {
-            Encoded.TryAdd((name, value), header);
+            header = new Header(name, Encoding.UTF8.GetBytes(value));
+            if (Encoded.Count < Limit)
+            {
+                Encoded.TryAdd((name, value), header);
+            }
         }
 
+        last = new Last(value, header);
         return header;
     }
 
-    private static bool Repeats(string name) => name switch
+    /// <summary>The header's place in a thread's last values, or -1 for a header whose values do not repeat.</summary>
+    private static int Slot(string name) => name switch
     {
-        MessageHeaderNames.MessageName or MessageHeaderNames.TargetEndpoint or MessageHeaderNames.RoutingKey
-            or MessageHeaderNames.MessageKind or MessageHeaderNames.ContentType => true,
-        _ => false,
+        MessageHeaderNames.MessageName => 0,
+        MessageHeaderNames.TargetEndpoint => 1,
+        MessageHeaderNames.RoutingKey => 2,
+        MessageHeaderNames.MessageKind => 3,
+        MessageHeaderNames.ContentType => 4,
+        _ => -1,
     };
+
+    private readonly record struct Last(string? Value, Header? Header);
 }

@@ -41,14 +41,14 @@ internal static class KafkaRecords
     /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="implied">The headers the channel's records may leave off; null for records for other consumers.</param>
-    /// <param name="reuse">A record object to fill instead of making one, or null.</param>
-    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null, Message<byte[]?, byte[]?>? reuse = null)
+    /// <param name="reuse">Record objects to fill instead of making new ones (<see cref="ReusableRecord"/>), or null.</param>
+    public static Message<byte[]?, byte[]?> From(TransportMessage message, ImpliedHeaders? implied = null, ReusableRecord? reuse = null)
     {
         var omitImpliedHeaders = implied is not null;
-        var headers = new Headers();
-        var anyEncoded = HasEncodedHeaders(message.Headers);
+        var headers = reuse?.EmptyHeaders() ?? new RecordHeaders(new Headers(), null);
+        var scan = HeaderScan.Of(message.Headers);
         var timestamp = Timestamp.Default;
-        if (omitImpliedHeaders && message.Headers.Get(MessageHeaderNames.Timestamp) is { } created
+        if (omitImpliedHeaders && scan.Created is { } created
             && long.TryParse(created, NumberStyles.None, CultureInfo.InvariantCulture, out var createdMs)
             && IsCanonical(createdMs, created)
             && Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - createdMs) <= RecentMilliseconds)
@@ -59,43 +59,35 @@ internal static class KafkaRecords
             timestamp = new Timestamp(createdMs, TimestampType.CreateTime);
         }
 
-        var distributed = omitImpliedHeaders && message.Headers.Get(DistributedMapHeader) is not null;
-
         // The id is written twice when it is also the key (nearly always): one array serves both, as Confluent.Kafka
         // copies both into the record when it is produced.
         byte[]? idBytes = null;
         foreach (var (name, value) in message.Headers)
         {
             if (!name.StartsWith("kafka_", StringComparison.Ordinal)
-                && !(omitImpliedHeaders && IsImplied(name, value, message.Headers, timestamp.Type != TimestampType.NotAvailable, distributed, implied!)))
+                && !(omitImpliedHeaders && IsImplied(name, value, scan, timestamp.Type != TimestampType.NotAvailable, implied!)))
             {
-                headers.Add(
-                    anyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64 ? new Header(name, Convert.FromBase64String(value))
-                    : name == MessageHeaderNames.MessageId ? new Header(name, idBytes ??= Encoding.UTF8.GetBytes(value))
-                    : HeaderValues.Utf8(name, value));
+                if (scan.AnyEncoded && message.Headers.Get(HeaderEncodingPrefix + name) == Base64)
+                {
+                    headers.Add(new Header(name, Convert.FromBase64String(value)));
+                }
+                else if (name == MessageHeaderNames.MessageId)
+                {
+                    headers.AddMessageId(idBytes ??= Encoding.UTF8.GetBytes(value));
+                }
+                else
+                {
+                    headers.Add(HeaderValues.Utf8(name, value));
+                }
             }
         }
 
-        var record = reuse ?? new Message<byte[]?, byte[]?>();
-        record.Key = KeyBytes(message.Headers, idBytes);
+        var record = reuse?.Record ?? new Message<byte[]?, byte[]?>();
+        record.Key = KeyBytes(scan, idBytes);
         record.Value = AsArray(message.Body);
-        record.Headers = headers;
+        record.Headers = headers.Headers;
         record.Timestamp = timestamp;
         return record;
-    }
-
-    /// <summary>Whether a header is kept in base64 (one pass over the names, so that messages without such headers, nearly all, look up no marker per header).</summary>
-    private static bool HasEncodedHeaders(MessageHeaders headers)
-    {
-        foreach (var (name, _) in headers)
-        {
-            if (name.StartsWith(HeaderEncodingPrefix, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>
@@ -105,14 +97,14 @@ internal static class KafkaRecords
     /// the message kind, which only the distributed bus reads on receipt, and the target endpoint when it is the only
     /// one on the channel that takes the message's name (a distributed bus's records keep both).
     /// </summary>
-    private static bool IsImplied(string name, string value, MessageHeaders headers, bool timestampInRecord, bool distributed, ImpliedHeaders implied) => name switch
+    private static bool IsImplied(string name, string value, in HeaderScan scan, bool timestampInRecord, ImpliedHeaders implied) => name switch
     {
-        MessageHeaderNames.CorrelationId => value == headers.MessageId,
-        MessageHeaderNames.RoutingKey => value == headers.MessageName,
+        MessageHeaderNames.CorrelationId => value == scan.Id,
+        MessageHeaderNames.RoutingKey => value == scan.Name,
         MessageHeaderNames.Timestamp => timestampInRecord,
         MessageHeaderNames.ContentType => value == ImpliedContentType,
-        MessageHeaderNames.MessageKind => !distributed,
-        MessageHeaderNames.TargetEndpoint => !distributed && implied.TargetEndpoint(value, headers),
+        MessageHeaderNames.MessageKind => !scan.Distributed,
+        MessageHeaderNames.TargetEndpoint => !scan.Distributed && implied.TargetEndpoint(value, scan.RoutingKey ?? scan.Name),
         _ => false,
     };
 
@@ -157,12 +149,12 @@ internal static class KafkaRecords
     /// had when it was consumed (so re-appends and retries stay on their key); else the message id.
     /// Aggregate-aware senders set the partition key header to the aggregate id.
     /// </summary>
-    /// <param name="headers">The message's headers.</param>
+    /// <param name="scan">What the message's headers hold.</param>
     /// <param name="idBytes">The message id in UTF-8 when it was already encoded (for its header), else null.</param>
-    private static byte[] KeyBytes(MessageHeaders headers, byte[]? idBytes) =>
-        headers.Get(MessageHeaderNames.PartitionKey) is { } partitionKey ? Encoding.UTF8.GetBytes(partitionKey)
-        : headers.Get(KeyHeader) is { } consumedKey ? ConsumedKey(consumedKey, headers.Get(KeyEncodingHeader))
-        : idBytes ?? Encoding.UTF8.GetBytes(headers.MessageId ?? MessageIds.New());
+    private static byte[] KeyBytes(in HeaderScan scan, byte[]? idBytes) =>
+        scan.PartitionKey is { } partitionKey ? Encoding.UTF8.GetBytes(partitionKey)
+        : scan.ConsumedKey is { } consumedKey ? ConsumedKey(consumedKey, scan.KeyEncoding)
+        : idBytes ?? Encoding.UTF8.GetBytes(scan.Id ?? MessageIds.New());
 
     /// <summary>Whether <paramref name="text"/> is how <paramref name="value"/> is written (no sign, no leading zeros), without formatting a string.</summary>
     private static bool IsCanonical(long value, string text)
@@ -179,4 +171,156 @@ internal static class KafkaRecords
         MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : body.ToArray();
+
+    /// <summary>
+    /// The headers that decide how a message's record is written, found in one pass over them instead of a search per
+    /// header asked for (a message has some eight headers, and most of these are absent).
+    /// </summary>
+    private struct HeaderScan
+    {
+        public string? Id;
+        public string? Name;
+        public string? RoutingKey;
+        public string? Created;
+        public string? PartitionKey;
+        public string? ConsumedKey;
+        public string? KeyEncoding;
+
+        /// <summary>Whether a header is kept in base64 (then each header looks up its marker).</summary>
+        public bool AnyEncoded;
+
+        /// <summary>Whether it is a record of the distributed bus, which keeps its kind and target endpoint.</summary>
+        public bool Distributed;
+
+        public static HeaderScan Of(MessageHeaders headers)
+        {
+            var scan = default(HeaderScan);
+            foreach (var (name, value) in headers)
+            {
+                switch (name)
+                {
+                    case MessageHeaderNames.MessageId:
+                        scan.Id = value;
+                        break;
+                    case MessageHeaderNames.MessageName:
+                        scan.Name = value;
+                        break;
+                    case MessageHeaderNames.RoutingKey:
+                        scan.RoutingKey = value;
+                        break;
+                    case MessageHeaderNames.Timestamp:
+                        scan.Created = value;
+                        break;
+                    case MessageHeaderNames.PartitionKey:
+                        scan.PartitionKey = value;
+                        break;
+                    case KeyHeader:
+                        scan.ConsumedKey = value;
+                        break;
+                    case KeyEncodingHeader:
+                        scan.KeyEncoding = value;
+                        break;
+                    case DistributedMapHeader:
+                        scan.Distributed = true;
+                        break;
+                    default:
+                        scan.AnyEncoded |= name.StartsWith(HeaderEncodingPrefix, StringComparison.Ordinal);
+                        break;
+                }
+            }
+
+            return scan;
+        }
+    }
+
+    /// <summary>The headers of one record as they are filled: Confluent.Kafka's <see cref="Confluent.Kafka.Headers"/>, added to through its backing list when it is reused.</summary>
+    internal readonly struct RecordHeaders(Headers headers, ReusableRecord? reuse)
+    {
+        public Headers Headers => headers;
+
+        public void Add(Header header)
+        {
+            if (reuse is null)
+            {
+                headers.Add(header);
+            }
+            else
+            {
+                reuse.Add(header);
+            }
+        }
+
+        public void AddMessageId(byte[] id)
+        {
+            if (reuse is null)
+            {
+                headers.Add(new Header(MessageHeaderNames.MessageId, id));
+            }
+            else
+            {
+                reuse.AddMessageId(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The objects of a record that one thread fills anew for every record it produces — the record, its header list
+    /// and its message id header — instead of making them per record: Confluent.Kafka's <c>Produce</c> copies the key,
+    /// the value, the headers and the timestamp into librdkafka before it returns, and its delivery report (with
+    /// <c>delivery.report.fields</c> leaving out the headers, Conveyor's default) refers to none of them. A record whose
+    /// <c>Produce</c> threw is not reused: the exception refers to it.
+    /// </summary>
+    internal sealed class ReusableRecord
+    {
+        private readonly Headers _headers = new();
+
+        // The list behind Confluent.Kafka's Headers, which has no Clear; a Headers that is not backed by a List (another
+        // version of the client) is made anew for each record instead.
+        private readonly List<IHeader>? _list;
+        private readonly MessageIdHeader _id = new();
+
+        public ReusableRecord() => _list = _headers.BackingList as List<IHeader>;
+
+        /// <summary>The record, its key, value and headers set by <see cref="From"/>.</summary>
+        public Message<byte[]?, byte[]?> Record { get; } = new();
+
+        /// <summary>Forgets the last record's key, value and headers (after it was produced), so that they are not kept alive.</summary>
+        public void Clear()
+        {
+            Record.Key = null;
+            Record.Value = null;
+            Record.Headers = null;
+            _list?.Clear();
+            _id.Value = [];
+        }
+
+        internal RecordHeaders EmptyHeaders()
+        {
+            if (_list is null)
+            {
+                return new RecordHeaders(new Headers(), null);
+            }
+
+            _list.Clear();
+            return new RecordHeaders(_headers, this);
+        }
+
+        internal void Add(IHeader header) => _list!.Add(header);
+
+        internal void AddMessageId(byte[] id)
+        {
+            _id.Value = id;
+            _list!.Add(_id);
+        }
+
+        /// <summary>The record's message id header, its value set per record.</summary>
+        private sealed class MessageIdHeader : IHeader
+        {
+            public byte[] Value { get; set; } = [];
+
+            public string Key => MessageHeaderNames.MessageId;
+
+            public byte[] GetValueBytes() => Value;
+        }
+    }
 }

@@ -15,11 +15,10 @@ internal static class KafkaSender
 {
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(1);
 
-    // One record object per thread, reused from send to send: Produce copies its key, value, headers and timestamp
-    // into librdkafka before it returns and keeps no reference to it, except in the ProduceException it throws, so a
-    // record whose Produce threw is never reused.
+    // One record per thread, reused from send to send (KafkaRecords.ReusableRecord); taken while it is being filled
+    // and produced, so that a send made meanwhile on the thread (none is, but nothing forbids it) makes its own.
     [ThreadStatic]
-    private static Message<byte[]?, byte[]?>? t_spareRecord;
+    private static KafkaRecords.ReusableRecord? t_spareRecord;
 
     /// <summary>Sends and completes on the acknowledgement, with where the record was written.</summary>
     public static ValueTask<KafkaDeliveryResult> SendAsync(
@@ -82,8 +81,9 @@ internal static class KafkaSender
             producer = lease.ProducerForSend();
         }
 
-        var record = KafkaRecords.From(message, implied, t_spareRecord);
+        var spare = t_spareRecord ?? new KafkaRecords.ReusableRecord();
         t_spareRecord = null;
+        var record = KafkaRecords.From(message, implied, spare);
         var delivery = KafkaDelivery.Rent(message.MessageId, destination.Topic, onWritten);
         while (true)
         {
@@ -93,10 +93,8 @@ internal static class KafkaSender
                 producer.Produce(destination, record, delivery.Handler);
 
                 // The spare holds nothing of this message.
-                record.Key = null;
-                record.Value = null;
-                record.Headers = null;
-                t_spareRecord = record;
+                spare.Clear();
+                t_spareRecord = spare;
                 return delivery;
             }
             catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)

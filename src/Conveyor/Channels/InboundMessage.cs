@@ -25,6 +25,13 @@ public abstract class InboundMessage(TransportMessage message, string channelNam
     public abstract string Position { get; }
 
     /// <summary>
+    /// Where it was read from, as typed values for its trace span (its source, partition and offset); read for every
+    /// traced message, so a transport answers from what it holds rather than from its metadata headers. Default: none,
+    /// the span names the channel.
+    /// </summary>
+    public virtual MessageOrigin Origin => default;
+
+    /// <summary>
     /// Why the transport could not read the message (e.g. a header that is not valid UTF-8), or null. Such a message
     /// goes straight to the dead letter with this reason.
     /// </summary>

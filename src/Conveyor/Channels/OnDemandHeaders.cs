@@ -22,4 +22,19 @@ public abstract class OnDemandHeaders
     /// </summary>
     /// <param name="headers">The message's other headers.</param>
     public abstract void AddTo(MessageHeaders headers);
+
+    /// <summary>
+    /// The bytes of the header <paramref name="name"/> as the transport received them, when these headers hold them
+    /// undecoded (UTF-8): a reader that parses them — the trace context of a traced message, read from
+    /// <c>traceparent</c> — reads them without the headers being made strings. Must agree with the value
+    /// <see cref="AddTo"/> sets. None by default.
+    /// </summary>
+    /// <param name="name">A header name.</param>
+    /// <param name="value">The header's UTF-8 bytes when this returns <see langword="true"/>.</param>
+    /// <returns>Whether these headers hold <paramref name="name"/> as bytes.</returns>
+    public virtual bool TryGetUtf8(string name, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        return false;
+    }
 }

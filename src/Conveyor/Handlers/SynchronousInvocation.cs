@@ -63,6 +63,28 @@ internal static class SynchronousInvocation
     }
 
     /// <summary>
+    /// Calls <paramref name="invoker"/> with <paramref name="context"/>, an invocation already made (a received message's,
+    /// with its headers and the messages it holds back), as the ambient one on this thread: no async-local write, so no
+    /// execution context is made for it.
+    /// </summary>
+    public static object? InvokeIn(HandlerContext context, DirectInvoker invoker, object? instance, RuntimeEndpoint endpoint, HandlerContext? asyncAmbient)
+    {
+        var slot = t_slot ??= new Slot();
+        var outer = slot.Frame;
+        slot.Frame = default;
+        Fill(ref slot.Frame, endpoint, context.Payload, null, context.Parent, context.CancellationToken, asyncAmbient);
+        slot.Frame.Context = context;
+        try
+        {
+            return invoker(instance, context.Payload, context.Services, context.CancellationToken);
+        }
+        finally
+        {
+            slot.Frame = outer;
+        }
+    }
+
+    /// <summary>
     /// A handler called from a synchronous handler: the outer frame is kept on the stack and put back. Kept apart from
     /// <see cref="Invoke"/> on purpose: one method with a saved frame on both paths measured 49.7 ns against 21.9 ns.
     /// </summary>

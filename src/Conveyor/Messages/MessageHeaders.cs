@@ -137,6 +137,22 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
     /// <returns>The value or <see langword="null"/>.</returns>
     public string? Get(string name) => IndexOf(name) is var index and >= 0 ? _entries[index].Value : null;
 
+    /// <summary>
+    /// The UTF-8 bytes of <paramref name="name"/> while it is still one of the transport's on-demand headers holding
+    /// them (<see cref="Channels.OnDemandHeaders.TryGetUtf8"/>), without making any header a string; false otherwise
+    /// (read it with <see cref="Get"/> then).
+    /// </summary>
+    internal bool TryGetUtf8(string name, out ReadOnlySpan<byte> value)
+    {
+        if (_onDemand is { } onDemand)
+        {
+            return onDemand.TryGetUtf8(name, out value);
+        }
+
+        value = default;
+        return false;
+    }
+
     /// <summary>Sets <paramref name="name"/> to <paramref name="value"/>, or removes it when the value is null.</summary>
     /// <param name="name">The header name.</param>
     /// <param name="value">The value.</param>

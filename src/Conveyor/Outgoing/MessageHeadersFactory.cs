@@ -5,11 +5,12 @@ namespace Conveyor.Outgoing;
 /// <summary>Builds the headers of a new message, propagating correlation and user metadata from the handler that sends it.</summary>
 internal static class MessageHeadersFactory
 {
-    public static MessageHeaders Create(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, EndpointKind? kind, TimeProvider time)
+    // room: headers the caller adds besides those counted below (the outgoing path's traceparent while tracing).
+    public static MessageHeaders Create(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, EndpointKind? kind, TimeProvider time, int room = 0)
     {
         // Id, timestamp, kind, name, correlation, causation, and the target endpoint and routing key a channel adds:
         // sized once, no rehash while filling.
-        var headers = new MessageHeaders(8 + (metadata?.Count ?? 0));
+        var headers = new MessageHeaders(8 + (metadata?.Count ?? 0) + room);
         var now = time.GetUtcNow();
         var id = MessageIds.New(now);
         headers.Set(MessageHeaderNames.MessageId, id);

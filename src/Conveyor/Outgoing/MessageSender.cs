@@ -55,7 +55,7 @@ internal sealed class MessageSender : IMessageSender
 
     public TransportMessage Create(object? payload, IReadOnlyDictionary<string, string>? metadata, HandlerContext? parent, EndpointKind? kind, string? contentType = null)
     {
-        var headers = MessageHeadersFactory.Create(payload is byte[] ? null : payload, metadata, parent, kind, _time);
+        var headers = MessageHeadersFactory.Create(payload is byte[] ? null : payload, metadata, parent, kind, _time, _telemetry.TraceHeaderRoom);
         if (contentType is not null)
         {
             headers.Set(MessageHeaderNames.ContentType, contentType);

@@ -11,6 +11,10 @@ internal sealed class RuntimeEndpoint
 {
     private readonly HandlerInvoker _invoker;
     private readonly DirectInvoker? _direct;
+
+    // The same synchronous method for an invocation whose context is made already (a received message's): called with
+    // that context ambient on the thread, whatever the endpoint's policies, which its caller applies around each call.
+    private readonly DirectInvoker? _synchronous;
     private readonly HandlerInstanceStep _instances;
 
     // The same step, typed as the sealed DI kind when it is one: the direct path calls it without a virtual call.
@@ -53,7 +57,8 @@ internal sealed class RuntimeEndpoint
         IsAsynchronous = descriptor.Info.IsAsynchronous;
         PayloadType = descriptor.Info.PayloadType;
         RunsWithoutPolicies = failure.InstantRetries == 0;
-        _direct = RunsWithoutPolicies && !_hasInterceptors && !IsAsynchronous && _results is null && _services is not null ? direct : null;
+        _synchronous = !_hasInterceptors && _results is null && _services is not null ? direct : null;
+        _direct = RunsWithoutPolicies && !IsAsynchronous ? _synchronous : null;
     }
 
     public HandlerDescriptor Descriptor { get; }
@@ -102,7 +107,23 @@ internal sealed class RuntimeEndpoint
 
     /// <summary>As <see cref="InvokeAsync(HandlerContext)"/>, for a caller that has just read <see cref="HandlerContext.AsyncAmbient"/> (<paramref name="ambient"/>).</summary>
     public ValueTask<object?> InvokeAsync(HandlerContext context, HandlerContext? ambient) =>
-        ReferenceEquals(context, ambient) ? Invoke(context) : InvokeAsAmbientAsync(context);
+        ReferenceEquals(context, ambient) ? Invoke(context)
+        : _synchronous is not null ? InvokeOnThread(context, ambient)
+        : InvokeAsAmbientAsync(context);
+
+    // A synchronous handler method cannot await: its invocation is ambient on this thread for as long as it runs
+    // (SynchronousInvocation), without the async-local write that makes an execution context per message.
+    private ValueTask<object?> InvokeOnThread(HandlerContext context, HandlerContext? ambient)
+    {
+        try
+        {
+            return new ValueTask<object?>(SynchronousInvocation.InvokeIn(context, _synchronous!, _services!.Get(context.Services), this, ambient));
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<object?>(e);
+        }
+    }
 
     // The ambient invocation is set inside an async method: its builder gives the caller its own execution context back
     // when the method returns, synchronously or not. One async-local write per invocation, not a write and a restore.

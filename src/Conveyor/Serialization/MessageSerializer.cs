@@ -106,11 +106,12 @@ public sealed class MessageSerializer(IReadOnlyList<IMessageConverter> converter
 
     private bool IsReadableBy(string contentType, out IMessageConverter converter)
     {
-        foreach (var candidate in converters)
+        // By index: a foreach over the interface would allocate an enumerator for every message read.
+        for (var i = 0; i < converters.Count; i++)
         {
-            if (candidate.CanRead(contentType))
+            if (converters[i].CanRead(contentType))
             {
-                converter = candidate;
+                converter = converters[i];
                 return true;
             }
         }

@@ -49,6 +49,7 @@ public sealed class SafeDefaultsTests(KafkaTestCluster cluster) : IClassFixture<
             config.Get("enable.auto.offset.store").ShouldBe("false");
             config.Get("auto.offset.reset").ShouldBe("earliest");
             config.Get("fetch.wait.max.ms").ShouldBe("100");
+            config.Get("reconnect.backoff.ms").ShouldBe("20");
         }
     }
 
@@ -62,6 +63,7 @@ public sealed class SafeDefaultsTests(KafkaTestCluster cluster) : IClassFixture<
     [InlineData("Consumer", "enable.auto.offset.store", "true")]
     [InlineData("Consumer", "auto.offset.reset", "latest")]
     [InlineData("Consumer", "fetch.wait.max.ms", "500")]
+    [InlineData("Consumer", "reconnect.backoff.ms", "100")]
     public void EachDefault_CanBeOverridden_Globally_PerChannel_AndPerPublisherOrConsumer(string kind, string key, string value)
     {
         string[] paths = [$"{kind}:{key}", $"Properties:{key}", $"Channels:orders:{kind}:{key}", $"Consumers:shipping:{kind}:{key}", .. kind == "Producer" ? [$"Publishers:partner:Producer:{key}"] : Array.Empty<string>()];

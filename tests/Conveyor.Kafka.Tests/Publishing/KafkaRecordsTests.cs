@@ -49,4 +49,30 @@ public sealed class KafkaRecordsTests
         record.Timestamp.Type.ShouldBe(TimestampType.NotAvailable);
         record.Headers.Select(h => h.Key).ShouldContain(MessageHeaderNames.Timestamp);
     }
+
+    [Fact]
+    public void ReusedRecord_CarriesOnlyTheLatestMessage_AndClearingItKeepsNothingOfIt()
+    {
+        var reuse = new KafkaRecords.ReusableRecord();
+        var first = Message(DateTimeOffset.UtcNow);
+        first.Headers.Set("tenant", "a");
+        var second = Message(DateTimeOffset.UtcNow);
+        second.Headers.Set(MessageHeaderNames.MessageId, "0194c3a0-0000-7000-8000-000000000002");
+
+        var record = KafkaRecords.From(first, Implied, reuse);
+        var headersOfFirst = record.Headers;
+        headersOfFirst.Select(h => h.Key).ShouldContain("tenant");
+        reuse.Clear();
+        record.Key.ShouldBeNull();
+        record.Value.ShouldBeNull();
+        record.Headers.ShouldBeNull();
+
+        var again = KafkaRecords.From(second, Implied, reuse);
+
+        again.ShouldBeSameAs(record);
+        again.Headers.ShouldBeSameAs(headersOfFirst, "Confluent.Kafka's header list is reused, not made per record");
+        again.Headers.Select(h => h.Key).ShouldBe([MessageHeaderNames.MessageId, MessageHeaderNames.MessageName]);
+        System.Text.Encoding.UTF8.GetString(again.Headers.GetLastBytes(MessageHeaderNames.MessageId)).ShouldBe("0194c3a0-0000-7000-8000-000000000002");
+        System.Text.Encoding.UTF8.GetString(again.Key!).ShouldBe("0194c3a0-0000-7000-8000-000000000002");
+    }
 }

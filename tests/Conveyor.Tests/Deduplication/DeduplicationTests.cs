@@ -221,6 +221,38 @@ public sealed class DeduplicationTests
     }
 
     [Fact]
+    public async Task InMemoryStore_ManyKeysPastItsCapacity_WithRollbacksAndEndpoints_RemembersExactlyTheNewestCommitted()
+    {
+        // Thousands of keys move the store's table through its growth and its removals (every forgotten or rolled-back
+        // key moves the keys after it in the table): every lookup must still find exactly what is remembered.
+        const int capacity = 1_000;
+        var store = new InMemoryDeduplicationStore(TimeSpan.FromHours(1), TimeProvider.System, capacity);
+        var committed = new List<(string Endpoint, string Key)>();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var endpoint = i % 3 == 0 ? "a" : "b";
+            var key = i % 2 == 0 ? Guid.CreateVersion7().ToString() : $"key-{i}";
+            var unitOfWork = new InMemoryUnitOfWork(NoServices);
+            (await store.TryClaimAsync(endpoint, key, unitOfWork, default)).ShouldBeTrue($"{endpoint}/{key} was never committed");
+            if (i % 7 == 0)
+            {
+                await unitOfWork.RollbackAsync(default);
+                continue;
+            }
+
+            await unitOfWork.CommitAsync(default);
+            committed.Add((endpoint, key));
+        }
+
+        store.Count.ShouldBe(capacity);
+        foreach (var (endpoint, key) in committed[^capacity..])
+        {
+            (await ClaimAndCommit(store, endpoint, key)).ShouldBeFalse($"{endpoint}/{key} is among the newest {capacity} committed");
+            (await ClaimAndCommit(store, endpoint == "a" ? "b" : "a", key)).ShouldBeTrue($"{key} was committed for {endpoint} only");
+        }
+    }
+
+    [Fact]
     public async Task FailedHandling_NotMarked_SoTheRetryRuns()
     {
         var ledger = new Ledger();

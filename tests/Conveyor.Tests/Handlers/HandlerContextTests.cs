@@ -31,6 +31,30 @@ public sealed class HandlerContextTests
         public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    public sealed record Received(string Id, bool Fail);
+
+    public sealed record Onward(string Id);
+
+    /// <summary>A synchronous method handling received messages: its invocation is kept on the thread while it runs.</summary>
+    public sealed class ReceivingHandlers(Seen seen, ICommandBus bus)
+    {
+        [Asynchronous("inbox")]
+        [CommandHandler]
+        public void Handle(Received command)
+        {
+            seen.Contexts.Add(("received", HandlerContext.Current));
+            bus.SendAsync(new Onward(command.Id)).AsTask().GetAwaiter().GetResult();
+            if (command.Fail)
+            {
+                throw new InvalidOperationException("The handler fails after sending.");
+            }
+        }
+
+        [Asynchronous("outbox")]
+        [CommandHandler]
+        public void Handle(Onward command) => seen.Contexts.Add(("onward", HandlerContext.Current));
+    }
+
     /// <summary>Synchronous methods binding only the payload: called directly, with their invocation kept on the thread.</summary>
     public sealed class SynchronousHandlers(Seen seen, ICommandBus bus)
     {
@@ -177,6 +201,30 @@ public sealed class HandlerContextTests
         seen.Contexts.Select(c => c.Where).ShouldBe(["woken inline", "signal set"]);
         seen.Contexts[0].Context.ShouldNotBeNull().Payload.ShouldBe(new WaitForSignal("w-1"));
         seen.Contexts[1].Context.ShouldNotBeNull().Payload.ShouldBe(new Signal("s-1"));
+    }
+
+    [Fact]
+    public async Task ReceivedMessage_SynchronousHandler_SeesItsInvocation_AndWhatItSendsWaitsForItsSuccess()
+    {
+        await using var flow = ConveyorFlow.Bootstrap(
+            c => c.AddHandler<ReceivingHandlers>().AddInMemoryChannel("inbox").AddInMemoryChannel("outbox"), s => s.AddSingleton<Seen>());
+        var seen = flow.Services.GetRequiredService<Seen>();
+        await flow.SendAsync(new Received("r-1", Fail: true));
+        await flow.SendAsync(new Received("r-2", Fail: false));
+
+        await flow.RunAsync("inbox", expectFailures: true);
+
+        var received = seen.Contexts.Where(c => c.Where == "received").Select(c => c.Context.ShouldNotBeNull()).ToList();
+        received.Select(c => ((Received)c.Payload!).Id).Distinct().ShouldBe(["r-1", "r-2"]);
+        received.ShouldAllBe(c => c.Headers.MessageId != null);
+        HandlerContext.Current.ShouldBeNull("the invocation is ambient only while its handler runs");
+
+        // Only the message of the handler that succeeded was sent on, with the received message as its cause.
+        var onward = flow.RecordedMessages("outbox").ShouldHaveSingleItem();
+        var succeeded = received.Last(c => ((Received)c.Payload!).Id == "r-2");
+        onward.Headers.CausationId.ShouldBe(succeeded.Headers.MessageId);
+        await flow.RunAsync("outbox");
+        seen.Contexts.Single(c => c.Where == "onward").Context.ShouldNotBeNull().Payload.ShouldBe(new Onward("r-2"));
     }
 
     [Fact]

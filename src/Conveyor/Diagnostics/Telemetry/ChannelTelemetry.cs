@@ -19,6 +19,7 @@ internal sealed class ChannelTelemetry
     {
         Channel = channel;
         System = system;
+        IsKafka = system == "kafka";
         ChannelTags = [new(MessagingAttributes.System, system), new(MessagingAttributes.DestinationName, channel)];
     }
 
@@ -27,6 +28,9 @@ internal sealed class ChannelTelemetry
 
     /// <summary>The channel's <c>messaging.system</c> (<see cref="MessagingAttributes.SystemOf"/>).</summary>
     public string System { get; }
+
+    /// <summary>Whether <see cref="System"/> is <c>kafka</c>: a received message's offset is its <c>messaging.kafka.offset</c>.</summary>
+    public bool IsKafka { get; }
 
     /// <summary>The name of the span of a message received from the channel: <c>process &lt;channel&gt;</c>.</summary>
     public string ProcessSpanName => _processSpanName ??= "process " + Channel;

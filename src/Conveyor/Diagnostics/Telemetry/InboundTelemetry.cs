@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Conveyor.Channels;
 using Conveyor.Inbound;
 using Conveyor.Runtime;
@@ -30,16 +29,20 @@ internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry
             name: channel.ProcessSpanName);
         if (activity is { IsAllDataRequested: true })
         {
+            // From the transport's typed metadata, not its kafka_* headers: reading one of those would make all of them
+            // into strings for every traced message.
+            var origin = inbound.Origin;
+
             // AddTag, not SetTag: the span is new, so no attribute is there to replace and none needs looking up.
             activity.AddTag(MessagingAttributes.System, channel.System);
-            activity.AddTag(MessagingAttributes.DestinationName, headers.Get("kafka_topic") ?? channel.Channel);
+            activity.AddTag(MessagingAttributes.DestinationName, origin.Source ?? channel.Channel);
             activity.AddTag(MessagingAttributes.OperationType, "process");
             activity.AddTag(MessagingAttributes.OperationName, "process");
             activity.AddTagIfPresent(MessagingAttributes.MessageId, inbound.Message.MessageId);
-            activity.AddTagIfPresent(MessagingAttributes.PartitionId, headers.Get("kafka_partition"));
-            if (headers.Get("kafka_offset") is { } offset && long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var o))
+            activity.AddTagIfPresent(MessagingAttributes.PartitionId, origin.PartitionId);
+            if (origin.Offset is { } offset && channel.IsKafka)
             {
-                activity.AddTag(MessagingAttributes.KafkaOffset, o);
+                activity.AddTag(MessagingAttributes.KafkaOffset, offset);
             }
 
             if (_details)

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
-using Conveyor.Outgoing;
+using Conveyor.Failures.DeadLetters;
 
 namespace Conveyor.Diagnostics.Telemetry;
 
@@ -12,7 +12,9 @@ internal sealed partial class OutgoingTelemetry
     /// A traced send waiting for the transport to complete it (a broker's acknowledgement): ends the span then and
     /// completes the caller's wait. Pooled, so that a send window of thousands of traced records in flight allocates no
     /// state per record (an async method's state machine would be one per record: the pooling builder's cache holds a
-    /// few per thread, and acknowledgements complete on other threads than the sends). Like every
+    /// few per thread, and acknowledgements complete on other threads than the sends). It keeps the span and what the
+    /// metrics need, not the message: a transport that has handed the record over (Kafka) lets the message go while the
+    /// broker's acknowledgement is awaited, and so does a traced send. Like every
     /// <see cref="ValueTask"/>, the one it returns is awaited once; the outgoing path does.
     /// </summary>
     private sealed class PendingSend : IValueTaskSource
@@ -26,7 +28,7 @@ internal sealed partial class OutgoingTelemetry
         private ManualResetValueTaskSourceCore<bool> _core;
         private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _sending;
         private OutgoingTelemetry? _telemetry;
-        private OutgoingMessage? _outgoing;
+        private DeadLetter? _deadLetter;
         private Activity? _activity;
         private ChannelTelemetry? _channel;
         private Operation _operation;
@@ -35,7 +37,7 @@ internal sealed partial class OutgoingTelemetry
 
         /// <summary>Waits for <paramref name="sending"/> (not completed yet), then records the send as sent or failed.</summary>
         public static ValueTask Await(
-            ValueTask sending, OutgoingTelemetry telemetry, OutgoingMessage outgoing, Activity? activity, ChannelTelemetry channel, Operation operation)
+            ValueTask sending, OutgoingTelemetry telemetry, DeadLetter? deadLetter, Activity? activity, ChannelTelemetry channel, Operation operation)
         {
             if (Pool.TryDequeue(out var pending))
             {
@@ -47,7 +49,7 @@ internal sealed partial class OutgoingTelemetry
             }
 
             pending._telemetry = telemetry;
-            pending._outgoing = outgoing;
+            pending._deadLetter = deadLetter;
             pending._activity = activity;
             pending._channel = channel;
             pending._operation = operation;
@@ -72,7 +74,7 @@ internal sealed partial class OutgoingTelemetry
                 return;
             }
 
-            _telemetry!.Sent(_outgoing!, _activity, _channel!, _operation);
+            _telemetry!.Sent(_deadLetter, _activity, _channel!, _operation);
             _core.SetResult(true);
         }
 
@@ -97,7 +99,7 @@ internal sealed partial class OutgoingTelemetry
         {
             _sending = default;
             _telemetry = null;
-            _outgoing = null;
+            _deadLetter = null;
             _activity = null;
             _channel = null;
             _core.Reset();

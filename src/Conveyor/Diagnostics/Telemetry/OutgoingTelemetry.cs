@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Conveyor.Failures.DeadLetters;
 using Conveyor.Outgoing;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,12 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
 
     public bool Enabled => ConveyorActivitySource.Instance.HasListeners() || metrics.Sent.Enabled || metrics.DeadLetters.Enabled;
 
+    /// <summary>
+    /// Room a new message's headers keep for the <c>traceparent</c> its send adds while something traces: one header
+    /// past a full array would double it (a few hundred bytes per message).
+    /// </summary>
+    public int TraceHeaderRoom => ConveyorActivitySource.Instance.HasListeners() ? 1 : 0;
+
     public ValueTask SendAsync(OutgoingMessage outgoing, OutgoingDelegate path, CancellationToken cancellationToken)
     {
         var channel = channels.Of(outgoing.Destination);
@@ -39,7 +46,7 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
 
         if (!sending.IsCompletedSuccessfully)
         {
-            var waiting = PendingSend.Await(sending, this, outgoing, activity, channel, operation);
+            var waiting = PendingSend.Await(sending, this, outgoing.DeadLetter, activity, channel, operation);
             if (activity is not null)
             {
                 // The span stays current where the send goes on (it ends there); the caller goes on in its own.
@@ -49,7 +56,7 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
             return waiting;
         }
 
-        Sent(outgoing, activity, channel, operation);
+        Sent(outgoing.DeadLetter, activity, channel, operation);
         return default;
     }
 
@@ -99,11 +106,11 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
         return activity;
     }
 
-    private void Sent(OutgoingMessage outgoing, Activity? activity, ChannelTelemetry channel, Operation operation)
+    private void Sent(DeadLetter? deadLetter, Activity? activity, ChannelTelemetry channel, Operation operation)
     {
         activity?.Dispose();
         metrics.Sent.Add(1, channel.SentTags(operation));
-        if (outgoing.DeadLetter is { } deadLetter && metrics.DeadLetters.Enabled)
+        if (deadLetter is not null && metrics.DeadLetters.Enabled)
         {
             metrics.DeadLetters.Add(1, new TagList
             {

@@ -47,11 +47,64 @@ internal static class TraceContext
             ((byte)a.ActivityTraceFlags).TryFormat(span[53..], out _, "x2", CultureInfo.InvariantCulture);
         });
 
-    /// <summary>The context a message carries, or default when it carries none (or one that does not parse).</summary>
-    public static ActivityContext Extract(MessageHeaders headers) =>
-        headers.Get(TraceParent) is { } parent && ActivityContext.TryParse(parent, headers.Get(TraceState), isRemote: true, out var context)
+    /// <summary>
+    /// The context a message carries, or default when it carries none (or one that does not parse). Read from the
+    /// header's bytes when the transport still holds them (<see cref="MessageHeaders.TryGetUtf8"/>), so the header is
+    /// not made a string for it.
+    /// </summary>
+    public static ActivityContext Extract(MessageHeaders headers)
+    {
+        if (headers.TryGetUtf8(TraceParent, out var utf8))
+        {
+            return TryParse(utf8, headers.Get(TraceState), out var fromBytes) ? fromBytes : default;
+        }
+
+        return headers.Get(TraceParent) is { } parent && ActivityContext.TryParse(parent, headers.Get(TraceState), isRemote: true, out var context)
             ? context
             : default;
+    }
+
+    /// <summary>
+    /// Parses a <c>traceparent</c> from its UTF-8 bytes by the rules <see cref="ActivityContext.TryParse(string, string, bool, out ActivityContext)"/>
+    /// applies to the string: 55 characters, a version other than <c>ff</c>, lower-case hex trace and span ids that
+    /// are not all zeros, hex flags. The ids are made straight from the bytes.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> traceParent, string? traceState, out ActivityContext context)
+    {
+        context = default;
+        if (traceParent.Length != TraceParentLength
+            || !IsHex(traceParent[0]) || !IsHex(traceParent[1]) || (traceParent[0] == 'f' && traceParent[1] == 'f')
+            || !IsLowerHexNotAllZeros(traceParent.Slice(3, 32)) || !IsLowerHexNotAllZeros(traceParent.Slice(36, 16))
+            || !IsHex(traceParent[53]) || !IsHex(traceParent[54]))
+        {
+            return false;
+        }
+
+        var flags = (ActivityTraceFlags)((HexValue(traceParent[53]) << 4) | HexValue(traceParent[54]));
+        context = new ActivityContext(
+            ActivityTraceId.CreateFromUtf8String(traceParent.Slice(3, 32)), ActivitySpanId.CreateFromUtf8String(traceParent.Slice(36, 16)), flags, traceState, isRemote: true);
+        return true;
+    }
+
+    private static bool IsHex(byte c) => char.IsAsciiHexDigitLower((char)c);
+
+    private static int HexValue(byte c) => c <= '9' ? c - '0' : c - 'a' + 10;
+
+    private static bool IsLowerHexNotAllZeros(ReadOnlySpan<byte> id)
+    {
+        var anyNonZero = false;
+        foreach (var c in id)
+        {
+            if (!IsHex(c))
+            {
+                return false;
+            }
+
+            anyNonZero |= c != '0';
+        }
+
+        return anyNonZero;
+    }
 
     /// <summary>The attempt a delayed retry links to, or default.</summary>
     public static ActivityContext RetriedAttempt(MessageHeaders headers) =>
