@@ -28,6 +28,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
     private readonly ILogger _lagLogger;
     private readonly ILoggerFactory _loggers;
     private readonly string[] _sendTopics;
+    private readonly string[] _retryTopics;
     private readonly TopicPartition _sendDestination;
     private readonly Action<TopicPartition, long> _remember;
     private readonly List<(TransportMessage Message, CancellationToken Cancellation, TaskCompletionSource Sent, TransactionLease? Transaction)> _untilReady = [];
@@ -61,8 +62,11 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
             CanPause = true,
             DeliversBatches = true,
         };
+
+        // Checked with the topics it serves: a retry topic a send creates gets their partition count, not the default.
+        _retryTopics = [.. settings.Topics, settings.RetryTopic];
         var sendTopic = settings.SendTopic ?? settings.RetryTopic;
-        _sendTopics = [sendTopic];
+        _sendTopics = settings.SendTopic is null ? _retryTopics : [sendTopic];
         _sendDestination = new TopicPartition(sendTopic, Partition.Any);
         _remember = Remember;
         _puller = new KafkaPuller(this, topics, loggers.CreateLogger<KafkaPuller>());
@@ -190,7 +194,7 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
 
     public async ValueTask RedeliverAsync(TransportMessage message, CancellationToken cancellationToken)
     {
-        await _topics.EnsureAsync([Settings.RetryTopic], cancellationToken).ConfigureAwait(false);
+        await _topics.EnsureAsync(_retryTopics, cancellationToken).ConfigureAwait(false);
         await AppendAsync(new TopicPartition(Settings.RetryTopic, Partition.Any), message, cancellationToken).ConfigureAwait(false);
     }
 

@@ -63,7 +63,19 @@ internal static class KafkaClientConfigs
         return config;
     }
 
-    public static AdminClientConfig Admin(KafkaOptions options) => new(Merge(options, new Dictionary<string, string>(), new Dictionary<string, string>(), []));
+    /// <summary>
+    /// Admin client configuration. An admin client is a librdkafka producer handle, whose Metadata request for a topic by
+    /// name lets the cluster create it when missing (allow.auto.create.topics defaults to true for producers, and Kafka's
+    /// auto.create.topics.enable to true): reading a channel's lag or dead letters before its consumer's start created
+    /// the retry or dead-letter topic with the cluster's partition count instead of the topic's. Conveyor creates topics
+    /// only in <see cref="Channels.KafkaTopics"/>, so this is forced off whatever the configured properties say.
+    /// </summary>
+    public static AdminClientConfig Admin(KafkaOptions options)
+    {
+        var merged = Merge(options, new Dictionary<string, string>(), new Dictionary<string, string>(), []);
+        merged["allow.auto.create.topics"] = "false";
+        return new AdminClientConfig(merged);
+    }
 
     /// <summary>The configuration as text for logs and errors, with secrets masked.</summary>
     public static string Describe(IEnumerable<KeyValuePair<string, string>> config) =>

@@ -203,6 +203,17 @@ public sealed class KafkaConfigurationTests(KafkaTestCluster cluster) : IClassFi
     }
 
     [Fact]
+    public void AdminClients_NeverLetAMetadataRequestCreateATopic_EvenWhenTheGlobalPropertiesAllowIt()
+    {
+        using var services = Offline(Settings(("Properties:allow.auto.create.topics", "true")));
+
+        var settings = services.GetRequiredService<KafkaChannelFactory>().ChannelSettings("orders", new KafkaChannelOptions());
+
+        settings.Admin.Get("allow.auto.create.topics").ShouldBe("false", "lag and dead-letter reads name topics in Metadata requests; only the topic check creates topics");
+        settings.Producer.Get("allow.auto.create.topics").ShouldBe("true", "the producers' setting stays the user's");
+    }
+
+    [Fact]
     public void Precedence_ForPublishers_CodeOptionsBeatKind_AndConfigurationBeatsCode()
     {
         using var services = Offline(Settings(

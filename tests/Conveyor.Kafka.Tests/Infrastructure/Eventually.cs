@@ -24,6 +24,22 @@ internal static class Eventually
         }
     }
 
+    /// <summary>Polls an asynchronous <paramref name="condition"/> until it holds; fails naming <paramref name="what"/> at the deadline.</summary>
+    internal static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > limit)
+            {
+                throw new ShouldAssertException($"Still waiting after {limit.TotalSeconds:0}s until {what}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
     /// <summary>Consumes exactly <paramref name="count"/> records, failing at the deadline with how many arrived.</summary>
     internal static List<ConsumeResult<TKey, TValue>> Consume<TKey, TValue>(IConsumer<TKey, TValue> consumer, int count, TimeSpan? timeout = null)
     {

@@ -80,6 +80,18 @@ public sealed class KafkaTestCluster : IDisposable
         return metadata.Topics.Single().Partitions.Single(p => p.PartitionId == partition).Leader;
     }
 
+    /// <summary>
+    /// The topics that exist and their partition counts, from a Metadata request for all topics: asking for a topic by
+    /// name would let a cluster that creates topics on request (the embedded one does, with 4 partitions) create it.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ListTopics()
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+        return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics
+            .Where(t => t.Error.Code == ErrorCode.NoError)
+            .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
+    }
+
     /// <summary>Conveyor's producer defaults: every replica acknowledges, idempotent.</summary>
     public ProducerConfig ProducerConfig() => new()
     {

@@ -8,8 +8,10 @@ namespace Conveyor.Kafka.Tests.Observability;
 
 /// <summary>
 /// Conveyor's metrics after a scripted run on Kafka, read with OpenTelemetry's in-memory exporter: one message handled,
-/// one that fails once and succeeds on its delayed retry, one that goes straight to the dead letter.
+/// one that fails once and succeeds on its delayed retry, one that goes straight to the dead letter. In the
+/// <see cref="MetricsCollection"/>: no other test's application may be disposed while these read the meter.
 /// </summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsTests(KafkaTestCluster cluster) : IClassFixture<KafkaTestCluster>
 {
     // A name no other test's application uses: the meter is the process's, and other tests' applications record
@@ -133,9 +135,9 @@ public sealed class MetricsTests(KafkaTestCluster cluster) : IClassFixture<Kafka
     private static List<MetricPoint> Points(Exported<MetricSnapshot> exported, string name) =>
         Latest(exported, name, p => Tag(p, "messaging.destination.name") == Channel);
 
-    // Other test classes' applications run at the same time, each with its own instance of the process-wide "Conveyor"
-    // meter: one flush exports a stream of the same name per instance. The newest stream holding this test's points
-    // is the one to read, not the newest stream of that name.
+    // An application disposed earlier in the process retired the stream its instruments shared with others (see
+    // MetricsCollection), and applications created later start a new one: one flush can export several streams of one
+    // name. The newest stream holding this test's points is the one to read, not the newest stream of that name.
     private static List<MetricPoint> Latest(Exported<MetricSnapshot> exported, string name, Func<MetricPoint, bool> mine)
     {
         var snapshot = exported.Snapshot().LastOrDefault(m => m.Name == name && m.MetricPoints.Any(mine));
