@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using System.Text;
-using Confluent.Kafka;
 using Conveyor.Kafka.Tests.Infrastructure;
+using Conveyor.Kafka.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Kafka.Tests.Batching;
@@ -66,7 +65,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task Batches_FormBySize_InOffsetOrder_WithEachRecordsKafkaMetadata()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 12).Select(i => Good(i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 12).Select(i => KafkaTestData.Order(i)));
         var calls = new Calls();
         await using var services = Build<BulkConsumer>(topic, calls, size: 4, wait: TimeSpan.FromMinutes(5));
 
@@ -86,7 +85,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task Batches_FormByWait_WhenFewerRecordsThanTheSizeArrive()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 5).Select(i => Good(i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 5).Select(i => KafkaTestData.Order(i)));
         var calls = new Calls();
         await using var services = Build<BulkConsumer>(topic, calls, size: 100, wait: TimeSpan.FromMilliseconds(200));
 
@@ -101,7 +100,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task Attribute_SetsTheBatchSize_ForAHandlerOfPayloadsAlone()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 6).Select(i => Good(i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 6).Select(i => KafkaTestData.Order(i)));
         var calls = new Calls();
         await using var services = ConveyorOnKafka.Build(
             cluster,
@@ -119,7 +118,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task Batches_AreOfOnePartition_AndEachPartitionsOrderHoldsAcrossBatches()
     {
         var topic = await cluster.CreateTopicAsync(3);
-        await ProduceAsync(topic, Enumerable.Range(0, 90).Select(i => Good(i, partition: i % 3)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 90).Select(i => KafkaTestData.Order(i, partition: i % 3)));
         var calls = new Calls();
         await using var services = Build<BulkConsumer>(topic, calls, size: 7, wait: TimeSpan.FromMilliseconds(50));
 
@@ -137,7 +136,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task StoppedConsumer_CommitsNothingOfAnUnfinishedBatch_TheNextRunGetsItAgain()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 6).Select(i => Good(i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 6).Select(i => KafkaTestData.Order(i)));
         var stuck = new Calls();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stuck.Behaviour = async (_, token) =>
@@ -170,7 +169,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task FailingOnce_TheBatchIsRetriedWhole_ThenCommitted()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 4).Select(i => Good(i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 4).Select(i => KafkaTestData.Order(i)));
         var calls = new Calls();
         var failures = 0;
         calls.Behaviour = (_, _) => Interlocked.Increment(ref failures) == 1 ? throw new TimeoutException("the warehouse did not answer") : Task.CompletedTask;
@@ -189,7 +188,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task PoisonRecord_AmongGoodOnes_TheBatchGoesRecordByRecord_OnlyThePoisonOneIsDeadLettered()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 5).Select(i => Good(i, amount: i == 2 ? -1 : i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 5).Select(i => KafkaTestData.Order(i, amount: i == 2 ? -1 : i)));
         var calls = new Calls
         {
             Behaviour = (orders, _) => orders.FirstOrDefault(o => o.Message.Amount < 0) is { } bad
@@ -214,7 +213,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task RecordFailingAlone_GoesToTheRetryTopic_ThenComesBackInABatchOfItsOwn()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 3).Select(i => Good(i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 3).Select(i => KafkaTestData.Order(i)));
         var seen = 0;
         var calls = new Calls
         {
@@ -236,7 +235,7 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
     public async Task MalformedRecord_NeverEntersTheBatch_IsDeadLetteredWithItsReason_TheRestFlowsAsOneBatch()
     {
         var topic = await cluster.CreateTopicAsync(1);
-        await ProduceAsync(topic, Enumerable.Range(0, 5).Select(i => i == 1 ? ("key-1", "{oops", 0) : Good(i)));
+        KafkaTestData.Produce(cluster, topic, Enumerable.Range(0, 5).Select(i => i == 1 ? ("key-1", "{oops", 0) : KafkaTestData.Order(i)));
         var calls = new Calls();
         await using var services = Build<BulkConsumer>(topic, calls, size: 5, wait: TimeSpan.FromMinutes(5));
 
@@ -270,20 +269,6 @@ public sealed class KafkaBatchHandlerTests(KafkaTestCluster cluster) : IClassFix
                 GroupId = $"g-{topic}",
                 Consuming = new KafkaConsumerOptions { MaxBatchSize = size, MaxBatchWait = wait, CommitInterval = TimeSpan.FromMilliseconds(100) },
             });
-
-    private static (string Key, string Value, int Partition) Good(int i, decimal? amount = null, int partition = 0) =>
-        ($"key-{i}", $$"""{"orderId":"o-{{i}}","amount":{{amount ?? i}}}""", partition);
-
-    private async Task ProduceAsync(string topic, IEnumerable<(string Key, string Value, int Partition)> records)
-    {
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(cluster.ProducerConfig()).Build();
-        foreach (var (key, value, partition) in records)
-        {
-            await producer.ProduceAsync(
-                new TopicPartition(topic, partition),
-                new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) });
-        }
-    }
 
     private long Committed(string topic, int partitions) =>
         Channels.KafkaConsumerAttributeTests.Committed(cluster, $"g-{topic}", topic, partitions);

@@ -25,6 +25,24 @@ internal static class KafkaTestData
         producer.Flush(Eventually.DefaultTimeout).ShouldBe(0, "records still undelivered");
     }
 
+    /// <summary>Produces records with the given key, value and partition each, in order.</summary>
+    public static void Produce(KafkaTestCluster kafka, string topic, IEnumerable<(string Key, string Value, int Partition)> records)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.ProducerConfig()).Build();
+        foreach (var (key, value, partition) in records)
+        {
+            producer.Produce(
+                new TopicPartition(topic, partition),
+                new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) });
+        }
+
+        producer.Flush(Eventually.DefaultTimeout).ShouldBe(0, "records still undelivered");
+    }
+
+    /// <summary>An order record (<c>{"orderId":"o-i","amount":…}</c>, keyed <c>key-i</c>) as the batch handler tests read it.</summary>
+    public static (string Key, string Value, int Partition) Order(int i, decimal? amount = null, int partition = 0) =>
+        ($"key-{i}", $$"""{"orderId":"o-{{i}}","amount":{{amount ?? i}}}""", partition);
+
     public static void Produce(KafkaTestCluster kafka, string topic, int partition, int count, Func<int, string?>? keyOf = null) =>
         Produce(kafka, topic, Enumerable.Range(0, count).Select(i => (partition, keyOf?.Invoke(i))));
 

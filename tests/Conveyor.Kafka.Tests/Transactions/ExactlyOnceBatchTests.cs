@@ -125,7 +125,7 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
     public async Task BatchHandler_ItsSendsAndItsRecordsOffsets_CommitInTheTransaction_EachOutputOnce()
     {
         var (input, output) = await TopicsAsync(partitions: 2);
-        await ProduceAsync(input, Enumerable.Range(0, 40).Select(i => Good(i, partition: i % 2)));
+        KafkaTestData.Produce(cluster, input, Enumerable.Range(0, 40).Select(i => KafkaTestData.Order(i, partition: i % 2)));
         var calls = new Calls("one");
         await using var services = Build(input, output, calls, size: 10, wait: TimeSpan.FromMinutes(5));
 
@@ -141,7 +141,7 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
     public async Task PoisonRecordInABatch_IsDeadLetteredOnce_ItsGoodNeighboursOutputsAppearOnce_TheFailedBatchWroteNothing()
     {
         var (input, output) = await TopicsAsync(partitions: 1);
-        await ProduceAsync(input, Enumerable.Range(0, 5).Select(i => Good(i, amount: i == 2 ? -1 : i)));
+        KafkaTestData.Produce(cluster, input, Enumerable.Range(0, 5).Select(i => KafkaTestData.Order(i, amount: i == 2 ? -1 : i)));
         var calls = new Calls("one");
         await using var services = Build(input, output, calls, size: 5, wait: TimeSpan.FromMinutes(5));
 
@@ -161,7 +161,7 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
     public async Task UnitOfWorkRollsBackAfterTheBatchsSends_TheTransactionAborts_NothingOfItCommits_TheRecordsComeAgain()
     {
         var (input, output) = await TopicsAsync(partitions: 1);
-        await ProduceAsync(input, Enumerable.Range(0, 4).Select(i => Good(i)));
+        KafkaTestData.Produce(cluster, input, Enumerable.Range(0, 4).Select(i => KafkaTestData.Order(i)));
         var calls = new Calls("one");
         var database = new FailingCommits(failures: 1);
         await using (var failing = Build(input, output, calls, size: 4, wait: TimeSpan.FromMinutes(5), s => s.AddSingleton<IUnitOfWorkFactory>(database)))
@@ -187,7 +187,7 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
     {
         const int Records = 600;
         var (input, output) = await TopicsAsync(partitions: 4);
-        await ProduceAsync(input, Enumerable.Range(0, Records).Select(i => Good(i, partition: i % 4)));
+        KafkaTestData.Produce(cluster, input, Enumerable.Range(0, Records).Select(i => KafkaTestData.Order(i, partition: i % 4)));
         var first = new Calls("first");
         var second = new Calls("second");
 
@@ -251,22 +251,6 @@ public sealed class ExactlyOnceBatchTests(KafkaTestCluster cluster) : IClassFixt
                 TransactionalId = $"tx-{input}-{calls.Instance}",
                 Consuming = new KafkaConsumerOptions { MaxBatchSize = size, MaxBatchWait = wait, CommitInterval = TimeSpan.FromMilliseconds(100) },
             });
-
-    private static (string Key, string Value, int Partition) Good(int i, decimal? amount = null, int partition = 0) =>
-        ($"key-{i}", $$"""{"orderId":"o-{{i}}","amount":{{amount ?? i}}}""", partition);
-
-    private async Task ProduceAsync(string topic, IEnumerable<(string Key, string Value, int Partition)> records)
-    {
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(cluster.ProducerConfig()).Build();
-        foreach (var (key, value, partition) in records)
-        {
-            producer.Produce(
-                new TopicPartition(topic, partition),
-                new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) });
-        }
-
-        producer.Flush(Eventually.DefaultTimeout).ShouldBe(0, "every order written");
-    }
 
     private List<Shipped> Shipments(string topic) =>
         KafkaTestData.ReadToEnd<string>(cluster, topic).ConvertAll(record => JsonSerializer.Deserialize<Shipped>(record.Message.Value, JsonSerializerOptions.Web)!);
