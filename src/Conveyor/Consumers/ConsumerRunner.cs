@@ -85,6 +85,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
 
         Log.ConsumerStarted(logger, channelName);
         status.Running(channelName);
+        var statusEntry = status.EntryOf(channelName);
         var pause = channel.Capabilities.CanPause ? status.PauseOf(channelName) : null;
         using var attached = pause?.AttachLoop();
         ReceiveSummary summary;
@@ -123,7 +124,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
                 return result.Acknowledgement;
             }
 
-            status.MessageFinished(channelName);
+            statusEntry.MessageFinished();
             var count = Interlocked.Increment(ref finished);
             if (result.Outcome == ProcessingOutcome.Duplicate)
             {
