@@ -178,7 +178,33 @@ internal sealed partial class PartitionWorker : IDrainable
         }
     }
 
-    private async ValueTask<RecordOutcome> ProcessWithReleasesAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key)
+    // The first attempt of a record that waits for no concurrency slot starts here, and a record it completes at once —
+    // nearly every one — returns without the async method below.
+    private ValueTask<RecordOutcome> ProcessWithReleasesAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key)
+    {
+        if (_context.Slots is not null || _closing.IsCancellationRequested)
+        {
+            return ProcessWithReleasesAsync(record, key, first: null);
+        }
+
+        ValueTask<RecordOutcome> first;
+        try
+        {
+            first = _context.Processor(record, _abort.Token, _closing.Token);
+        }
+#pragma warning disable CA1031 // Handled as the processor's failure is, below.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            first = ValueTask.FromException<RecordOutcome>(exception);
+        }
+
+        return first.IsCompletedSuccessfully && first.Result == RecordOutcome.Completed
+            ? first
+            : ProcessWithReleasesAsync(record, key, first);
+    }
+
+    private async ValueTask<RecordOutcome> ProcessWithReleasesAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key, ValueTask<RecordOutcome>? first)
     {
         var slots = _context.Slots;
         for (var attempt = 1; ; attempt++)
@@ -186,23 +212,31 @@ internal sealed partial class PartitionWorker : IDrainable
             RecordOutcome outcome;
             try
             {
-                if (slots is not null)
+                if (first is { } started)
                 {
-                    await slots.WaitAsync(_closing.Token).ConfigureAwait(false);
+                    first = null;
+                    outcome = await started.ConfigureAwait(false);
                 }
-
-                try
+                else
                 {
-                    if (_closing.IsCancellationRequested)
+                    if (slots is not null)
                     {
-                        return RecordOutcome.Release;
+                        await slots.WaitAsync(_closing.Token).ConfigureAwait(false);
                     }
 
-                    outcome = await _context.Processor(record, _abort.Token, _closing.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    slots?.Release();
+                    try
+                    {
+                        if (_closing.IsCancellationRequested)
+                        {
+                            return RecordOutcome.Release;
+                        }
+
+                        outcome = await _context.Processor(record, _abort.Token, _closing.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        slots?.Release();
+                    }
                 }
             }
             catch (OperationCanceledException) when (_closing.IsCancellationRequested)
