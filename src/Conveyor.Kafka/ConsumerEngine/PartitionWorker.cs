@@ -199,9 +199,15 @@ internal sealed partial class PartitionWorker : IDrainable
             first = ValueTask.FromException<RecordOutcome>(exception);
         }
 
-        return first.IsCompletedSuccessfully && first.Result == RecordOutcome.Completed
-            ? first
-            : ProcessWithReleasesAsync(record, key, first);
+        if (!first.IsCompletedSuccessfully)
+        {
+            return ProcessWithReleasesAsync(record, key, first);
+        }
+
+        var outcome = first.Result;
+        return outcome == RecordOutcome.Completed
+            ? new ValueTask<RecordOutcome>(outcome)
+            : ProcessWithReleasesAsync(record, key, new ValueTask<RecordOutcome>(outcome));
     }
 
     private async ValueTask<RecordOutcome> ProcessWithReleasesAsync(ConsumeResult<byte[]?, byte[]?> record, RecordKey key, ValueTask<RecordOutcome>? first)
