@@ -148,8 +148,11 @@ internal static class Report
 
         var off = Ratio(Sides.Conveyor, Sides.Raw);
         var on = Ratio(Sides.ConveyorTraced, Sides.RawTraced);
+        var roundsHeld = on.PerRound.Zip(off.PerRound).Count(pair => pair.First >= pair.Second);
+        var verdict = on.OfMedians >= off.OfMedians && on.MedianOfRounds >= off.MedianOfRounds ? "held"
+            : on.OfMedians < off.OfMedians && on.MedianOfRounds < off.MedianOfRounds ? "fell" : "mixed (within this run's noise)";
         text.AppendLine();
-        text.AppendLine(Invariant, $"- The bar (the Kafka end-to-end ratio does not fall with instrumentation on but no exporter): {on.OfMedians:0.00} with it on against {off.OfMedians:0.00} with it off, of the medians ({on.MedianOfRounds:0.00} against {off.MedianOfRounds:0.00}, medians of the per-round ratios) — **{(Math.Max(on.OfMedians, on.MedianOfRounds) >= Math.Min(off.OfMedians, off.MedianOfRounds) ? "held" : "fell")}** (held: with it on, the better of the two readings is at least the lesser reading with it off; the rounds swing by more than their difference on a shared machine, read the per-round ratios).");
+        text.AppendLine(Invariant, $"- The bar (the Kafka end-to-end ratio does not fall with instrumentation on but no exporter): {on.OfMedians:0.00} with it on against {off.OfMedians:0.00} with it off, of the medians; {on.MedianOfRounds:0.00} against {off.MedianOfRounds:0.00}, medians of the per-round ratios; not lower in {roundsHeld} of {on.PerRound.Count} rounds — **{verdict}** (held: not lower by either reading; fell: lower by both).");
         EveryRun(text, runs);
         return text.ToString();
     }
