@@ -30,6 +30,9 @@ internal sealed record BenchmarkOptions
     /// <summary>Whether exactly the sides of the comparison run (the report is written only then).</summary>
     public bool AllSides => Sides.Count == Kafka.Sides.All.Length && Kafka.Sides.All.All(Sides.Contains);
 
+    /// <summary>Whether exactly the sides of the traced comparison run (its report is written then).</summary>
+    public bool TracedSides => Sides.Count == Kafka.Sides.Traced.Length && Kafka.Sides.Traced.All(Sides.Contains);
+
     public bool RunsSide(string side) => Sides.Contains(side);
 
     /// <summary>Messages of each key-parallel run; a partition-sequential run with 1 ms handlers takes about this / (partitions × 900) seconds.</summary>
@@ -114,10 +117,10 @@ internal sealed record BenchmarkOptions
           --rounds R           measured rounds per scenario, after one warm-up (default 3)
           --scenario S         throughput | keyparallel | outbox | dbchannel | exactlyonce | batch | produce | consume | all
                                (default all; all runs no dbchannel, exactlyonce, batch, produce or consume); produce: the
-                               producing side alone (raw, conveyor, conveyor-batch, conveyor-traced), nothing consumed
+                               producing side alone (raw, raw-traced, conveyor, conveyor-batch, conveyor-traced), nothing consumed
                                and no report written, e.g. under a profiler; consume: records written beforehand, the
                                raw loop and Conveyor consuming them, with context switches, for --sides raw,conveyor
-                               (and conveyor-traced: the SDK wired, each record carrying a traceparent)
+                               (and conveyor-traced, raw-traced: the SDK wired, each record carrying a traceparent)
           --batch-messages N   messages per batch-handler run (scenario batch; default 20000)
           --batch-size B       MaxBatchSize of the batch-handler side (default 100)
           --outbox-messages N  commands (each publishing one event) per outbox run (default 5000)
@@ -131,9 +134,11 @@ internal sealed record BenchmarkOptions
           --kp-keys K          distinct keys in the key-parallel runs (default 1000)
           --kp-degree D        MaxDegreeOfParallelism of the key-parallel run (default 64)
           --sides S            all, or a comma-separated list of raw, conveyor, conveyor-batch, wolverine-buffered,
-                               wolverine-inline, conveyor-traced: some sides alone, e.g. one under a profiler (default
-                               all); conveyor-traced is Conveyor with the OpenTelemetry SDK wired (traces and metrics,
-                               no exporter) for its runs: raw,conveyor,conveyor-traced measures what tracing costs
+                               wolverine-inline, conveyor-traced, raw-traced: some sides alone, e.g. one under a
+                               profiler (default all); conveyor-traced is Conveyor with the OpenTelemetry SDK wired
+                               (traces and metrics, no exporter) for its runs, raw-traced the raw loop traced by hand
+                               with the same SDK wired: raw,raw-traced,conveyor,conveyor-traced is the traced
+                               comparison (report: kafka-end-to-end-traced.md)
           --warmup N           messages of each side's warm-up run (default 100,000)
           --window W           sends in flight on the producing side (default 10000)
           --raw-headers        the raw loop writes the headers of a Conveyor record too (report: kafka-end-to-end-raw-with-headers.md)

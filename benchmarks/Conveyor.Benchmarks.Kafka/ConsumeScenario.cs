@@ -23,7 +23,7 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
 
     public async Task<List<ConsumeRun>> RunAsync()
     {
-        var sides = new[] { Sides.Raw, Sides.Conveyor, Sides.ConveyorTraced }.Where(options.RunsSide).ToArray();
+        var sides = new[] { Sides.Raw, Sides.RawTraced, Sides.Conveyor, Sides.ConveyorTraced }.Where(options.RunsSide).ToArray();
         // Two warm-up runs per side, each a fresh application as a measured round is: after one, the first measured round
         // of Conveyor still took 1.7-2.2x the CPU per message of the next ones (the tiered JIT recompiling what the warm-up
         // made hot, with the new application's own code to compile first); one warm-up run of more records does not do
@@ -59,15 +59,16 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
         cluster.CreateTopic(topic, options.Partitions);
         try
         {
-            var traced = side == Sides.ConveyorTraced;
+            var traced = side is Sides.ConveyorTraced or Sides.RawTraced;
             RawKafka.Produce(cluster.BootstrapServers, topic, messages, withConveyorHeaders: true, withTraceParent: traced);
             var counter = new HandledCounter();
-            if (side == Sides.Raw)
+            if (side is Sides.Raw or Sides.RawTraced)
             {
+                using var rawTelemetry = traced ? new ConveyorOpenTelemetry(RawKafkaTracing.SourceName) : null;
                 Settle();
                 Console.WriteLine($"  consuming: {side} round {round}");
                 var before = ContextSwitches.Read();
-                var consume = await Task.Run(() => RawKafka.Consume(cluster.BootstrapServers, topic, group, messages, counter.Handle)).ConfigureAwait(false);
+                var consume = await Task.Run(() => RawKafka.Consume(cluster.BootstrapServers, topic, group, messages, counter.Handle, traced)).ConfigureAwait(false);
                 var switches = ContextSwitches.Read() - before;
                 return new ConsumeRun(side, round, messages, consume, switches.Voluntary, switches.Involuntary);
             }

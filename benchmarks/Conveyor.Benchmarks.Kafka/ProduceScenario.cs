@@ -15,10 +15,10 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
 
     public async Task RunAsync()
     {
-        var sides = new[] { Sides.Raw, Sides.Conveyor, Sides.ConveyorBatch, Sides.ConveyorTraced }.Where(options.RunsSide).ToArray();
+        var sides = new[] { Sides.Raw, Sides.RawTraced, Sides.Conveyor, Sides.ConveyorBatch, Sides.ConveyorTraced }.Where(options.RunsSide).ToArray();
         if (sides.Length == 0)
         {
-            throw new ArgumentException("--scenario produce runs the sides raw, conveyor, conveyor-batch and conveyor-traced: name at least one of them in --sides.");
+            throw new ArgumentException("--scenario produce runs the sides raw, raw-traced, conveyor, conveyor-batch and conveyor-traced: name at least one of them in --sides.");
         }
 
         Console.WriteLine($"Warm-up: {string.Join(", ", sides)}, {options.WarmUpMessages:N0} messages each (not reported)...");
@@ -52,12 +52,14 @@ internal sealed class ProduceScenario(EmbeddedKafkaCluster cluster, BenchmarkOpt
         var group = $"{topic}-group";
         try
         {
-            if (side == Sides.Raw)
+            if (side is Sides.Raw or Sides.RawTraced)
             {
+                var traced = side == Sides.RawTraced;
+                using var rawTelemetry = traced ? new ConveyorOpenTelemetry(RawKafkaTracing.SourceName) : null;
                 ThroughputScenario.Settle();
                 sampler?.Start();
                 var before = ConsumeScenario.ContextSwitches.Read();
-                var produced = RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders);
+                var produced = RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders, traced: traced);
                 return (produced, ConsumeScenario.ContextSwitches.Read() - before);
             }
 

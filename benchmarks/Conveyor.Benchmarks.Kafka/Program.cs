@@ -30,6 +30,17 @@ if (options.RunThroughput)
     Console.WriteLine();
     Console.WriteLine($"== Throughput: {string.Join(", ", options.Sides)}; {options.Messages:N0} messages, {options.Partitions} partitions ==");
     var runs = await new ThroughputScenario(cluster, options).RunAsync();
+    if (options.TracedSides)
+    {
+        var traced = Report.Traced(runs, options);
+        Console.WriteLine();
+        Console.WriteLine(traced);
+        var tracedPath = Path.Combine(output, "kafka-end-to-end-traced.md");
+        await File.WriteAllTextAsync(tracedPath, Report.Header("Kafka end to end with OpenTelemetry instrumentation on and no exporter: Conveyor and the raw loop, each traced and untraced", command, machine, date, load, Machine.LoadAverage()) + traced);
+        Console.WriteLine($"Written to {tracedPath}");
+        return 0;
+    }
+
     if (!options.AllSides)
     {
         return 0;

@@ -45,8 +45,10 @@ internal static class RawKafka
     };
 
     /// <param name="withTraceParent">Each record also carries a <c>traceparent</c> of its own, as a traced Conveyor producer writes.</param>
-    public static Phase Produce(string bootstrapServers, string topic, int messages, bool withConveyorHeaders, bool withTraceParent = false)
+    /// <param name="traced">Each record is sent in a Producer span of its own, its context in the record's headers (<see cref="RawKafkaTracing"/>).</param>
+    public static Phase Produce(string bootstrapServers, string topic, int messages, bool withConveyorHeaders, bool withTraceParent = false, bool traced = false)
     {
+        var tracing = traced ? new RawKafkaTracing(topic) : null;
         using var producer = new ProducerBuilder<byte[], byte[]>(ProducerConfig(bootstrapServers)).Build();
         long delivered = 0;
         Error? failure = null;
@@ -75,13 +77,24 @@ internal static class RawKafka
             {
                 Key = Encoding.UTF8.GetBytes(order.OrderId),
                 Value = JsonSerializer.SerializeToUtf8Bytes(order, Json.Options),
-                Headers = withConveyorHeaders ? ConveyorLikeHeaders(order, withTraceParent) : null,
+                Headers = withConveyorHeaders ? ConveyorLikeHeaders(order, withTraceParent && tracing is null) : null,
             };
+            Action<DeliveryReport<byte[], byte[]>> onDelivery = OnDelivery;
+            if (tracing is not null)
+            {
+                var span = tracing.StartSend(record.Headers ??= []);
+                onDelivery = report =>
+                {
+                    RawKafkaTracing.Delivered(span, report);
+                    OnDelivery(report);
+                };
+            }
+
             while (true)
             {
                 try
                 {
-                    producer.Produce(topic, record, OnDelivery);
+                    producer.Produce(topic, record, onDelivery);
                     break;
                 }
                 catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -123,8 +136,10 @@ internal static class RawKafka
         return headers;
     }
 
-    public static Phase Consume(string bootstrapServers, string topic, string groupId, int messages, Action<OrderPlaced> handle)
+    /// <param name="traced">Each record is handled in a Consumer span continuing the context of its headers (<see cref="RawKafkaTracing"/>).</param>
+    public static Phase Consume(string bootstrapServers, string topic, string groupId, int messages, Action<OrderPlaced> handle, bool traced = false)
     {
+        var tracing = traced ? new RawKafkaTracing(topic) : null;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, groupId)).Build();
         var commitInterval = TimeSpan.FromSeconds(1);
         const int CommitBatch = 5000;
@@ -139,8 +154,12 @@ internal static class RawKafka
             var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (result is not null && !result.IsPartitionEOF)
             {
-                handle(JsonSerializer.Deserialize<OrderPlaced>(result.Message.Value, Json.Options)!);
-                consumer.StoreOffset(result);
+                using (tracing?.StartProcess(result))
+                {
+                    handle(JsonSerializer.Deserialize<OrderPlaced>(result.Message.Value, Json.Options)!);
+                    consumer.StoreOffset(result);
+                }
+
                 consumed++;
                 sinceCommit++;
             }

@@ -72,19 +72,7 @@ internal static class Report
             text.AppendLine($"| {row} | " + string.Join(" | ", sides.Select(column => (Median(row, EndToEnd) / Median(column, EndToEnd)).ToString("0.00", Invariant) + "x")) + " |");
         }
 
-        text.AppendLine();
-        text.AppendLine("Every run:");
-        text.AppendLine();
-        text.AppendLine("| round | side | produce s | consume s (to first + handling + after last) | produce msg/s | consume msg/s | end to end msg/s | CPU µs/msg produce / consume | alloc B/msg produce / consume | GCs (0/1/2) |");
-        text.AppendLine("|---:|---|---:|---|---:|---:|---:|---|---|---|");
-        foreach (var r in runs)
-        {
-            var e = r.EndToEnd;
-            var b = r.Breakdown;
-            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Produce.Elapsed.TotalSeconds:0.000} | {r.Consume.Elapsed.TotalSeconds:0.000} ({b.ToFirst.TotalSeconds:0.000} + {b.Handling.TotalSeconds:0.000} + {b.AfterLast.TotalSeconds:0.000}) | {r.Produce.PerSecond(r.Messages):N0} | {r.Consume.PerSecond(r.Messages):N0} | {e.PerSecond(r.Messages):N0} | {r.Produce.CpuMicrosecondsPerMessage(r.Messages):0.0} / {r.Consume.CpuMicrosecondsPerMessage(r.Messages):0.0} | {r.Produce.BytesPerMessage(r.Messages):N0} / {r.Consume.BytesPerMessage(r.Messages):N0} | {e.Gen0}/{e.Gen1}/{e.Gen2} |");
-        }
-
-        text.AppendLine();
+        EveryRun(text, runs);
         string AgainstRaw(string side, double bar)
         {
             var perRound = runs.GroupBy(r => r.Round).Select(g => EndToEnd(g.Single(r => r.Side == side)) / EndToEnd(g.Single(r => r.Side == Sides.Raw))).ToList();
@@ -113,6 +101,91 @@ internal static class Report
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The traced comparison (<see cref="Sides.Traced"/>): each baseline untraced and traced with the same SDK wired, so
+    /// that the end-to-end ratio with instrumentation on (Conveyor traced / raw traced) stands beside the one without
+    /// (Conveyor / raw), and what tracing costs each side (traced / untraced) is reported too.
+    /// </summary>
+    public static string Traced(List<ThroughputRun> runs, BenchmarkOptions options)
+    {
+        var text = new StringBuilder();
+        List<ThroughputRun> Of(string side) => [.. runs.Where(r => r.Side == side)];
+        double Median(string side, Func<ThroughputRun, double> value) => Stats.Median(Of(side).Select(value));
+        double EndToEnd(ThroughputRun r) => r.EndToEnd.PerSecond(r.Messages);
+
+        text.AppendLine(Invariant, $"{options.Messages:N0} messages per run, {options.Partitions} partitions per fresh topic, {options.Rounds} measured rounds after a warm-up of {options.WarmUpMessages:N0} messages per side, each round starting one side later than the one before. The traced sides run with the OpenTelemetry SDK wired (traces and metrics, no exporter, every span sampled in and recorded); raw traced is the raw loop traced by hand (`RawKafkaTracing`: a Producer span per record ended on its delivery report, `traceparent` injected with the SDK's propagator, a Consumer span per record continuing it). Medians:");
+        text.AppendLine();
+        text.AppendLine("| side | produce msg/s | consume msg/s | **end to end msg/s** | CPU µs/msg produce / consume | allocated B/msg produce / consume | GCs end to end (0/1/2) |");
+        text.AppendLine("|---|---:|---:|---:|---|---|---|");
+        foreach (var side in Sides.Traced)
+        {
+            text.AppendLine(Invariant, $"| {side} | {Median(side, r => r.Produce.PerSecond(r.Messages)):N0} | {Median(side, r => r.Consume.PerSecond(r.Messages)):N0} | **{Median(side, EndToEnd):N0}** | {Median(side, r => r.Produce.CpuMicrosecondsPerMessage(r.Messages)):N1} / {Median(side, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages)):N1} | {Median(side, r => r.Produce.BytesPerMessage(r.Messages)):N0} / {Median(side, r => r.Consume.BytesPerMessage(r.Messages)):N0} | {Median(side, r => r.EndToEnd.Gen0):0}/{Median(side, r => r.EndToEnd.Gen1):0}/{Median(side, r => r.EndToEnd.Gen2):0} |");
+        }
+
+        (double OfMedians, double MedianOfRounds, List<double> PerRound) Ratio(string row, string column)
+        {
+            var perRound = runs.GroupBy(r => r.Round).Select(g => EndToEnd(g.Single(r => r.Side == row)) / EndToEnd(g.Single(r => r.Side == column))).ToList();
+            return (Median(row, EndToEnd) / Median(column, EndToEnd), Stats.Median(perRound), perRound);
+        }
+
+        string Line(string what, string row, string column)
+        {
+            var (ofMedians, medianOfRounds, perRound) = Ratio(row, column);
+            return string.Create(Invariant, $"| {what} | {row} / {column} | **{ofMedians:0.00}** | {medianOfRounds:0.00} | {string.Join(", ", perRound.Select(p => p.ToString("0.00", Invariant)))} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("End-to-end ratios:");
+        text.AppendLine();
+        text.AppendLine("| ratio | row / column | of the medians | median of the per-round ratios | per round |");
+        text.AppendLine("|---|---|---:|---:|---|");
+        text.AppendLine(Line("Kafka end to end, instrumentation off", Sides.Conveyor, Sides.Raw));
+        text.AppendLine(Line("**Kafka end to end, instrumentation on (no exporter)**", Sides.ConveyorTraced, Sides.RawTraced));
+        text.AppendLine(Line("what tracing costs Conveyor", Sides.ConveyorTraced, Sides.Conveyor));
+        text.AppendLine(Line("what tracing costs the raw loop", Sides.RawTraced, Sides.Raw));
+
+        // CPU per message moves less with the machine's load than the wall clock: the same ratios read as the raw loop's
+        // process CPU per message (produce + consume) over Conveyor's.
+        double CpuPerMessage(ThroughputRun r) => r.EndToEnd.CpuMicrosecondsPerMessage(r.Messages);
+        (double OfMedians, double MedianOfRounds) CpuRatio(string raw, string conveyor)
+        {
+            var perRound = runs.GroupBy(r => r.Round).Select(g => CpuPerMessage(g.Single(r => r.Side == raw)) / CpuPerMessage(g.Single(r => r.Side == conveyor))).ToList();
+            return (Median(raw, CpuPerMessage) / Median(conveyor, CpuPerMessage), Stats.Median(perRound));
+        }
+
+        var cpuOff = CpuRatio(Sides.Raw, Sides.Conveyor);
+        var cpuOn = CpuRatio(Sides.RawTraced, Sides.ConveyorTraced);
+        text.AppendLine(Invariant, $"| CPU per message end to end, instrumentation off | raw / Conveyor | **{cpuOff.OfMedians:0.00}** | {cpuOff.MedianOfRounds:0.00} | (medians: {Median(Sides.Raw, CpuPerMessage):0.0} / {Median(Sides.Conveyor, CpuPerMessage):0.0} µs) |");
+        text.AppendLine(Invariant, $"| **CPU per message end to end, instrumentation on** | raw traced / Conveyor traced | **{cpuOn.OfMedians:0.00}** | {cpuOn.MedianOfRounds:0.00} | (medians: {Median(Sides.RawTraced, CpuPerMessage):0.0} / {Median(Sides.ConveyorTraced, CpuPerMessage):0.0} µs) |");
+
+        var off = Ratio(Sides.Conveyor, Sides.Raw);
+        var on = Ratio(Sides.ConveyorTraced, Sides.RawTraced);
+        var roundsHeld = on.PerRound.Zip(off.PerRound).Count(pair => pair.First >= pair.Second);
+        var verdict = on.OfMedians >= off.OfMedians && on.MedianOfRounds >= off.MedianOfRounds ? "held"
+            : on.OfMedians < off.OfMedians && on.MedianOfRounds < off.MedianOfRounds ? "fell" : "mixed (within this run's noise)";
+        text.AppendLine();
+        text.AppendLine(Invariant, $"- The bar (the Kafka end-to-end ratio does not fall with instrumentation on but no exporter): {on.OfMedians:0.00} with it on against {off.OfMedians:0.00} with it off, of the medians; {on.MedianOfRounds:0.00} against {off.MedianOfRounds:0.00}, medians of the per-round ratios; not lower in {roundsHeld} of {on.PerRound.Count} rounds — **{verdict}** (held: not lower by either reading; fell: lower by both). Read as CPU per message: {cpuOn.OfMedians:0.00} with it on against {cpuOff.OfMedians:0.00} with it off — **{(cpuOn.OfMedians >= cpuOff.OfMedians ? "held" : "fell")}**.");
+        EveryRun(text, runs);
+        return text.ToString();
+    }
+
+    private static void EveryRun(StringBuilder text, List<ThroughputRun> runs)
+    {
+        text.AppendLine();
+        text.AppendLine("Every run:");
+        text.AppendLine();
+        text.AppendLine("| round | side | produce s | consume s (to first + handling + after last) | produce msg/s | consume msg/s | end to end msg/s | CPU µs/msg produce / consume | alloc B/msg produce / consume | GCs (0/1/2) |");
+        text.AppendLine("|---:|---|---:|---|---:|---:|---:|---|---|---|");
+        foreach (var r in runs)
+        {
+            var e = r.EndToEnd;
+            var b = r.Breakdown;
+            text.AppendLine(Invariant, $"| {r.Round} | {r.Side} | {r.Produce.Elapsed.TotalSeconds:0.000} | {r.Consume.Elapsed.TotalSeconds:0.000} ({b.ToFirst.TotalSeconds:0.000} + {b.Handling.TotalSeconds:0.000} + {b.AfterLast.TotalSeconds:0.000}) | {r.Produce.PerSecond(r.Messages):N0} | {r.Consume.PerSecond(r.Messages):N0} | {e.PerSecond(r.Messages):N0} | {r.Produce.CpuMicrosecondsPerMessage(r.Messages):0.0} / {r.Consume.CpuMicrosecondsPerMessage(r.Messages):0.0} | {r.Produce.BytesPerMessage(r.Messages):N0} / {r.Consume.BytesPerMessage(r.Messages):N0} | {e.Gen0}/{e.Gen1}/{e.Gen2} |");
+        }
+
+        text.AppendLine();
     }
 
     public static string KeyParallel(List<KeyParallelRun> runs, List<WaitProbe> probes, BenchmarkOptions options)

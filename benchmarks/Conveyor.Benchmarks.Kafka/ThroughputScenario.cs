@@ -84,10 +84,20 @@ internal static class Sides
     /// </summary>
     public const string ConveyorTraced = "Conveyor traced";
 
+    /// <summary>
+    /// The raw loop traced by hand with the same SDK wired (<see cref="RawKafkaTracing"/>): the baseline of
+    /// <see cref="ConveyorTraced"/>, so that Conveyor traced / raw traced is the end-to-end ratio with instrumentation on.
+    /// Not part of <see cref="All"/>.
+    /// </summary>
+    public const string RawTraced = "raw traced";
+
     public static readonly string[] All = [Raw, Conveyor, ConveyorBatch, WolverineBuffered, WolverineInline];
 
+    /// <summary>The sides of the traced comparison: each baseline untraced and traced (<c>--sides raw,raw-traced,conveyor,conveyor-traced</c>).</summary>
+    public static readonly string[] Traced = [Raw, RawTraced, Conveyor, ConveyorTraced];
+
     /// <summary>Every side <c>--sides</c> can name.</summary>
-    public static readonly string[] Known = [.. All, ConveyorTraced];
+    public static readonly string[] Known = [.. All, ConveyorTraced, RawTraced];
 
     /// <summary>The command-line name of a side: <c>conveyor-batch</c> for "Conveyor batch".</summary>
     public static string Option(string side) => side.ToLowerInvariant().Replace(' ', '-');
@@ -130,6 +140,7 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
     private Task<ThroughputRun> RunSideAsync(string side, int round, int messages) => side switch
     {
         Sides.Raw => RawAsync(round, messages),
+        Sides.RawTraced => RawAsync(round, messages, traced: true),
         Sides.Conveyor => ConveyorAsync(round, messages, batch: false),
         Sides.ConveyorTraced => ConveyorAsync(round, messages, batch: false, traced: true),
         Sides.ConveyorBatch => ConveyorAsync(round, messages, batch: true),
@@ -144,21 +155,25 @@ internal sealed class ThroughputScenario(EmbeddedKafkaCluster cluster, Benchmark
         return topic;
     }
 
-    private async Task<ThroughputRun> RawAsync(int round, int messages)
+    private async Task<ThroughputRun> RawAsync(int round, int messages, bool traced = false)
     {
-        var topic = FreshTopic(Sides.Raw);
+        var side = traced ? Sides.RawTraced : Sides.Raw;
+        var topic = FreshTopic(side);
         var group = $"{topic}-group";
+
+        // Wired for this run only, as for Conveyor traced.
+        using var telemetry = traced ? new ConveyorOpenTelemetry(RawKafkaTracing.SourceName) : null;
         try
         {
             Settle();
-            var produce = RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders);
+            var produce = RawKafka.Produce(cluster.BootstrapServers, topic, messages, options.RawHeaders, traced: traced);
             Settle();
             var counter = new HandledCounter();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var consume = await Task.Run(() => RawKafka.Consume(cluster.BootstrapServers, topic, group, messages, counter.Handle)).ConfigureAwait(false);
+            var consume = await Task.Run(() => RawKafka.Consume(cluster.BootstrapServers, topic, group, messages, counter.Handle, traced)).ConfigureAwait(false);
             var committed = RawKafka.Committed(cluster.BootstrapServers, topic, group, options.Partitions);
-            Verify(Sides.Raw, messages, counter.Count, counter.Checksum, committed);
-            return new ThroughputRun(Sides.Raw, round, messages, produce, consume, Breakdown(started, consume, counter))
+            Verify(side, messages, counter.Count, counter.Checksum, committed);
+            return new ThroughputRun(side, round, messages, produce, consume, Breakdown(started, consume, counter))
             {
                 RecordSize = RawKafka.FirstRecordSize(cluster.BootstrapServers, topic),
                 Committed = committed,

@@ -25,11 +25,15 @@ public class TracedMessageBenchmarks
         """{"orderId":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","customerId":"customer-00042","sequence":42,"amount":54.5,"currency":"EUR","sku":"SKU-000042","quantity":1,"placedAt":"2026-01-01T00:00:42+00:00","note":"standard delivery, leave at the door"}""");
 
     private static readonly OutgoingDelegate AtOnce = static (_, _) => default;
+    private static readonly System.Diagnostics.ActivitySource Handlers = new("Bench.Handler");
+    private static readonly ContextCallback SendAcknowledgedLaterNow = static state => ((TracedMessageBenchmarks)state!).SendAcknowledgedLaterSynchronously();
     private readonly Acknowledgements _later = new();
     private ServiceProvider _services = null!;
     private OutgoingTelemetry _outgoing = null!;
     private Conveyor.Inbound.InboundPipeline _pipeline = null!;
     private ConveyorOpenTelemetry? _telemetry;
+    private System.Diagnostics.Activity? _handlerSpan;
+    private ExecutionContext _inHandlerSpan = null!;
 
     /// <summary>
     /// <c>Off</c>: nothing listens. <c>Lean</c>: the OpenTelemetry SDK wired (every span sampled in, no exporter), the
@@ -43,7 +47,13 @@ public class TracedMessageBenchmarks
     [GlobalSetup]
     public async Task Setup()
     {
-        _telemetry = Traced ? new ConveyorOpenTelemetry() : null;
+        _telemetry = Traced ? new ConveyorOpenTelemetry(Handlers.Name) : null;
+
+        // A handler's span, current in a context the in-span send runs in (as a handler's sends do).
+        var outside = System.Diagnostics.Activity.Current;
+        _handlerSpan = Handlers.StartActivity("process orders", System.Diagnostics.ActivityKind.Consumer);
+        _inHandlerSpan = ExecutionContext.Capture()!;
+        System.Diagnostics.Activity.Current = outside;
         var services = new ServiceCollection();
         services.AddConveyor(c => c
             .AddInMemoryChannel(Channel)
@@ -75,6 +85,7 @@ public class TracedMessageBenchmarks
     public async Task Cleanup()
     {
         await _services.DisposeAsync();
+        _handlerSpan?.Dispose();
         _telemetry?.Dispose();
     }
 
@@ -89,6 +100,13 @@ public class TracedMessageBenchmarks
         await sending;
     }
 
+    /// <summary>
+    /// As <see cref="SendAcknowledgedLater"/>, sent from inside another span (a handler's, a request's): the span's start
+    /// and end change <see cref="System.Diagnostics.Activity.Current"/> from and back to a span rather than null.
+    /// </summary>
+    [Benchmark(Description = "send inside a span, acknowledged later")]
+    public void SendInSpanAcknowledgedLater() => ExecutionContext.Run(_inHandlerSpan, SendAcknowledgedLaterNow, this);
+
     [Benchmark(Description = "receive with a traceparent (route, decode, unit of work, handle)")]
     public async Task Receive()
     {
@@ -97,6 +115,13 @@ public class TracedMessageBenchmarks
         {
             throw new InvalidOperationException($"Not handled: {result.Outcome}.");
         }
+    }
+
+    private void SendAcknowledgedLaterSynchronously()
+    {
+        var sending = Send(_later.Path);
+        _later.Acknowledge();
+        sending.GetAwaiter().GetResult();
     }
 
     // The outgoing path calls the telemetry only while something listens, as MessageSender does.

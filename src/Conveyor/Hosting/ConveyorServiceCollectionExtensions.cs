@@ -73,7 +73,7 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton<IChannelRouting, Conveyor.Inbound.ChannelRouting>();
         services.TryAddSingleton<Conveyor.IChannelLagReader, ChannelLagReader>();
         services.TryAddSingleton<ConsumerLagGauge>();
-        services.TryAddSingleton(sp => new ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConsumerLagGauge>()));
+        services.TryAddSingleton(sp => new ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConsumerLagGauge>(), sp.GetRequiredService<ChannelTelemetry.Cache>()));
         services.TryAddSingleton<ChannelTelemetry.Cache>();
         services.TryAddSingleton<OutgoingTelemetry>();
         services.TryAddSingleton<InboundTelemetry>();

@@ -14,6 +14,8 @@ internal sealed class ChannelTelemetry
     private readonly string?[] _spanNames = new string?[Operations.Count];
     private readonly KeyValuePair<string, object?>[]?[] _sentTags = new KeyValuePair<string, object?>[]?[Operations.Count];
     private string? _processSpanName;
+    private long _inFlight;
+    private volatile bool _received;
 
     private ChannelTelemetry(string channel, string system)
     {
@@ -35,8 +37,24 @@ internal sealed class ChannelTelemetry
     /// <summary>The name of the span of a message received from the channel: <c>process &lt;channel&gt;</c>.</summary>
     public string ProcessSpanName => _processSpanName ??= "process " + Channel;
 
-    /// <summary><c>messaging.system</c> and <c>messaging.destination.name</c>: the tags of <c>conveyor.messages.in_flight</c>.</summary>
+    /// <summary><c>messaging.system</c> and <c>messaging.destination.name</c>: the tags of <c>conveyor.messages.in_flight</c>, and the first of every channel's measurement.</summary>
     public KeyValuePair<string, object?>[] ChannelTags { get; }
+
+    /// <summary>Received messages of the channel the inbound pipeline is working on while it is observed.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>Whether a message of the channel was received while observed: only such channels report <see cref="InFlight"/>.</summary>
+    public bool Received => _received;
+
+    /// <summary>A received message entered the pipeline.</summary>
+    public void Entered()
+    {
+        _received = true;
+        Interlocked.Increment(ref _inFlight);
+    }
+
+    /// <summary>A received message the pipeline was working on (<see cref="Entered"/>) is finished.</summary>
+    public void Left() => Interlocked.Decrement(ref _inFlight);
 
     /// <summary>The name of the span of a message leaving to the channel: <c>&lt;operation&gt; &lt;channel&gt;</c>.</summary>
     public string SpanName(Operation operation) => _spanNames[(int)operation] ??= Operations.Names[(int)operation] + " " + Channel;
@@ -58,6 +76,22 @@ internal sealed class ChannelTelemetry
             var channels = _channels ??= runtime.ChannelKinds.ToFrozenDictionary(
                 pair => pair.Key, pair => new ChannelTelemetry(pair.Key, MessagingAttributes.SystemOf(pair.Value)), StringComparer.Ordinal);
             return channels.GetValueOrDefault(channel) ?? new ChannelTelemetry(channel, MessagingAttributes.SystemOf(null));
+        }
+
+        /// <summary>
+        /// <c>conveyor.messages.in_flight</c> as read when collected: each channel a message was received from while
+        /// observed, with the count the pipeline keeps (an increment and a decrement per message, rather than two
+        /// measurements for the metrics SDK to aggregate).
+        /// </summary>
+        public IEnumerable<System.Diagnostics.Metrics.Measurement<long>> InFlight()
+        {
+            foreach (var channel in _channels?.Values ?? [])
+            {
+                if (channel.Received)
+                {
+                    yield return new(channel.InFlight, channel.ChannelTags);
+                }
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ internal sealed class ConveyorMetrics : IDisposable
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
 
-    public ConveyorMetrics(IMeterFactory? factory, ConsumerLagGauge lag)
+    public ConveyorMetrics(IMeterFactory? factory, ConsumerLagGauge lag, ChannelTelemetry.Cache channels)
     {
         _ownsMeter = factory is null;
         _meter = factory?.Create(ConveyorTelemetry.Name) ?? new Meter(ConveyorTelemetry.Name);
@@ -29,7 +29,7 @@ internal sealed class ConveyorMetrics : IDisposable
         DeadLetters = _meter.CreateCounter<long>("conveyor.dead_letters", "{message}", "Messages kept in a dead letter after their last attempt failed.");
         DistributedEventsUnhandled = _meter.CreateCounter<long>(
             "conveyor.distributed.events.unhandled", "{event}", "Distributed events a service received that none of its [Distributed] handlers wants: acknowledged, not failed.");
-        InFlight = _meter.CreateUpDownCounter<long>("conveyor.messages.in_flight", "{message}", "Received messages the inbound pipeline is working on.");
+        InFlight = _meter.CreateObservableUpDownCounter("conveyor.messages.in_flight", channels.InFlight, "{message}", "Received messages the inbound pipeline is working on.");
         _meter.CreateObservableGauge("conveyor.consumer.lag", lag.Observe, "{message}", "Messages written to a channel's partition but not yet committed by its consumers (Kafka: high watermark minus committed offset).");
     }
 
@@ -43,7 +43,8 @@ internal sealed class ConveyorMetrics : IDisposable
 
     public Counter<long> DeadLetters { get; }
 
-    public UpDownCounter<long> InFlight { get; }
+    /// <summary>Read when collected from the counts each <see cref="ChannelTelemetry"/> keeps.</summary>
+    public ObservableUpDownCounter<long> InFlight { get; }
 
     /// <summary>Distributed events acknowledged without a handler that wants them; tags <c>map</c>, <c>service</c>, <c>routing_key</c>.</summary>
     public Counter<long> DistributedEventsUnhandled { get; }

@@ -8,17 +8,24 @@ internal sealed class InboundObservation
 {
     private readonly ConveyorMetrics _metrics;
     private readonly Activity? _activity;
+    private readonly CallerContext _caller;
     private readonly ChannelTelemetry _channel;
     private readonly long _started = Stopwatch.GetTimestamp();
     private string? _endpoint;
     private bool _retryScheduled;
 
-    public InboundObservation(ConveyorMetrics metrics, Activity? activity, ChannelTelemetry channel)
+    /// <summary>Starts observing a received message whose span (null when none is recorded) <see cref="InboundTelemetry"/> started.</summary>
+    /// <param name="metrics">The instruments.</param>
+    /// <param name="activity">The <c>process</c> span, or null.</param>
+    /// <param name="caller">The context before <paramref name="activity"/> started: the pipeline's, put back when the span ends.</param>
+    /// <param name="channel">The channel it was received from.</param>
+    public InboundObservation(ConveyorMetrics metrics, Activity? activity, CallerContext caller, ChannelTelemetry channel)
     {
         _metrics = metrics;
         _activity = activity;
+        _caller = caller;
         _channel = channel;
-        metrics.InFlight.Add(1, channel.ChannelTags);
+        channel.Entered();
     }
 
     /// <summary>The router found the endpoint.</summary>
@@ -31,7 +38,7 @@ internal sealed class InboundObservation
     /// <summary>The attempt failed and the message will be delivered again later: it is finished as <c>retried</c>.</summary>
     public void RetryScheduled() => _retryScheduled = true;
 
-    /// <summary>The pipeline finished with <paramref name="result"/>; or, with <paramref name="error"/>, threw.</summary>
+    /// <summary>The pipeline finished with <paramref name="result"/>; or, with <paramref name="error"/>, threw. Called in the flow <see cref="InboundTelemetry.Start"/> was.</summary>
     public void Finish(ProcessingResult? result, Exception? error = null)
     {
         var outcome = error is not null ? "error" : result!.Value.Outcome switch
@@ -54,10 +61,13 @@ internal sealed class InboundObservation
                 _activity.SetStatus(ActivityStatusCode.Error);
             }
 
+            // Finished in the flow the span started in (the pipeline's): its context goes back to what it was, and the
+            // span's end then has nothing to write.
+            _caller.Restore(_activity);
             _activity.Dispose();
         }
 
-        _metrics.InFlight.Add(-1, _channel.ChannelTags);
+        _channel.Left();
         var tags = new TagList(_channel.ChannelTags);
         tags.Add(MessagingAttributes.Endpoint, _endpoint);
         tags.Add(MessagingAttributes.Outcome, outcome);

@@ -22,6 +22,7 @@ internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry
         var channel = channels.Of(inbound.ChannelName);
         var headers = inbound.Message.Headers;
         var retried = TraceContext.RetriedAttempt(headers);
+        var caller = CallerContext.Capture();
         var activity = ConveyorActivitySource.Instance.StartActivity(
             ActivityKind.Consumer,
             TraceContext.Extract(headers),
@@ -59,7 +60,7 @@ internal sealed class InboundTelemetry(ConveyorMetrics metrics, ChannelTelemetry
             }
         }
 
-        return new InboundObservation(metrics, activity, channel);
+        return new InboundObservation(metrics, activity, caller, channel);
     }
 
     /// <summary>An instant (in-process) retry of a failed handler.</summary>

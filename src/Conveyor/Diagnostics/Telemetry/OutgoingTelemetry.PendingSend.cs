@@ -56,8 +56,10 @@ internal sealed partial class OutgoingTelemetry
             pending._sending = sending.ConfigureAwait(false).GetAwaiter();
             var version = pending._core.Version;
 
-            // OnCompleted, not UnsafeOnCompleted: the span ends in the sender's execution context, as after an await.
-            pending._sending.OnCompleted(pending._onCompleted);
+            // Unsafe: the sender's execution context does not flow to the acknowledgement. The span ends wherever the
+            // acknowledgement arrives, leaving that thread's context as it found it (CallerContext.End), and the caller's
+            // own wait flows its context as every await does.
+            pending._sending.UnsafeOnCompleted(pending._onCompleted);
             return new ValueTask(pending, version);
         }
 

@@ -31,7 +31,7 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
     {
         var channel = channels.Of(outgoing.Destination);
         var operation = OperationOf(outgoing);
-        var caller = Activity.Current;
+        var caller = CallerContext.Capture();
         var activity = Start(outgoing, channel, operation);
         ValueTask sending;
         try
@@ -40,20 +40,17 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
         }
         catch (Exception e)
         {
+            caller.Restore(activity);
             Failed(activity, channel, operation, e);
             throw;
         }
 
+        // The span was current for the path (a middleware, the transport); the caller goes on in its own span, whether
+        // the send completed or goes on: its context is put back as it was, as an await would, rather than written anew.
+        caller.Restore(activity);
         if (!sending.IsCompletedSuccessfully)
         {
-            var waiting = PendingSend.Await(sending, this, outgoing.DeadLetter, activity, channel, operation);
-            if (activity is not null)
-            {
-                // The span stays current where the send goes on (it ends there); the caller goes on in its own.
-                Activity.Current = caller;
-            }
-
-            return waiting;
+            return PendingSend.Await(sending, this, outgoing.DeadLetter, activity, channel, operation);
         }
 
         Sent(outgoing.DeadLetter, activity, channel, operation);
@@ -108,7 +105,11 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
 
     private void Sent(DeadLetter? deadLetter, Activity? activity, ChannelTelemetry channel, Operation operation)
     {
-        activity?.Dispose();
+        if (activity is not null)
+        {
+            CallerContext.End(activity);
+        }
+
         metrics.Sent.Add(1, channel.SentTags(operation));
         if (deadLetter is not null && metrics.DeadLetters.Enabled)
         {
@@ -128,7 +129,7 @@ internal sealed partial class OutgoingTelemetry(ConveyorMetrics metrics, Channel
         {
             activity.SetStatus(ActivityStatusCode.Error, error.Message);
             activity.AddException(error);
-            activity.Dispose();
+            CallerContext.End(activity);
         }
 
         if (metrics.Sent.Enabled)
