@@ -21,16 +21,18 @@ internal static class MessageHeadersFactory
         var headers = new MessageHeaders(8 + (metadata?.Count ?? 0) + room);
         var now = time.GetUtcNow();
         var id = MessageIds.New(now);
-        headers.Set(MessageHeaderNames.MessageId, id);
-        headers.Set(MessageHeaderNames.Timestamp, TimestampText(now.ToUnixTimeMilliseconds()));
+
+        // The framework's own headers go into empty headers: added without a search; what follows may repeat a name.
+        headers.AddNew(MessageHeaderNames.MessageId, id);
+        headers.AddNew(MessageHeaderNames.Timestamp, TimestampText(now.ToUnixTimeMilliseconds()));
         if (kind is { } known)
         {
-            headers.Set(MessageHeaderNames.MessageKind, KindName(known));
+            headers.AddNew(MessageHeaderNames.MessageKind, KindName(known));
         }
 
         if (payload is not null and not string and not byte[])
         {
-            headers.Set(MessageHeaderNames.MessageName, MessageNames.Of(payload.GetType()));
+            headers.AddNew(MessageHeaderNames.MessageName, MessageNames.Of(payload.GetType()));
         }
 
         if (parent is not null)
@@ -49,7 +51,7 @@ internal static class MessageHeadersFactory
         }
         else
         {
-            headers.Set(MessageHeaderNames.CorrelationId, id);
+            headers.AddNew(MessageHeaderNames.CorrelationId, id);
         }
 
         if (metadata is not null)
