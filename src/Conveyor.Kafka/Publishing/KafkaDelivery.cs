@@ -21,9 +21,11 @@ namespace Conveyor.Kafka.Publishing;
 /// </remarks>
 internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDeliveryResult>
 {
+    // Bounded by the queue's own count, read without a write: a shared counter updated with an atomic operation by the
+    // sending thread (rent) and the completing one (return) cost two contended writes per record. The bound may be
+    // passed by the few returns that race one another.
     private const int PoolLimit = 16_384;
     private static readonly ConcurrentQueue<KafkaDelivery> Pool = new();
-    private static int _pooled;
 
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
     private readonly Action<DeliveryReport<byte[]?, byte[]?>> _onDelivered;
@@ -48,11 +50,7 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
     /// <summary>A delivery for one record; <paramref name="onWritten"/> learns its partition and offset once it is acknowledged.</summary>
     public static KafkaDelivery Rent(string? messageId, string topic, Action<TopicPartition, long>? onWritten)
     {
-        if (Pool.TryDequeue(out var delivery))
-        {
-            Interlocked.Decrement(ref _pooled);
-        }
-        else
+        if (!Pool.TryDequeue(out var delivery))
         {
             delivery = new KafkaDelivery();
         }
@@ -180,13 +178,9 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
         _core.Reset();
         _messageId = null;
         _onWritten = null;
-        if (Interlocked.Increment(ref _pooled) <= PoolLimit)
+        if (Pool.Count < PoolLimit)
         {
             Pool.Enqueue(this);
-        }
-        else
-        {
-            Interlocked.Decrement(ref _pooled);
         }
     }
 }
