@@ -263,6 +263,7 @@ internal sealed class KafkaConsumerEngine
         IConsumer<byte[]?, byte[]?> consumer, AssignedPartitions partitions, OffsetCommitter committer)
     {
         var workers = partitions.RemoveAll();
+        Log.Stopping(_context.Logger, _context.Outstanding, _context.Options.ShutdownGracePeriod);
         PartitionDrain.CloseAndWait(workers, _context.Options.ShutdownGracePeriod, _context.Time, _context.Logger);
         committer.Commit(consumer, workers, stopping: true);
         try

@@ -90,6 +90,9 @@ internal static partial class Log
     [LoggerMessage(3125, LogLevel.Warning, "Could not read the committed offsets of {Partitions}: records deleted unread are not checked, and librdkafka looks up where they start")]
     public static partial void CommittedReadFailed(ILogger logger, string partitions, Exception exception);
 
+    [LoggerMessage(3126, LogLevel.Information, "Kafka consumer stopping: {InFlight} records in flight get up to {Grace} to finish, then the finished offsets are committed")]
+    public static partial void Stopping(ILogger logger, int inFlight, TimeSpan grace);
+
     [LoggerMessage(3150, LogLevel.Information, "Exactly-once: transactional producer {TransactionalId} initialised; earlier producers with this id are fenced")]
     public static partial void TransactionsStarted(ILogger logger, string transactionalId);
 

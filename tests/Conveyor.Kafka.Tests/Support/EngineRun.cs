@@ -19,7 +19,8 @@ internal sealed class EngineRun : IAsyncDisposable
         bool stopWhenIdle,
         RecordingLogger logger,
         string? assignmentStrategy,
-        Conveyor.Kafka.ConsumerEngine.Transactions.KafkaTransactions? transactions)
+        Conveyor.Kafka.ConsumerEngine.Transactions.KafkaTransactions? transactions,
+        TimeProvider? timeProvider)
     {
         var config = kafka.ConsumerConfig(groupId);
         // The embedded cluster completes every rebalance after session.timeout.ms minus one second, and
@@ -32,7 +33,7 @@ internal sealed class EngineRun : IAsyncDisposable
         }
 
         Logger = logger;
-        var engine = new KafkaConsumerEngine(config, [topic], processor, options, logger, Observer, transactions: transactions);
+        var engine = new KafkaConsumerEngine(config, [topic], processor, options, logger, Observer, timeProvider, transactions: transactions);
         Completion = engine.RunAsync(stopWhenIdle, _stop.Token);
     }
 
@@ -52,8 +53,9 @@ internal sealed class EngineRun : IAsyncDisposable
         bool stopWhenIdle = false,
         string name = "engine",
         string? assignmentStrategy = null,
-        Conveyor.Kafka.ConsumerEngine.Transactions.KafkaTransactions? transactions = null) =>
-        new(kafka, groupId, topic, processor, options ?? FastOptions(), stopWhenIdle, new RecordingLogger(output, name), assignmentStrategy, transactions);
+        Conveyor.Kafka.ConsumerEngine.Transactions.KafkaTransactions? transactions = null,
+        TimeProvider? timeProvider = null) =>
+        new(kafka, groupId, topic, processor, options ?? FastOptions(), stopWhenIdle, new RecordingLogger(output, name), assignmentStrategy, transactions, timeProvider);
 
     /// <summary>Defaults with commits and backoffs short enough for tests.</summary>
     public static KafkaConsumerOptions FastOptions() => new()
