@@ -56,11 +56,12 @@ internal static class ConveyorApp
     /// <summary>
     /// Calls <paramref name="send"/> for 0..<paramref name="messages"/>-1 from one logical flow, so sends start in
     /// sequence order, with up to <paramref name="window"/> of them awaiting their acknowledgement at once. When the
-    /// window is full the loop waits until half of it completed, so it does not wake once per acknowledgement.
+    /// window is full the loop waits until half of it completed, so it does not wake once per acknowledgement. The
+    /// count of sends in flight is kept with atomic operations, not a lock that the sending loop and the completing
+    /// thread would take twice per message.
     /// </summary>
     public static async Task SendWindowedAsync(int messages, int window, Func<int, ValueTask> send)
     {
-        var gate = new Lock();
         var outstanding = 0;
         var low = window / 2;
         TaskCompletionSource? waiter = null;
@@ -70,26 +71,20 @@ internal static class ConveyorApp
 
         for (var i = 0; i < messages; i++)
         {
-            Task? wait = null;
-            lock (gate)
+            if (Volatile.Read(ref outstanding) >= window)
             {
-                if (outstanding >= window)
+                var wait = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Interlocked.Exchange(ref waiter, wait);
+
+                // Completions that brought the window down before the waiter was published did not see it: take it
+                // back and go on, unless a completion took it meanwhile (then it is set).
+                if (Volatile.Read(ref outstanding) > low || Interlocked.Exchange(ref waiter, null) is null)
                 {
-                    waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    wait = waiter.Task;
+                    await wait.Task.ConfigureAwait(false);
                 }
             }
 
-            if (wait is not null)
-            {
-                await wait.ConfigureAwait(false);
-            }
-
-            lock (gate)
-            {
-                outstanding++;
-            }
-
+            Interlocked.Increment(ref outstanding);
             ValueTask pending;
             try
             {
@@ -112,9 +107,9 @@ internal static class ConveyorApp
         }
 
         await done.Task.ConfigureAwait(false);
-        if (failure is not null)
+        if (Volatile.Read(ref failure) is { } error)
         {
-            throw new InvalidOperationException($"A send failed: {failure.Message}", failure);
+            throw new InvalidOperationException($"A send failed: {error.Message}", error);
         }
 
         async Task Track(ValueTask task)
@@ -134,19 +129,16 @@ internal static class ConveyorApp
 
         void Completed(Exception? error)
         {
-            TaskCompletionSource? wake = null;
-            lock (gate)
+            if (error is not null)
             {
-                failure ??= error;
-                outstanding--;
-                if (waiter is not null && outstanding <= low)
-                {
-                    wake = waiter;
-                    waiter = null;
-                }
+                Interlocked.CompareExchange(ref failure, error, null);
             }
 
-            wake?.TrySetResult();
+            if (Interlocked.Decrement(ref outstanding) <= low && Volatile.Read(ref waiter) is not null)
+            {
+                Interlocked.Exchange(ref waiter, null)?.TrySetResult();
+            }
+
             if (Interlocked.Decrement(ref remaining) == 0)
             {
                 done.TrySetResult();

@@ -4,8 +4,9 @@ namespace Conveyor.Kafka.Publishing;
 
 /// <summary>
 /// Completes acknowledged sends in batches on the thread pool: the producer's delivery thread only queues a finished
-/// <see cref="KafkaDelivery"/>, and a drainer on the pool completes every queued one, running its awaiter's
-/// continuation in place, instead of one pool hand-off (and often one thread wake-up) per acknowledgement.
+/// <see cref="KafkaDelivery"/> that is awaited, and a drainer on the pool completes every queued one, running its
+/// awaiter's continuation in place, instead of one pool hand-off (and often one thread wake-up) per acknowledgement.
+/// (A send that nothing awaits yet has no continuation to run, and is completed where its report arrives.)
 /// </summary>
 /// <remarks>
 /// A continuation may block — a caller that waits synchronously on another send (<c>.GetAwaiter().GetResult()</c>)

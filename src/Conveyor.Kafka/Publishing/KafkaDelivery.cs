@@ -12,14 +12,20 @@ namespace Conveyor.Kafka.Publishing;
 /// <remarks>
 /// An instance goes back to the pool only when both its delivery report arrived and its result was read: a send whose
 /// wait was cancelled still gets its report later, which must not land on a reused instance. Continuations run on the
-/// thread pool, never on the producer's delivery thread nor on a thread that cancels a wait: completions go through
-/// <see cref="DeliveryCompletions"/>, which completes the acknowledgements of a batch on one pool thread.
+/// thread pool, never on the producer's delivery thread nor on a thread that cancels a wait: the completion of a send
+/// that is awaited goes through <see cref="DeliveryCompletions"/>, which completes the acknowledgements of a burst on
+/// one pool thread. A send that nothing awaits yet (a batch's records, handed over before the first is awaited) is
+/// completed where its report arrives, as there is no continuation to run: its later await finds it done, without a
+/// hand-off to the pool. An await that races with that completion has its continuation queued to the pool, never run
+/// on the reporting thread (<see cref="ManualResetValueTaskSourceCore{TResult}.RunContinuationsAsynchronously"/>).
 /// </remarks>
 internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDeliveryResult>
 {
+    // Bounded by the queue's own count, read without a write: a shared counter updated with an atomic operation by the
+    // sending thread (rent) and the completing one (return) cost two contended writes per record. The bound may be
+    // passed by the few returns that race one another.
     private const int PoolLimit = 16_384;
     private static readonly ConcurrentQueue<KafkaDelivery> Pool = new();
-    private static int _pooled;
 
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
     private readonly Action<DeliveryReport<byte[]?, byte[]?>> _onDelivered;
@@ -31,6 +37,9 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
     private long _offset;
     private int _owners;
     private int _completed;
+
+    // 1 once an awaiter registered its continuation (OnCompleted): its completion then goes through DeliveryCompletions.
+    private int _awaited;
     private Exception? _error;
 
     private KafkaDelivery() => _onDelivered = OnDelivered;
@@ -41,11 +50,7 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
     /// <summary>A delivery for one record; <paramref name="onWritten"/> learns its partition and offset once it is acknowledged.</summary>
     public static KafkaDelivery Rent(string? messageId, string topic, Action<TopicPartition, long>? onWritten)
     {
-        if (Pool.TryDequeue(out var delivery))
-        {
-            Interlocked.Decrement(ref _pooled);
-        }
-        else
+        if (!Pool.TryDequeue(out var delivery))
         {
             delivery = new KafkaDelivery();
         }
@@ -55,6 +60,7 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
         delivery._onWritten = onWritten;
         delivery._owners = 2;
         delivery._completed = 0;
+        delivery._awaited = 0;
         return delivery;
     }
 
@@ -74,8 +80,11 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        Volatile.Write(ref _awaited, 1);
         _core.OnCompleted(continuation, state, token, flags);
+    }
 
     void IValueTaskSource.GetResult(short token)
     {
@@ -127,12 +136,24 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
         }
 
         _error = error;
-        DeliveryCompletions.Post(this);
+        if (Volatile.Read(ref _awaited) == 0)
+        {
+            // Nothing awaits it yet: no continuation to run, so it is completed here. One registered meanwhile is
+            // queued to the pool by the completion, not run on this (the producer's delivery) thread.
+            Finish(runContinuationAsynchronously: true);
+        }
+        else
+        {
+            DeliveryCompletions.Post(this);
+        }
     }
 
     /// <summary>Completes the wait, running its continuation on the calling thread (a <see cref="DeliveryCompletions"/> drainer).</summary>
-    public void RunCompletion()
+    public void RunCompletion() => Finish(runContinuationAsynchronously: false);
+
+    private void Finish(bool runContinuationAsynchronously)
     {
+        _core.RunContinuationsAsynchronously = runContinuationAsynchronously;
         if (_error is { } error)
         {
             _error = null;
@@ -157,13 +178,9 @@ internal sealed class KafkaDelivery : IValueTaskSource, IValueTaskSource<KafkaDe
         _core.Reset();
         _messageId = null;
         _onWritten = null;
-        if (Interlocked.Increment(ref _pooled) <= PoolLimit)
+        if (Pool.Count < PoolLimit)
         {
             Pool.Enqueue(this);
-        }
-        else
-        {
-            Interlocked.Decrement(ref _pooled);
         }
     }
 }

@@ -30,6 +30,21 @@ internal static class KafkaRecords
     // How old a message may be for the record's timestamp to carry its creation time (see From).
     private const long RecentMilliseconds = 60_000;
 
+    // How long a creation time found recent is taken as recent without reading the clock again (see IsRecent).
+    private const long RecheckMilliseconds = 1_000;
+
+    // The last creation time this thread found recent: its header's string, its milliseconds, and when it was checked
+    // (Environment.TickCount64). Messages made in the same millisecond on a thread share the string
+    // (MessageHeadersFactory), so it is parsed and checked against the clock once, not per record.
+    [ThreadStatic]
+    private static string? t_recentCreated;
+
+    [ThreadStatic]
+    private static long t_recentMilliseconds;
+
+    [ThreadStatic]
+    private static long t_recentCheckedAt;
+
     // Marks a record of the distributed bus, which reads the message kind on receipt (Conveyor.Distributed.DistributedHeaders.Map).
     private const string DistributedMapHeader = "conveyor.distributed.map";
 
@@ -48,10 +63,7 @@ internal static class KafkaRecords
         var headers = reuse?.EmptyHeaders() ?? new RecordHeaders(new Headers(), null);
         var scan = HeaderScan.Of(message.Headers);
         var timestamp = Timestamp.Default;
-        if (omitImpliedHeaders && scan.Created is { } created
-            && long.TryParse(created, NumberStyles.None, CultureInfo.InvariantCulture, out var createdMs)
-            && IsCanonical(createdMs, created)
-            && Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - createdMs) <= RecentMilliseconds)
+        if (omitImpliedHeaders && scan.Created is { } created && IsRecent(created, out var createdMs))
         {
             // The record's own timestamp carries the creation time. Only for a message created moments ago (nearly
             // all): an older one (a retry, a replay, a message that waited in an outbox) keeps its header and gets the
@@ -155,6 +167,36 @@ internal static class KafkaRecords
         scan.PartitionKey is { } partitionKey ? Encoding.UTF8.GetBytes(partitionKey)
         : scan.ConsumedKey is { } consumedKey ? ConsumedKey(consumedKey, scan.KeyEncoding)
         : idBytes ?? Encoding.UTF8.GetBytes(scan.Id ?? MessageIds.New());
+
+    /// <summary>
+    /// Whether <paramref name="created"/> (a <c>timestamp</c> header) is a time of the last minute written canonically, so
+    /// that the record's timestamp can carry it. A string found so with a second to spare is taken as recent again for a
+    /// second without parsing it or reading the clock.
+    /// </summary>
+    private static bool IsRecent(string created, out long createdMs)
+    {
+        var tick = Environment.TickCount64;
+        if (ReferenceEquals(created, t_recentCreated) && tick - t_recentCheckedAt < RecheckMilliseconds)
+        {
+            createdMs = t_recentMilliseconds;
+            return true;
+        }
+
+        if (!long.TryParse(created, NumberStyles.None, CultureInfo.InvariantCulture, out createdMs) || !IsCanonical(createdMs, created))
+        {
+            return false;
+        }
+
+        var age = Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - createdMs);
+        if (age <= RecentMilliseconds - RecheckMilliseconds)
+        {
+            t_recentCreated = created;
+            t_recentMilliseconds = createdMs;
+            t_recentCheckedAt = tick;
+        }
+
+        return age <= RecentMilliseconds;
+    }
 
     /// <summary>Whether <paramref name="text"/> is how <paramref name="value"/> is written (no sign, no leading zeros), without formatting a string.</summary>
     private static bool IsCanonical(long value, string text)

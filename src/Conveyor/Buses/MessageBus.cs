@@ -59,7 +59,7 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             ArgumentNullException.ThrowIfNull(@event, nameof(events));
         }
 
-        return SendBatchAsync(batch, metadata, @event => Runtime.EventsFor(@event.GetType()), cancellationToken);
+        return SendBatchAsync(batch, metadata, Runtime.EventsFor, cancellationToken);
     }
 
     public ValueTask SendManyAsync<TCommand>(IEnumerable<TCommand> commands, Func<TCommand, IReadOnlyDictionary<string, string>?>? metadata = null, CancellationToken cancellationToken = default)
@@ -79,7 +79,7 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             }
         }
 
-        return SendBatchAsync(batch, metadata, command => routes[command.GetType()], cancellationToken);
+        return SendBatchAsync(batch, metadata, type => routes[type], cancellationToken);
     }
 
     ValueTask<TResult> IQueryBus.SendAsync<TResult>(object query, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
@@ -143,13 +143,16 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
     /// Hands every message of the batch over before awaiting any acknowledgement: synchronous handlers run in the
     /// caller's flow, in batch order; each asynchronous copy enters the outgoing path at once and its send is awaited
     /// afterwards, in batch order (by then most have completed). A failure is recorded against its message and the
-    /// batch goes on; the failures are thrown together at the end.
+    /// batch goes on; the failures are thrown together at the end. The endpoints are looked up once per run of messages
+    /// of one type (a batch is usually of one type).
     /// </summary>
-    private async ValueTask SendBatchAsync<T>(IReadOnlyList<T> batch, Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, Func<object, RuntimeEndpoint[]> endpointsOf, CancellationToken cancellationToken)
+    private async ValueTask SendBatchAsync<T>(IReadOnlyList<T> batch, Func<T, IReadOnlyDictionary<string, string>?>? metadataOf, Func<Type, RuntimeEndpoint[]> endpointsOf, CancellationToken cancellationToken)
         where T : notnull
     {
         var pending = new List<(int Index, ValueTask Send)>(batch.Count);
         List<MessageBatchFailure>? failures = null;
+        Type? type = null;
+        RuntimeEndpoint[] endpoints = [];
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
@@ -157,7 +160,12 @@ internal sealed class MessageBus(MessageDispatcher dispatcher) : ICommandBus, IE
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var metadata = metadataOf?.Invoke(message);
-                var endpoints = endpointsOf(message);
+                if (message.GetType() != type)
+                {
+                    endpoints = endpointsOf(message.GetType());
+                    type = message.GetType();
+                }
+
                 foreach (var endpoint in endpoints)
                 {
                     if (!endpoint.Info.IsAsynchronous)

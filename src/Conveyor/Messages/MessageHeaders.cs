@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
@@ -238,6 +239,13 @@ public sealed class MessageHeaders : IReadOnlyDictionary<string, string>
         }
 
         return -1;
+    }
+
+    /// <summary>Adds a header known to be absent (a builder filling new headers), without searching for it first.</summary>
+    internal void AddNew(string name, string value)
+    {
+        Debug.Assert(IndexOf(name) < 0, $"The header '{name}' is already set.");
+        Append(name, value);
     }
 
     private void Append(string name, string value)
