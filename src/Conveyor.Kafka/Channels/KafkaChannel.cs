@@ -268,7 +268,23 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 // Stopping: the engine closes its partitions on its next poll, and until then a worker would start the
                 // records behind the one that just finished. Hand out nothing new; the record stays uncommitted.
                 ? ValueTask.FromResult(RecordOutcome.Release)
-                : HandleAsync(record, KafkaInboundMessage.From(record, this, revoked), token, revoked);
+                : Handle(record, KafkaInboundMessage.From(record, this, revoked), token, revoked);
+
+        // A record due now, outside a transaction — nearly every one — without an async method of its own: the handler's
+        // answer becomes the record's outcome as it completes.
+        ValueTask<RecordOutcome> Handle(ConsumeResult<byte[]?, byte[]?> record, KafkaInboundMessage inbound, CancellationToken token, CancellationToken revoked)
+        {
+            if (transactions is not null || inbound.Message.DeliverAt is not null)
+            {
+                return HandleAsync(record, inbound, token, revoked);
+            }
+
+            var acknowledged = handler(inbound, token);
+            return acknowledged.IsCompletedSuccessfully ? new ValueTask<RecordOutcome>(OutcomeOf(acknowledged.Result)) : OutcomeAsync(acknowledged);
+        }
+
+        static async ValueTask<RecordOutcome> OutcomeAsync(ValueTask<Acknowledgement> acknowledged) =>
+            OutcomeOf(await acknowledged.ConfigureAwait(false));
 
         // A batch for batch handlers: every record goes to the pipeline at once, marked with the batch, which runs the
         // handler once for all of them and answers each record's call when it is done. Under exactly-once the batch
@@ -365,14 +381,16 @@ internal sealed class KafkaChannel : IKafkaConsumerChannel, IPartitionLagReporte
                 }
             }
 
-            return acknowledgement switch
-            {
-                Acknowledgement.Completed => RecordOutcome.Completed,
-                Acknowledgement.Release => RecordOutcome.Release,
-                _ => RecordOutcome.Stop,
-            };
+            return OutcomeOf(acknowledgement);
         }
     }
+
+    private static RecordOutcome OutcomeOf(Acknowledgement acknowledgement) => acknowledgement switch
+    {
+        Acknowledgement.Completed => RecordOutcome.Completed,
+        Acknowledgement.Release => RecordOutcome.Release,
+        _ => RecordOutcome.Stop,
+    };
 
     /// <summary>The transactions of an exactly-once run, with a transactional id of its own in this process.</summary>
     private KafkaTransactions StartTransactions()

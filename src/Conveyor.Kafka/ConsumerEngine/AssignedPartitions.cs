@@ -13,6 +13,10 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
     private readonly List<PartitionWorker> _unstarted = [];
     private bool _everAssigned;
 
+    // The worker of the last record dispatched: the client returns a partition's records in runs, so most records find
+    // theirs without hashing the topic's name. Cleared whenever the assignment changes.
+    private PartitionWorker? _last;
+
     public IReadOnlyCollection<PartitionWorker> Workers => _workers.Values;
 
     /// <summary>True once an assignment was received and every assigned partition reached its end.</summary>
@@ -21,6 +25,7 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
     public void Add(IEnumerable<TopicPartition> partitions)
     {
         _everAssigned = true;
+        _last = null;
         foreach (var partition in partitions)
         {
             _atEnd.Remove(partition);
@@ -32,6 +37,7 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
     public List<PartitionWorker> Remove(IEnumerable<TopicPartition> partitions)
     {
         var removed = new List<PartitionWorker>();
+        _last = null;
         foreach (var partition in partitions)
         {
             _atEnd.Remove(partition);
@@ -52,12 +58,18 @@ internal sealed class AssignedPartitions(ConsumerRunContext context)
     /// </summary>
     public bool TryDispatch(ConsumeResult<byte[]?, byte[]?> record)
     {
-        var partition = record.TopicPartition;
-        if (!_workers.TryGetValue(partition, out var worker))
+        var worker = _last;
+        if (worker is null || record.Partition != worker.Partition.Partition || !ReferenceEquals(record.Topic, worker.Partition.Topic) && record.Topic != worker.Partition.Topic)
         {
-            return false;
+            if (!_workers.TryGetValue(record.TopicPartition, out worker))
+            {
+                return false;
+            }
+
+            _last = worker;
         }
 
+        var partition = worker.Partition;
         if (_atEnd.Count > 0)
         {
             _atEnd.Remove(partition);

@@ -85,6 +85,7 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
 
         Log.ConsumerStarted(logger, channelName);
         status.Running(channelName);
+        var statusEntry = status.EntryOf(channelName);
         var pause = channel.Capabilities.CanPause ? status.PauseOf(channelName) : null;
         using var attached = pause?.AttachLoop();
         ReceiveSummary summary;
@@ -115,37 +116,53 @@ internal sealed class ConsumerRunner(ConveyorRuntime runtime, InboundPipeline pi
         Log.ConsumerStopped(logger, channelName, finished);
         return new ConsumerRunResult(channelName, finished, failed, reason) { Duplicates = duplicates };
 
-        async ValueTask<Acknowledgement> Handle(InboundMessage message, CancellationToken lost)
+        // A message the pipeline finished at once — nearly every one — is counted without an async method of its own.
+        ValueTask<Acknowledgement> Handle(InboundMessage message, CancellationToken lost)
         {
-            var result = await pipeline.ProcessAsync(message, handlerTokens.For(lost)).ConfigureAwait(false);
+            var processing = pipeline.ProcessAsync(message, handlerTokens.For(lost));
+            return processing.IsCompletedSuccessfully ? Finish(message, processing.Result) : HandleAsync(message, processing);
+        }
+
+        async ValueTask<Acknowledgement> HandleAsync(InboundMessage message, ValueTask<ProcessingResult> processing) =>
+            await Finish(message, await processing.ConfigureAwait(false)).ConfigureAwait(false);
+
+        ValueTask<Acknowledgement> Finish(InboundMessage message, ProcessingResult result)
+        {
             if (result.Acknowledgement != Acknowledgement.Completed)
             {
-                return result.Acknowledgement;
+                return new ValueTask<Acknowledgement>(result.Acknowledgement);
             }
 
-            status.MessageFinished(channelName);
+            statusEntry.MessageFinished();
             var count = Interlocked.Increment(ref finished);
             if (result.Outcome == ProcessingOutcome.Duplicate)
             {
                 Interlocked.Increment(ref duplicates);
             }
 
+            var stop = false;
             if (result.Failed)
             {
                 Interlocked.Increment(ref failed);
                 if (options.StopOnFailure)
                 {
                     reason = $"stopped on failure of message {message.Message.MessageId}";
-                    await limit.CancelAsync().ConfigureAwait(false);
+                    stop = true;
                 }
             }
 
             if (count >= options.MaxMessages)
             {
                 reason ??= $"handled {count} message(s)";
-                await limit.CancelAsync().ConfigureAwait(false);
+                stop = true;
             }
 
+            return stop ? StopAsync() : new ValueTask<Acknowledgement>(Acknowledgement.Completed);
+        }
+
+        async ValueTask<Acknowledgement> StopAsync()
+        {
+            await limit.CancelAsync().ConfigureAwait(false);
             return Acknowledgement.Completed;
         }
     }

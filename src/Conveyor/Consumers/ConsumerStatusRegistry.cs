@@ -7,6 +7,7 @@ namespace Conveyor.Consumers;
 internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatusRegistry, IConsumerStatusReporter
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Runtime.CoarseClock _clock = new(time);
 
     public IReadOnlyList<ConsumerStatus> Consumers =>
         [.. _entries.Values.Select(e => e.Snapshot()).OrderBy(s => s.Name, StringComparer.Ordinal)];
@@ -14,7 +15,7 @@ internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatu
     public ConsumerStatus? Find(string name) => _entries.TryGetValue(name, out var entry) ? entry.Snapshot() : null;
 
     /// <summary>The pause of consumer <paramref name="name"/>, which outlives its runs.</summary>
-    public ConsumerPause PauseOf(string name) => _entries.GetOrAdd(name, static n => new Entry(n)).Pause;
+    public ConsumerPause PauseOf(string name) => EntryOf(name).Pause;
 
     public void Starting(string name) => Update(name, e => e.State = ConsumerState.Starting);
 
@@ -41,16 +42,11 @@ internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatu
         e.LastError = Describe(error);
     });
 
-    /// <summary>Called for every finished message: no closure, one lookup, one short lock.</summary>
-    public void MessageFinished(string name)
-    {
-        var entry = _entries.GetOrAdd(name, static n => new Entry(n));
-        var now = time.GetUtcNow();
-        lock (entry)
-        {
-            entry.LastMessageAt = now;
-        }
-    }
+    /// <summary>
+    /// What a run of consumer <paramref name="name"/> records its finished messages on (<see cref="Entry.MessageFinished"/>):
+    /// found once per run, not once per message.
+    /// </summary>
+    public Entry EntryOf(string name) => _entries.GetOrAdd(name, static (n, clock) => new Entry(n, clock), _clock);
 
     public void PartitionsAssigned(string name, IEnumerable<string> partitions) => Update(name, e => e.Partitions.UnionWith(partitions));
 
@@ -63,26 +59,34 @@ internal sealed class ConsumerStatusRegistry(TimeProvider time) : IConsumerStatu
 
     private void Update(string name, Action<Entry> change)
     {
-        var entry = _entries.GetOrAdd(name, static n => new Entry(n));
+        var entry = EntryOf(name);
         lock (entry)
         {
             change(entry);
         }
     }
 
-    private sealed class Entry(string name)
+    /// <summary>One consumer's status.</summary>
+    internal sealed class Entry(string name, Runtime.CoarseClock clock)
     {
+        // When the last message finished (UTC ticks; zero before any): written on every finished message, so without a
+        // lock, from a clock read at most once a millisecond.
+        private long _lastMessageTicks;
+
         public ConsumerState State { get; set; } = ConsumerState.Starting;
 
         public SortedSet<string> Partitions { get; } = new(StringComparer.Ordinal);
 
         public ConsumerError? LastError { get; set; }
 
-        public DateTimeOffset? LastMessageAt { get; set; }
+        public DateTimeOffset? LastMessageAt => Volatile.Read(ref _lastMessageTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
         public long FailedDeadLetterWrites { get; set; }
 
         public ConsumerPause Pause { get; } = new();
+
+        /// <summary>Called for every finished message.</summary>
+        public void MessageFinished() => Volatile.Write(ref _lastMessageTicks, clock.UtcTicks);
 
         public ConsumerStatus Snapshot()
         {

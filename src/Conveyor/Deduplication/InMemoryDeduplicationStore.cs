@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -13,18 +12,20 @@ namespace Conveyor.Deduplication;
 /// </summary>
 /// <remarks>
 /// <para>
-/// An endpoint and key are remembered as a 128-bit hash of both (XxHash128, seeded at random per store), not as their
-/// strings: the store is one open-addressing table of fixed-size slots and one ring of its keys in the order they were
-/// committed, so a claim reads one slot, its commit writes it, and a busy consumer's remembered keys are two arrays
-/// rather than hundreds of thousands of objects for the garbage collector to trace. Two different keys are taken for
-/// one with a probability of about n²/2¹²⁹ for n keys remembered at once (for the default 100,000 keys, about 10⁻²⁹):
+/// An endpoint and key are remembered as a 128-bit hash of both (XxHash128 of the key, seeded with a hash of the
+/// endpoint and a random seed of the store's), not as their strings: the store is one open-addressing table of 16-byte
+/// slots and one ring of its keys, with their expiries, in the order they were committed, so a claim reads one slot,
+/// its commit writes it, and a busy consumer's remembered keys are two arrays rather than hundreds of thousands of
+/// objects for the garbage collector to trace. 127 bits of the hash are kept (the table marks a pending claim with the
+/// last): two different keys are taken for one with a probability of about n²/2¹²⁸ for n keys remembered at once (for
+/// the default 100,000 keys, below 10⁻²⁸):
 /// far below any other cause of a lost message.
 /// </para>
 /// <para>
-/// The capacity bounds the memory a busy consumer's remembered keys take (about 100 bytes each): at 1,000 messages a
-/// second, 24 hours of keys would be 86 million of them. The duplicates one process can meet — a record redelivered
-/// after a failed commit or a rebalance, a producer's retry — arrive within seconds or minutes of the original, which
-/// the most recent keys cover.
+/// The capacity bounds the memory a busy consumer's remembered keys take (60–90 bytes each: two to four 16-byte slots
+/// of a table kept at most half full, and 24 bytes in the ring): at 1,000 messages a second, 24 hours of keys would be
+/// 86 million of them. The duplicates one process can meet — a record redelivered after a failed commit or a
+/// rebalance, a producer's retry — arrive within seconds or minutes of the original, which the most recent keys cover.
 /// </para>
 /// </remarks>
 /// <param name="retention">How long a key is remembered after the unit of work that claimed it committed.</param>
@@ -32,7 +33,7 @@ namespace Conveyor.Deduplication;
 /// <param name="capacity">The most committed keys remembered at once; the oldest are forgotten first beyond it.</param>
 public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider time, int capacity = InMemoryDeduplicationStore.DefaultCapacity) : IDeduplicationStore
 {
-    /// <summary>The capacity when none is given: 100,000 keys, about 10 MB.</summary>
+    /// <summary>The capacity when none is given: 100,000 keys, about 6.5 MB.</summary>
     public const int DefaultCapacity = 100_000;
 
     // Both arrays start small and double as keys come, the ring up to the capacity.
@@ -40,19 +41,28 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
 
     private readonly Lock _gate = new();
     private readonly long _retention = retention.Ticks;
+    private readonly Runtime.CoarseClock _clock = new(time);
     private readonly int _capacity = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The capacity must be at least one key.");
 
     // Random per store: which keys share a hash cannot be known, or chosen, from outside the process.
     private readonly long _seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(sizeof(long)));
 
-    // Every key claimed or remembered: linear probing, at most half full, a free slot's key zero.
-    private Slot[] _slots = new Slot[2 * InitialRing];
+    private EndpointSeed? _lastEndpoint;
+
+    // Every key claimed or remembered: linear probing, at most half full, a free slot's key zero. A slot is the key alone
+    // (16 bytes, its top bit marking a pending claim), so that the table a claim and a forget probe at random stays small
+    // — 4 MB for the default capacity, where key, expiry and claim took 8 — and holds no reference for the garbage
+    // collector to scan. A committed key's expiry is in the ring.
+    private Key[] _slots = new Key[2 * InitialRing];
     private int _used;
     private int _pending;
 
+    // Claims waiting for a pending claim of the same key to end: made only when one waits.
+    private Dictionary<Key, TaskCompletionSource>? _waiters;
+
     // Committed keys in the order they were committed; with one retention for all, that is also the order they expire
-    // in, so forgetting is a walk from the head that stops at the first key still remembered. A key committed again
-    // after it expired is in it twice: only its latest commit forgets it.
+    // in, so forgetting is a walk from the head that stops at the first key still remembered. Each committed key of the
+    // table is in it once.
     private Remembered[] _ring = new Remembered[Math.Min(InitialRing, capacity)];
     private int _head;
     private int _ringCount;
@@ -83,27 +93,29 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
             lock (_gate)
             {
                 var index = Find(hash, out var exists);
-                ref var slot = ref _slots[index];
-                if (exists && slot.Pending is { } pending)
+                if (exists && _slots[index].IsPending)
                 {
-                    ended = pending.WaitForEnd();
+                    _waiters ??= [];
+                    if (!_waiters.TryGetValue(hash, out var waiters))
+                    {
+                        // Waiters resume on the thread pool, not inside the commit of the unit of work that ends the claim.
+                        waiters = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        _waiters.Add(hash, waiters);
+                    }
+
+                    ended = waiters.Task;
                 }
-                else if (exists && slot.Expires > time.GetUtcNow().UtcTicks)
+                else if (exists && !ForgottenAsExpired(hash))
                 {
                     return false;
                 }
                 else
                 {
-                    // New, or remembered past its retention and not forgotten yet: claimed anew.
+                    // New, or forgotten just now as expired: claimed anew.
                     claim = new Claim(this, hash);
-                    slot.Pending = claim;
                     _pending++;
-                    if (!exists)
-                    {
-                        slot.Key = hash;
-                        Added();
-                    }
-
+                    _slots[Find(hash, out _)] = hash.AsPending();
+                    Added();
                     break;
                 }
             }
@@ -131,36 +143,40 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(RemoveExpired(time.GetUtcNow().UtcTicks));
+            return ValueTask.FromResult(RemoveExpired(_clock.UtcTicks));
         }
     }
 
-    // Returns the claim's waiters' source, read under the same lock that ends the claim.
+    // Returns the source of the claims waiting for this one, taken under the same lock that ends the claim.
     private TaskCompletionSource? End(Claim claim, Key hash, bool committed)
     {
         lock (_gate)
         {
-            // A unit of work that ends twice ends its claim once; by then the key may be claimed by another.
-            var index = Find(hash, out var exists);
-            ref var slot = ref _slots[index];
-            if (!exists || slot.Pending != claim)
+            // A unit of work that ends twice ends its claim once.
+            if (claim.Ended)
             {
-                return claim.Waiters;
+                return null;
             }
 
+            claim.Ended = true;
             _pending--;
+            var index = Find(hash, out _);
+            TaskCompletionSource? waiters = null;
+            if (_waiters is { Count: > 0 } && _waiters.Remove(hash, out var waiting))
+            {
+                waiters = waiting;
+            }
+
             if (!committed)
             {
-                // Claimed only when new or past its retention: nothing of it is to be remembered. A ring entry of an
-                // earlier commit finds no key when it is due.
+                // Claimed only when new or forgotten: nothing of it is to be remembered.
                 Remove(index);
-                return claim.Waiters;
+                return waiters;
             }
 
-            var now = time.GetUtcNow().UtcTicks;
+            _slots[index] = hash;
+            var now = _clock.UtcTicks;
             var expires = now > long.MaxValue - _retention ? long.MaxValue : now + _retention;
-            slot.Expires = expires;
-            slot.Pending = null;
 
             // Forgetting as keys are committed keeps the store bounded even where nothing calls RemoveExpiredAsync.
             RemoveExpired(now);
@@ -170,8 +186,20 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
             }
 
             Enqueue(new Remembered(hash, expires));
-            return claim.Waiters;
+            return waiters;
         }
+    }
+
+    // Whether a committed key had expired: the expired keys are the ring's first, and are forgotten now.
+    private bool ForgottenAsExpired(Key hash)
+    {
+        if (RemoveExpired(_clock.UtcTicks) == 0)
+        {
+            return false;
+        }
+
+        Find(hash, out var exists);
+        return !exists;
     }
 
     private int RemoveExpired(long now)
@@ -190,10 +218,10 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
 
     private bool Forget(Remembered oldest)
     {
-        // A key committed again after it expired has a later expiry, and one claimed again is pending: only forget
-        // it when this is its latest commit and nobody holds it.
+        // Each committed key is in the ring once; one claimed again since (only when it had expired, which forgets it
+        // first) is not touched.
         var index = Find(oldest.Key, out var exists);
-        if (exists && _slots[index].Expires == oldest.Expires && _slots[index].Pending is null)
+        if (exists && !_slots[index].IsPending)
         {
             Remove(index);
             return true;
@@ -202,24 +230,24 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         return false;
     }
 
+    // The key's characters hashed with a seed of the endpoint's own (the store's seed and the endpoint's characters
+    // hashed), so that the same key of two endpoints is two keys, and each claim hashes the key only. The seed of the
+    // endpoint last seen is kept, found by the string's identity: an endpoint's id is one string for the runtime's life.
     private Key Hash(string endpointId, string key)
     {
-        // The endpoint's length first, so that no two (endpoint, key) pairs are the same characters.
-        var length = 2 + endpointId.Length + key.Length;
-        char[]? rented = null;
-        var text = length <= 256 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length));
-        text[0] = (char)(endpointId.Length >> 16);
-        text[1] = (char)endpointId.Length;
-        endpointId.CopyTo(text[2..]);
-        key.CopyTo(text[(2 + endpointId.Length)..]);
-        var hash = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text[..length]), _seed);
-        if (rented is not null)
+        var endpoint = Volatile.Read(ref _lastEndpoint);
+        if (!ReferenceEquals(endpoint?.Id, endpointId))
         {
-            ArrayPool<char>.Shared.Return(rented);
+            endpoint = new EndpointSeed(endpointId, unchecked((long)XxHash64.HashToUInt64(MemoryMarshal.AsBytes(endpointId.AsSpan()), _seed)));
+            Volatile.Write(ref _lastEndpoint, endpoint);
         }
 
-        // Zero marks a free slot.
-        return hash == UInt128.Zero ? new Key(1, 0) : new Key((ulong)hash, (ulong)(hash >> 64));
+        var hash = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(key.AsSpan()), endpoint!.Seed);
+
+        // 127 bits: the top one marks a pending claim in the table. Zero marks a free slot.
+        var low = (ulong)hash;
+        var high = (ulong)(hash >> 64) & ~Key.PendingBit;
+        return (low | high) == 0 ? new Key(1, 0) : new Key(low, high);
     }
 
     // The key's slot, or the free slot where it would go.
@@ -228,8 +256,8 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         var mask = _slots.Length - 1;
         for (var index = (int)key.Low & mask; ; index = (index + 1) & mask)
         {
-            var found = _slots[index].Key;
-            if (found == key)
+            var found = _slots[index];
+            if (found.Low == key.Low && (found.High & ~Key.PendingBit) == key.High)
             {
                 exists = true;
                 return index;
@@ -251,12 +279,12 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         }
 
         var old = _slots;
-        _slots = new Slot[old.Length * 2];
+        _slots = new Key[old.Length * 2];
         foreach (var slot in old)
         {
-            if (!slot.Key.IsFree)
+            if (!slot.IsFree)
             {
-                _slots[Find(slot.Key, out _)] = slot;
+                _slots[Find(slot.Committed, out _)] = slot;
             }
         }
     }
@@ -273,13 +301,13 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
             while (true)
             {
                 next = (next + 1) & mask;
-                if (_slots[next].Key.IsFree)
+                if (_slots[next].IsFree)
                 {
                     return;
                 }
 
                 // Stays when its home slot is cyclically in (index, next]: a lookup from there still reaches it.
-                var home = (int)_slots[next].Key.Low & mask;
+                var home = (int)_slots[next].Low & mask;
                 var stays = index <= next ? index < home && home <= next : index < home || home <= next;
                 if (!stays)
                 {
@@ -318,19 +346,23 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
         _ringCount++;
     }
 
-    /// <summary>An endpoint and key's 128-bit hash; zero is no key.</summary>
+    /// <summary>An endpoint and key's 127-bit hash; zero is no key. In the table, the top bit marks a pending claim.</summary>
     private readonly record struct Key(ulong Low, ulong High)
     {
+        public const ulong PendingBit = 1UL << 63;
+
         public bool IsFree => (Low | High) == 0;
+
+        public bool IsPending => (High & PendingBit) != 0;
+
+        /// <summary>The key without its pending mark.</summary>
+        public Key Committed => new(Low, High & ~PendingBit);
+
+        public Key AsPending() => new(Low, High | PendingBit);
     }
 
-    /// <summary>A key's state: when it is forgotten once committed (UTC ticks), and the claim holding it now, if any.</summary>
-    private struct Slot
-    {
-        public Key Key;
-        public long Expires;
-        public Claim? Pending;
-    }
+    /// <summary>An endpoint's id and the seed its keys are hashed with.</summary>
+    private sealed record EndpointSeed(string Id, long Seed);
 
     /// <summary>A committed key and the expiry of that commit.</summary>
     private readonly record struct Remembered(Key Key, long Expires);
@@ -338,16 +370,8 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
     /// <summary>An uncommitted claim: commits or rolls back with its unit of work, then releases the claims waiting on it.</summary>
     private sealed class Claim(InMemoryDeduplicationStore store, Key key) : IUnitOfWorkParticipant
     {
-        // Created only when a second claim of the key waits (under the store's gate), so an uncontended claim — every
-        // message of a healthy consumer — allocates no task. Waiters resume on the thread pool, not inside the commit
-        // of the unit of work that ends this claim.
-        private TaskCompletionSource? _ended;
-
-        /// <summary>Under the store's gate: the waiters' source, if any waits.</summary>
-        public TaskCompletionSource? Waiters => _ended;
-
-        /// <summary>Under the store's gate, while the claim is pending.</summary>
-        public Task WaitForEnd() => (_ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        /// <summary>Under the store's gate: whether the claim ended (a unit of work may end it twice).</summary>
+        public bool Ended { get; set; }
 
         public ValueTask CommitAsync(CancellationToken cancellationToken)
         {
@@ -361,7 +385,6 @@ public sealed class InMemoryDeduplicationStore(TimeSpan retention, TimeProvider 
             return ValueTask.CompletedTask;
         }
 
-        // Once the claim left the pending set no waiter can create the source any more, so the one read as it ended holds every waiter.
         public void End(bool committed) => store.End(this, key, committed)?.TrySetResult();
     }
 }

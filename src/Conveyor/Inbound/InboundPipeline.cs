@@ -191,14 +191,32 @@ internal sealed class InboundPipeline(
         }
     }
 
-    /// <summary>Handles one message with the endpoint's retries; a failure after them is retried later or given to the failure handler.</summary>
-    private async ValueTask<ProcessingResult> HandleWithFailuresAsync(
+    /// <summary>
+    /// Handles one message with the endpoint's retries; a failure after them is retried later or given to the failure
+    /// handler. A first attempt that succeeds at once — nearly every message — returns without the async method below.
+    /// </summary>
+    private ValueTask<ProcessingResult> HandleWithFailuresAsync(
         RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, InboundObservation? observation, CancellationToken cancellationToken)
     {
-        var attempts = inbound.Message.Headers.DeliveryAttempt;
-        while (true)
+        var first = HandleAsync(endpoint, inbound, payload, cancellationToken);
+        if (!first.IsCompletedSuccessfully)
         {
-            var (error, duplicate) = await HandleAsync(endpoint, inbound, payload, cancellationToken).ConfigureAwait(false);
+            return HandleWithFailuresAsync(endpoint, inbound, payload, observation, first, cancellationToken);
+        }
+
+        var (error, duplicate) = first.Result;
+        return error is null
+            ? new ValueTask<ProcessingResult>(duplicate ? ProcessingResult.Duplicate : ProcessingResult.Handled)
+            : HandleWithFailuresAsync(endpoint, inbound, payload, observation, new ValueTask<(Exception?, bool)>((error, duplicate)), cancellationToken);
+    }
+
+    private async ValueTask<ProcessingResult> HandleWithFailuresAsync(
+        RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, InboundObservation? observation, ValueTask<(Exception? Error, bool Duplicate)> first, CancellationToken cancellationToken)
+    {
+        var attempts = inbound.Message.Headers.DeliveryAttempt;
+        for (var attempt = first; ; attempt = HandleAsync(endpoint, inbound, payload, cancellationToken))
+        {
+            var (error, duplicate) = await attempt.ConfigureAwait(false);
             if (error is null)
             {
                 return duplicate ? ProcessingResult.Duplicate : ProcessingResult.Handled;
@@ -252,7 +270,17 @@ internal sealed class InboundPipeline(
     /// that commits only when the handler succeeded. Returns the exception the last attempt ended with, or null. With
     /// <paramref name="batch"/>, the batch handler runs once for its members (<paramref name="inbound"/> is the first).
     /// </summary>
-    public async ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken, BatchGroup? batch = null)
+    public ValueTask<(Exception? Error, bool Duplicate)> HandleAsync(RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, CancellationToken cancellationToken, BatchGroup? batch = null)
+    {
+        // An attempt that succeeds at once returns without the async method below.
+        var first = HandleOnceAsync(endpoint, inbound, payload, batch, cancellationToken);
+        return first.IsCompletedSuccessfully
+            ? new ValueTask<(Exception?, bool)>((null, first.Result))
+            : HandleWithInstantRetriesAsync(endpoint, inbound, payload, first, batch, cancellationToken);
+    }
+
+    private async ValueTask<(Exception? Error, bool Duplicate)> HandleWithInstantRetriesAsync(
+        RuntimeEndpoint endpoint, InboundMessage inbound, object? payload, ValueTask<bool> first, BatchGroup? batch, CancellationToken cancellationToken)
     {
         var message = inbound.Message;
         for (var retries = 0; ; retries++)
@@ -260,7 +288,7 @@ internal sealed class InboundPipeline(
             Exception? error;
             try
             {
-                var duplicate = await HandleOnceAsync(endpoint, inbound, payload, batch, cancellationToken).ConfigureAwait(false);
+                var duplicate = await (retries == 0 ? first : HandleOnceAsync(endpoint, inbound, payload, batch, cancellationToken)).ConfigureAwait(false);
                 return (null, duplicate);
             }
             catch (Exception e)
