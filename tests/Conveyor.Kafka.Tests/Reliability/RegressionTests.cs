@@ -70,9 +70,10 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
     /// <para>
     /// The stop is not timed against the wall clock. It was held to 5 s, and in a loaded whole-suite run took 18 s: less
     /// than the 20 s grace period, which therefore was not what it waited for (the drain's grace timer starts after the
-    /// stop does), but the poll loop, the consumer's last commit and close at the shared embedded cluster, and the thread
-    /// pool hops between them. The grace period never runs out on the test's clock instead, so a stop that waits for it
-    /// never ends, and one that does not is given a minute.
+    /// stop does), but what is left of a stop once nothing waits for it: the consumer's last commit and close at the
+    /// embedded cluster the whole suite shares, and the thread-pool hops between the steps (not recorded then; the
+    /// failure message now shows the consumer's log since the stop). The grace period never runs out on the test's clock
+    /// instead, so a stop that waits for it never ends, and one that does not is given a minute.
     /// </para>
     /// </summary>
     [Theory]
