@@ -27,7 +27,8 @@ internal sealed partial class ConsumeScenario(EmbeddedKafkaCluster cluster, Benc
         // Two warm-up runs per side, each a fresh application as a measured round is: after one, the first measured round
         // of Conveyor still took 1.7-2.2x the CPU per message of the next ones (the tiered JIT recompiling what the warm-up
         // made hot, with the new application's own code to compile first); one warm-up run of more records does not do
-        // instead, a run of 400,000 or more records never finishes on the embedded cluster (either side).
+        // instead: all of a run's records must fit in the embedded cluster's partition logs (MaxPartitionLogBytes, ~345,000
+        // of these records over 24 partitions), which RawKafka.Produce checks.
         Console.WriteLine($"Warm-up: {string.Join(", ", sides)}, two runs of {options.WarmUpMessages:N0} messages each (not reported)...");
         for (var run = 0; run < 2; run++)
         {

@@ -33,11 +33,7 @@ if (options.RunThroughput)
     if (options.TracedSides)
     {
         var traced = Report.Traced(runs, options);
-        Console.WriteLine();
-        Console.WriteLine(traced);
-        var tracedPath = Path.Combine(output, "kafka-end-to-end-traced.md");
-        await File.WriteAllTextAsync(tracedPath, Report.Header("Kafka end to end with OpenTelemetry instrumentation on and no exporter: Conveyor and the raw loop, each traced and untraced", command, machine, date, load, Machine.LoadAverage()) + traced);
-        Console.WriteLine($"Written to {tracedPath}");
+        await WriteReportAsync("kafka-end-to-end-traced.md", "Kafka end to end with OpenTelemetry instrumentation on and no exporter: Conveyor and the raw loop, each traced and untraced", date, load, traced);
         return 0;
     }
 
@@ -47,14 +43,10 @@ if (options.RunThroughput)
     }
 
     var body = Report.Throughput(runs, options);
-    Console.WriteLine();
-    Console.WriteLine(body);
     var (file, title) = options.RawHeaders
         ? ("kafka-end-to-end-raw-with-headers.md", "Kafka end to end: Conveyor and WolverineFx.Kafka against a hand-written Confluent.Kafka loop that writes Conveyor's headers")
         : ("kafka-end-to-end.md", "Kafka end to end: Conveyor and WolverineFx.Kafka against a hand-written Confluent.Kafka loop");
-    var path = Path.Combine(output, file);
-    await File.WriteAllTextAsync(path, Report.Header(title, command, machine, date, load, Machine.LoadAverage()) + body);
-    Console.WriteLine($"Written to {path}");
+    await WriteReportAsync(file, title, date, load, body);
 }
 
 if (options.RunProduce)
@@ -74,11 +66,7 @@ if (options.RunKeyParallel)
     var probes = await KeyParallelScenario.ProbeWaitsAsync(delay);
     var runs = await new KeyParallelScenario(cluster, options).RunAsync(delay);
     var body = Report.KeyParallel(runs, probes, options);
-    Console.WriteLine();
-    Console.WriteLine(body);
-    var path = Path.Combine(output, "kafka-key-parallel.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka key-level parallelism: KeyParallel against PartitionSequential and WolverineFx.Kafka ProcessConcurrentlyByKey", command, machine, date, load, Machine.LoadAverage()) + body);
-    Console.WriteLine($"Written to {path}");
+    await WriteReportAsync("kafka-key-parallel.md", "Kafka key-level parallelism: KeyParallel against PartitionSequential and WolverineFx.Kafka ProcessConcurrentlyByKey", date, load, body);
 }
 
 if (options.RunOutbox)
@@ -90,11 +78,7 @@ if (options.RunOutbox)
     Console.WriteLine($"== Outbox: {options.OutboxMessages:N0} commands, each publishing one event, through the {store} outbox vs straight to Kafka ==");
     var runs = await new OutboxScenario(cluster, options).RunAsync();
     var body = Report.Outbox(runs, options);
-    Console.WriteLine();
-    Console.WriteLine(body);
-    var path = Path.Combine(output, file);
-    await File.WriteAllTextAsync(path, Report.Header($"Transactional outbox: events relayed through the {store} outbox against events published straight to Kafka", command, machine, date, load, Machine.LoadAverage()) + body);
-    Console.WriteLine($"Written to {path}");
+    await WriteReportAsync(file, $"Transactional outbox: events relayed through the {store} outbox against events published straight to Kafka", date, load, body);
 }
 
 if (options.RunDatabaseChannel)
@@ -105,11 +89,7 @@ if (options.RunDatabaseChannel)
     Console.WriteLine($"== Database channel on PostgreSQL: {options.ChannelMessages:N0} messages sent and handled by {options.ChannelConsumers} competing consumers ==");
     var (runs, profile) = await new DatabaseChannelScenario(options).RunAsync();
     var body = Report.DatabaseChannel(runs, profile, options);
-    Console.WriteLine();
-    Console.WriteLine(body);
-    var path = Path.Combine(output, options.ChannelSendBatch == 1 ? "database-channel-postgresql.md" : "database-channel-postgresql-send-batches.md");
-    await File.WriteAllTextAsync(path, Report.Header("PostgreSQL database channel: end to end with competing consumers, against WolverineFx.Postgresql", command, machine, date, load, Machine.LoadAverage()) + body);
-    Console.WriteLine($"Written to {path}");
+    await WriteReportAsync(options.ChannelSendBatch == 1 ? "database-channel-postgresql.md" : "database-channel-postgresql-send-batches.md", "PostgreSQL database channel: end to end with competing consumers, against WolverineFx.Postgresql", date, load, body);
 }
 
 if (options.RunExactlyOnce)
@@ -120,11 +100,7 @@ if (options.RunExactlyOnce)
     Console.WriteLine($"== Exactly once: consume-process-produce, {options.Messages:N0} messages, {options.Partitions} partitions, at least once vs exactly once ==");
     var runs = await new ExactlyOnceScenario(cluster, options).RunAsync();
     var body = ExactlyOnceScenario.Report(runs, options);
-    Console.WriteLine();
-    Console.WriteLine(body);
-    var path = Path.Combine(output, "kafka-exactly-once.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka exactly-once consume-process-produce against at-least-once", command, machine, date, load, Machine.LoadAverage()) + body);
-    Console.WriteLine($"Written to {path}");
+    await WriteReportAsync("kafka-exactly-once.md", "Kafka exactly-once consume-process-produce against at-least-once", date, load, body);
 }
 
 if (options.RunBatch)
@@ -136,11 +112,7 @@ if (options.RunBatch)
     using var delay = new PreciseDelay();
     var runs = await new BatchHandlerScenario(cluster, options).RunAsync(delay);
     var body = BatchHandlerScenario.Report(runs, options);
-    Console.WriteLine();
-    Console.WriteLine(body);
-    var path = Path.Combine(output, "kafka-batch-handler.md");
-    await File.WriteAllTextAsync(path, Report.Header("Kafka batch handler: IReadOnlyList<T> against one message per call", command, machine, date, load, Machine.LoadAverage()) + body);
-    Console.WriteLine($"Written to {path}");
+    await WriteReportAsync("kafka-batch-handler.md", "Kafka batch handler: IReadOnlyList<T> against one message per call", date, load, body);
 }
 
 if (options.RunConsume)
@@ -152,6 +124,16 @@ if (options.RunConsume)
 }
 
 return 0;
+
+// Prints a scenario's report and writes it, under its header (command, machine, date, load before and after), to results/FILE.
+async Task WriteReportAsync(string file, string title, DateTimeOffset date, string load, string body)
+{
+    Console.WriteLine();
+    Console.WriteLine(body);
+    var path = Path.Combine(output, file);
+    await File.WriteAllTextAsync(path, Report.Header(title, command, machine, date, load, Machine.LoadAverage()) + body);
+    Console.WriteLine($"Written to {path}");
+}
 
 static string? FindRepository()
 {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using Conveyor.Kafka.Embedded;
 
 namespace Conveyor.Benchmarks.Kafka;
 
@@ -114,6 +115,7 @@ internal static class RawKafka
             throw new InvalidOperationException($"Raw produce: {Interlocked.Read(ref delivered)} of {messages} delivered; first error: {failure?.Reason ?? "none"}.");
         }
 
+        EnsureEveryRecordKept(bootstrapServers, topic, messages);
         return phase;
     }
 
@@ -204,6 +206,30 @@ internal static class RawKafka
         return committed.Sum(c => Math.Max(0, c.Offset.Value));
     }
 
+    /// <summary>
+    /// Throws when the cluster has already deleted records of the fresh <paramref name="topic"/> (a log start offset above
+    /// zero): the embedded cluster keeps at most <see cref="EmbeddedKafkaCluster.MaxPartitionLogBytes"/> per partition and
+    /// silently deletes the oldest records beyond it, and a consumer waiting for all <paramref name="messages"/> would wait
+    /// forever.
+    /// </summary>
+    private static void EnsureEveryRecordKept(string bootstrapServers, string topic, int messages)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(bootstrapServers, $"{topic}-log-start")).Build();
+        var deleted = Enumerable.Range(0, partitions).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).Low.Value);
+        if (deleted > 0)
+        {
+            var kept = Math.Max(1, messages - deleted);
+            var needed = (int)Math.Ceiling(1.1 * messages * partitions / kept);
+            throw new InvalidOperationException(
+                $"The cluster kept {messages - deleted:N0} of the {messages:N0} records written to {topic}: the embedded cluster (librdkafka's mock) "
+                + $"keeps at most {EmbeddedKafkaCluster.MaxPartitionLogBytes / (1024 * 1024)} MiB per partition and deleted the oldest {deleted:N0}, so no "
+                + $"consumer could read them all. Run fewer --messages, or at least --partitions {needed} (this run has {partitions}); see "
+                + "docs/embedded-kafka.md, Known limits.");
+        }
+    }
+
     /// <summary>Waits until <paramref name="topic"/>'s partitions hold <paramref name="messages"/> records (high watermarks), polling.</summary>
     public static async Task WaitForRecordsAsync(string bootstrapServers, string topic, int partitions, int messages, TimeSpan timeout)
     {
@@ -215,6 +241,7 @@ internal static class RawKafka
             written = Enumerable.Range(0, partitions).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
             if (written >= messages)
             {
+                EnsureEveryRecordKept(bootstrapServers, topic, messages);
                 return;
             }
 

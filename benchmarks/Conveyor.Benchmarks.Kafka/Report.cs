@@ -38,19 +38,17 @@ internal static class Report
     {
         var text = new StringBuilder();
         var sides = Sides.All.Where(side => runs.Any(r => r.Side == side)).ToArray();
-        List<ThroughputRun> Of(string side) => [.. runs.Where(r => r.Side == side)];
-        double Median(string side, Func<ThroughputRun, double> value) => Stats.Median(Of(side).Select(value));
-        double EndToEnd(ThroughputRun r) => r.EndToEnd.PerSecond(r.Messages);
+        var by = new SideMedians(runs);
 
         text.AppendLine(Invariant, $"{options.Messages:N0} messages per run, {options.Partitions} partitions per fresh topic ({(double)options.Messages / options.Partitions:N0} records per partition log), {options.Rounds} measured rounds after a warm-up of {options.WarmUpMessages:N0} messages per side, each round starting one side later than the one before. Medians:");
         text.AppendLine();
         text.AppendLine("| side | produce msg/s | consume + handle + commit msg/s | **end to end msg/s** | end to end / raw | CPU µs/msg produce / consume | allocated B/msg produce / consume | committed at stop |");
         text.AppendLine("|---|---:|---:|---:|---:|---|---|---:|");
-        var raw = Median(Sides.Raw, EndToEnd);
+        var raw = by.Median(Sides.Raw, SideMedians.EndToEnd);
         foreach (var side in sides)
         {
-            var e2e = Median(side, EndToEnd);
-            text.AppendLine(Invariant, $"| {side} | {Median(side, r => r.Produce.PerSecond(r.Messages)):N0} | {Median(side, r => r.Consume.PerSecond(r.Messages)):N0} | **{e2e:N0}** | {e2e / raw:P0} | {Median(side, r => r.Produce.CpuMicrosecondsPerMessage(r.Messages)):N1} / {Median(side, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages)):N1} | {Median(side, r => r.Produce.BytesPerMessage(r.Messages)):N0} / {Median(side, r => r.Consume.BytesPerMessage(r.Messages)):N0} | {Of(side).Min(r => r.Committed):N0} of {options.Messages:N0} |");
+            var e2e = by.Median(side, SideMedians.EndToEnd);
+            text.AppendLine(Invariant, $"| {side} | {by.Median(side, r => r.Produce.PerSecond(r.Messages)):N0} | {by.Median(side, r => r.Consume.PerSecond(r.Messages)):N0} | **{e2e:N0}** | {e2e / raw:P0} | {by.Median(side, r => r.Produce.CpuMicrosecondsPerMessage(r.Messages)):N1} / {by.Median(side, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages)):N1} | {by.Median(side, r => r.Produce.BytesPerMessage(r.Messages)):N0} / {by.Median(side, r => r.Consume.BytesPerMessage(r.Messages)):N0} | {by.Of(side).Min(r => r.Committed):N0} of {options.Messages:N0} |");
         }
 
         text.AppendLine();
@@ -58,7 +56,7 @@ internal static class Report
         text.AppendLine();
         foreach (var side in sides)
         {
-            var size = Of(side)[0].RecordSize;
+            var size = by.Of(side)[0].RecordSize;
             text.AppendLine(Invariant, $"- **{side}**: {Guarantees[side]}. A record: key {size.Key} B, JSON value {size.Value} B, {size.HeaderCount} headers of {size.Headers} B.");
         }
 
@@ -69,14 +67,14 @@ internal static class Report
         text.AppendLine("|---|" + string.Concat(sides.Select(_ => "---:|")));
         foreach (var row in sides)
         {
-            text.AppendLine($"| {row} | " + string.Join(" | ", sides.Select(column => (Median(row, EndToEnd) / Median(column, EndToEnd)).ToString("0.00", Invariant) + "x")) + " |");
+            text.AppendLine($"| {row} | " + string.Join(" | ", sides.Select(column => (by.Median(row, SideMedians.EndToEnd) / by.Median(column, SideMedians.EndToEnd)).ToString("0.00", Invariant) + "x")) + " |");
         }
 
         EveryRun(text, runs);
         string AgainstRaw(string side, double bar)
         {
-            var perRound = runs.GroupBy(r => r.Round).Select(g => EndToEnd(g.Single(r => r.Side == side)) / EndToEnd(g.Single(r => r.Side == Sides.Raw))).ToList();
-            var ratio = Median(side, EndToEnd) / raw;
+            var perRound = runs.GroupBy(r => r.Round).Select(g => SideMedians.EndToEnd(g.Single(r => r.Side == side)) / SideMedians.EndToEnd(g.Single(r => r.Side == Sides.Raw))).ToList();
+            var ratio = by.Median(side, SideMedians.EndToEnd) / raw;
             var medianOfRounds = Stats.Median(perRound);
             var verdict = options.RawHeaders
                 ? "(the raw loop here writes the headers of a Conveyor record, so this is what Conveyor's own code costs beside what carrying its headers costs Confluent.Kafka; the bar is judged against the loop without headers, kafka-end-to-end.md)"
@@ -95,8 +93,8 @@ internal static class Report
         var peers = sides.Where(s => s.StartsWith("Wolverine", StringComparison.Ordinal)).ToList();
         if (peers.Count > 0)
         {
-            var slowestConveyor = sides.Where(s => s.StartsWith("Conveyor", StringComparison.Ordinal)).Min(s => Median(s, EndToEnd));
-            var fastestPeer = peers.Max(s => Median(s, EndToEnd));
+            var slowestConveyor = sides.Where(s => s.StartsWith("Conveyor", StringComparison.Ordinal)).Min(s => by.Median(s, SideMedians.EndToEnd));
+            var fastestPeer = peers.Max(s => by.Median(s, SideMedians.EndToEnd));
             text.AppendLine(Invariant, $"- Ahead of WolverineFx.Kafka in every mode measured, in the same run: the slowest Conveyor side is {slowestConveyor / fastestPeer:0.00}x the fastest Wolverine side — **{(slowestConveyor > fastestPeer ? "met" : "missed")}**.");
         }
 
@@ -111,9 +109,7 @@ internal static class Report
     public static string Traced(List<ThroughputRun> runs, BenchmarkOptions options)
     {
         var text = new StringBuilder();
-        List<ThroughputRun> Of(string side) => [.. runs.Where(r => r.Side == side)];
-        double Median(string side, Func<ThroughputRun, double> value) => Stats.Median(Of(side).Select(value));
-        double EndToEnd(ThroughputRun r) => r.EndToEnd.PerSecond(r.Messages);
+        var by = new SideMedians(runs);
 
         text.AppendLine(Invariant, $"{options.Messages:N0} messages per run, {options.Partitions} partitions per fresh topic, {options.Rounds} measured rounds after a warm-up of {options.WarmUpMessages:N0} messages per side, each round starting one side later than the one before. The traced sides run with the OpenTelemetry SDK wired (traces and metrics, no exporter, every span sampled in and recorded); raw traced is the raw loop traced by hand (`RawKafkaTracing`: a Producer span per record ended on its delivery report, `traceparent` injected with the SDK's propagator, a Consumer span per record continuing it). Medians:");
         text.AppendLine();
@@ -121,13 +117,13 @@ internal static class Report
         text.AppendLine("|---|---:|---:|---:|---|---|---|");
         foreach (var side in Sides.Traced)
         {
-            text.AppendLine(Invariant, $"| {side} | {Median(side, r => r.Produce.PerSecond(r.Messages)):N0} | {Median(side, r => r.Consume.PerSecond(r.Messages)):N0} | **{Median(side, EndToEnd):N0}** | {Median(side, r => r.Produce.CpuMicrosecondsPerMessage(r.Messages)):N1} / {Median(side, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages)):N1} | {Median(side, r => r.Produce.BytesPerMessage(r.Messages)):N0} / {Median(side, r => r.Consume.BytesPerMessage(r.Messages)):N0} | {Median(side, r => r.EndToEnd.Gen0):0}/{Median(side, r => r.EndToEnd.Gen1):0}/{Median(side, r => r.EndToEnd.Gen2):0} |");
+            text.AppendLine(Invariant, $"| {side} | {by.Median(side, r => r.Produce.PerSecond(r.Messages)):N0} | {by.Median(side, r => r.Consume.PerSecond(r.Messages)):N0} | **{by.Median(side, SideMedians.EndToEnd):N0}** | {by.Median(side, r => r.Produce.CpuMicrosecondsPerMessage(r.Messages)):N1} / {by.Median(side, r => r.Consume.CpuMicrosecondsPerMessage(r.Messages)):N1} | {by.Median(side, r => r.Produce.BytesPerMessage(r.Messages)):N0} / {by.Median(side, r => r.Consume.BytesPerMessage(r.Messages)):N0} | {by.Median(side, r => r.EndToEnd.Gen0):0}/{by.Median(side, r => r.EndToEnd.Gen1):0}/{by.Median(side, r => r.EndToEnd.Gen2):0} |");
         }
 
         (double OfMedians, double MedianOfRounds, List<double> PerRound) Ratio(string row, string column)
         {
-            var perRound = runs.GroupBy(r => r.Round).Select(g => EndToEnd(g.Single(r => r.Side == row)) / EndToEnd(g.Single(r => r.Side == column))).ToList();
-            return (Median(row, EndToEnd) / Median(column, EndToEnd), Stats.Median(perRound), perRound);
+            var perRound = runs.GroupBy(r => r.Round).Select(g => SideMedians.EndToEnd(g.Single(r => r.Side == row)) / SideMedians.EndToEnd(g.Single(r => r.Side == column))).ToList();
+            return (by.Median(row, SideMedians.EndToEnd) / by.Median(column, SideMedians.EndToEnd), Stats.Median(perRound), perRound);
         }
 
         string Line(string what, string row, string column)
@@ -152,13 +148,13 @@ internal static class Report
         (double OfMedians, double MedianOfRounds) CpuRatio(string raw, string conveyor)
         {
             var perRound = runs.GroupBy(r => r.Round).Select(g => CpuPerMessage(g.Single(r => r.Side == raw)) / CpuPerMessage(g.Single(r => r.Side == conveyor))).ToList();
-            return (Median(raw, CpuPerMessage) / Median(conveyor, CpuPerMessage), Stats.Median(perRound));
+            return (by.Median(raw, CpuPerMessage) / by.Median(conveyor, CpuPerMessage), Stats.Median(perRound));
         }
 
         var cpuOff = CpuRatio(Sides.Raw, Sides.Conveyor);
         var cpuOn = CpuRatio(Sides.RawTraced, Sides.ConveyorTraced);
-        text.AppendLine(Invariant, $"| CPU per message end to end, instrumentation off | raw / Conveyor | **{cpuOff.OfMedians:0.00}** | {cpuOff.MedianOfRounds:0.00} | (medians: {Median(Sides.Raw, CpuPerMessage):0.0} / {Median(Sides.Conveyor, CpuPerMessage):0.0} µs) |");
-        text.AppendLine(Invariant, $"| **CPU per message end to end, instrumentation on** | raw traced / Conveyor traced | **{cpuOn.OfMedians:0.00}** | {cpuOn.MedianOfRounds:0.00} | (medians: {Median(Sides.RawTraced, CpuPerMessage):0.0} / {Median(Sides.ConveyorTraced, CpuPerMessage):0.0} µs) |");
+        text.AppendLine(Invariant, $"| CPU per message end to end, instrumentation off | raw / Conveyor | **{cpuOff.OfMedians:0.00}** | {cpuOff.MedianOfRounds:0.00} | (medians: {by.Median(Sides.Raw, CpuPerMessage):0.0} / {by.Median(Sides.Conveyor, CpuPerMessage):0.0} µs) |");
+        text.AppendLine(Invariant, $"| **CPU per message end to end, instrumentation on** | raw traced / Conveyor traced | **{cpuOn.OfMedians:0.00}** | {cpuOn.MedianOfRounds:0.00} | (medians: {by.Median(Sides.RawTraced, CpuPerMessage):0.0} / {by.Median(Sides.ConveyorTraced, CpuPerMessage):0.0} µs) |");
 
         var off = Ratio(Sides.Conveyor, Sides.Raw);
         var on = Ratio(Sides.ConveyorTraced, Sides.RawTraced);
@@ -340,5 +336,15 @@ internal static class Report
         text.AppendLine();
         text.AppendLine(Invariant, $"Commands (round trips) per message: **{(double)profile.Statements.Sum(s => s.Count) / profile.Messages:0.00}**. Transactions PostgreSQL counted (`pg_stat_database.xact_commit`): {profile.Transactions:N0}, {(double)profile.Transactions / profile.Messages:0.00} per message — Npgsql's reset of a pooled connection (`DISCARD ALL`, sent with the connection's next command, no round trip of its own) counts as one, besides every autocommitted statement and explicit transaction.");
         return text.ToString();
+    }
+
+    /// <summary>A throughput run's rounds by side, and the medians over a side's rounds.</summary>
+    private sealed class SideMedians(List<ThroughputRun> runs)
+    {
+        public static double EndToEnd(ThroughputRun run) => run.EndToEnd.PerSecond(run.Messages);
+
+        public List<ThroughputRun> Of(string side) => [.. runs.Where(r => r.Side == side)];
+
+        public double Median(string side, Func<ThroughputRun, double> value) => Stats.Median(Of(side).Select(value));
     }
 }

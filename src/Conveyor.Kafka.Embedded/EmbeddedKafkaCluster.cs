@@ -25,6 +25,19 @@ public sealed class EmbeddedKafkaCluster : IDisposable, IKafkaTopicCreator
     /// <summary>Pass to <see cref="SetPartitionLeader"/> to leave a partition without a leader.</summary>
     public const int NoLeader = -1;
 
+    /// <summary>
+    /// The most bytes of record batches each partition keeps: 5 MiB. Appending beyond it deletes the oldest batches at
+    /// once, read or not, and moves the partition's log start offset (librdkafka's mock cluster hard-codes it; no
+    /// setting raises it). A consumer that starts behind the log start reads from it and never sees the deleted records.
+    /// </summary>
+    /// <remarks>
+    /// Size what is written ahead of its readers to fit: N records of about B bytes each in the log (key, value, headers,
+    /// ~10-20 bytes of record framing and a 61-byte header per batch) need more than N * B / <see cref="MaxPartitionLogBytes"/>
+    /// partitions. The mock's other limit, 100,000 batches a partition, is never reached first: a batch takes more than
+    /// the 52 bytes that 5 MiB over 100,000 leaves it.
+    /// </remarks>
+    public const int MaxPartitionLogBytes = 5 * 1024 * 1024;
+
     private readonly MockClusterHandle cluster;
 
     // Brokers that have had their own error list for an API key; see PushRequestErrors.

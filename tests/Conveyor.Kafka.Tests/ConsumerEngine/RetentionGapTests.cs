@@ -7,8 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Kafka.Tests.ConsumerEngine;
 
 /// <summary>
-/// Records deleted before the group read them. The embedded cluster (librdkafka's mock) keeps at most 5 MiB or 100,000
-/// records per partition, limits it has no setting for; 7 records of 900 kB pass the size limit in well under a second.
+/// Records deleted before the group read them. The embedded cluster (librdkafka's mock) keeps at most 5 MiB of records
+/// per partition (<see cref="EmbeddedKafkaCluster.MaxPartitionLogBytes"/>), a limit it has no setting for; 7 records of
+/// 900 kB pass it in well under a second.
 /// </summary>
 public sealed class RetentionGapTests(KafkaTestCluster kafka) : IClassFixture<KafkaTestCluster>
 {
