@@ -12,6 +12,7 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
     private const string Channel = "regression";
     private const string GatedChannel = "regression-gated";
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
 
     public sealed class FailingOnce
     {
@@ -42,7 +43,10 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
         }
     }
 
-    /// <summary>The system clock, reporting when someone starts a timer at least as long as the retry delay: a retry waiting.</summary>
+    /// <summary>
+    /// The system clock, reporting when someone starts a timer at least as long as the retry delay (a retry waiting), on
+    /// which the shutdown grace period never runs out: a stop that waits for it never ends.
+    /// </summary>
     public sealed class RetryWaitWatchingClock : TimeProvider
     {
         public TaskCompletionSource RetryWaitStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -54,7 +58,7 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
                 RetryWaitStarted.TrySetResult();
             }
 
-            return System.CreateTimer(callback, state, dueTime, period);
+            return System.CreateTimer(callback, state, dueTime == ShutdownTimeout ? Timeout.InfiniteTimeSpan : dueTime, period);
         }
     }
 
@@ -63,6 +67,14 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
     /// when the grace period of a revoke or shutdown ran out: every rebalance of the group waited RevokeGracePeriod
     /// (longer than the embedded cluster's session timeout, so the waiting member was evicted from the group) and a
     /// stopping consumer waited ShutdownGracePeriod.
+    /// <para>
+    /// The stop is not timed against the wall clock. It was held to 5 s, and in a loaded whole-suite run took 18 s: less
+    /// than the 20 s grace period, which therefore was not what it waited for (the drain's grace timer starts after the
+    /// stop does), but what is left of a stop once nothing waits for it: the consumer's last commit and close at the
+    /// embedded cluster the whole suite shares, and the thread-pool hops between the steps (not recorded then; the
+    /// failure message now shows the consumer's log since the stop). The grace period never runs out on the test's clock
+    /// instead, so a stop that waits for it never ends, and one that does not is given a minute.
+    /// </para>
     /// </summary>
     [Theory]
     [InlineData(KafkaRetryMode.Blocking)]
@@ -79,22 +91,28 @@ public sealed class RegressionTests(KafkaTestCluster cluster) : IClassFixture<Ka
             {
                 o.RetryMode = mode;
                 o.Consuming = new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(100) };
-            }).Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20)),
-            s => s.AddSingleton(recorded).AddSingleton<TimeProvider>(clock).AddLogging(l => l.AddProvider(logs.For("consumer"))));
+            }).Configure(o => o.ShutdownTimeout = ShutdownTimeout),
+            s => s.AddSingleton(recorded).AddSingleton<TimeProvider>(clock).AddLogging(l => l.SetMinimumLevel(LogLevel.Debug).AddProvider(logs.For("consumer"))),
+            k => k.Consumer["debug"] = "cgrp");
         await services.GetRequiredService<ICommandBus>().SendAsync(new Sequenced("waits", 0));
         using var stop = new CancellationTokenSource();
         var run = services.GetRequiredService<IConsumerRunner>().RunAsync(Channel, cancellationToken: stop.Token);
         await clock.RetryWaitStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var stopping = Stopwatch.StartNew();
+        var stoppedAt = DateTimeOffset.UtcNow;
         await stop.CancelAsync();
-        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        var stopped = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60)));
 
-        stopping.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5), "a waiting retry is no work in progress: the consumer stops without the 20 s grace period");
-        logs.Has("consumer:", 3112).ShouldBeFalse("nothing was in flight that needed the grace period");
+        stopped.ShouldBe(run, $"a waiting retry is no work in progress: the consumer stops without the grace period, which never runs out here. Still stopping after {stopping.Elapsed.TotalSeconds:0} s; the consumer's log since the stop:{Environment.NewLine}{SinceStop()}");
+        await run;
         recorded.Count.ShouldBe(1);
         var lag = (await services.GetRequiredService<IKafkaLag>().GetLagAsync(Channel)).Sum(p => p.Lag);
         lag.ShouldBe(1, "the waiting retry is not committed: in place it is the original record, else the retry topic's record");
+
+        string SinceStop() => string.Join(
+            Environment.NewLine,
+            logs.Events.Where(e => e.At >= stoppedAt && !e.Message.StartsWith("librdkafka HEARTBEAT", StringComparison.Ordinal)).Select(e => $"{(e.At - stoppedAt).TotalMilliseconds,7:0} ms {e.Event.Id} {e.Category}: {e.Message}"));
     }
 
     /// <summary>
